@@ -1,0 +1,128 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "hangar",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hangar", targets: ["hangar"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
+    ],
+    targets: [
+        // Domain value types and errors. No dependencies.
+        .target(name: "HangarCore", swiftSettings: swiftSettings),
+        // The storage contract every backend implements, plus the claim policy they share.
+        .target(
+            name: "HangarStore",
+            dependencies: ["HangarCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HangarStoreSQLite",
+            dependencies: ["HangarStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "HangarStorePostgres",
+            dependencies: [
+                "HangarStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Worker pool, leases, retries, maintenance: the queue's moving parts.
+        .target(
+            name: "HangarRuntime",
+            dependencies: [
+                "HangarStore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Agent kinds (executors) and model providers.
+        .target(
+            name: "HangarAgents",
+            dependencies: ["HangarRuntime"],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP API: buildApplication, routes, SSE, OpenAPI document.
+        .target(
+            name: "HangarServer",
+            dependencies: [
+                "HangarRuntime",
+                "HangarAgents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // Opens a store from a URL: the one place that knows every backend.
+        .target(
+            name: "HangarBackends",
+            dependencies: ["HangarStoreSQLite", "HangarStorePostgres"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hangar",
+            dependencies: [
+                "HangarServer",
+                "HangarBackends",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // Shared by the test targets: isolated SQLite and PostgreSQL stores.
+        .target(
+            name: "HangarTestSupport",
+            dependencies: ["HangarBackends", "HangarRuntime"],
+            path: "Tests/HangarTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HangarStoreTests",
+            dependencies: ["HangarTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarRuntimeTests",
+            dependencies: ["HangarTestSupport", "HangarAgents"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarServerTests",
+            dependencies: [
+                "HangarTestSupport", "HangarServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarProcessTests",
+            dependencies: [
+                "HangarTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

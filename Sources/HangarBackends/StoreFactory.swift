@@ -1,0 +1,36 @@
+import Foundation
+import HangarCore
+public import HangarStore
+import HangarStorePostgres
+import HangarStoreSQLite
+public import Logging
+
+/// The one place that knows every backend: picks one from a database URL.
+///
+/// - `postgres://…` / `postgresql://…` → PostgreSQL (many processes, many machines);
+/// - `sqlite:///path/to/file.sqlite` or a plain path → SQLite (one process);
+/// - `nil` → SQLite at `<dataDir>/hangar.sqlite`, the embedded default.
+public enum StoreFactory {
+    public static func open(
+        databaseURL: String?, dataDir: String, maxConnections: Int = 20, logger: Logger = Logger(label: "hangar.store")
+    ) throws -> any HangarStore {
+        if let url = databaseURL, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return try PostgresStore(url: url, maxConnections: maxConnections, logger: logger)
+        }
+        let path: String
+        if let url = databaseURL, !url.isEmpty {
+            path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
+        } else {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            path = (dataDir as NSString).appendingPathComponent("hangar.sqlite")
+        }
+        guard !path.isEmpty else { throw HangarError.invalid(field: "database", message: "empty SQLite path") }
+        return try SQLiteStore(path: path)
+    }
+
+    /// Whether the backend can be shared by several processes (`hangar worker` needs one).
+    public static func isShared(_ databaseURL: String?) -> Bool {
+        guard let url = databaseURL else { return false }
+        return url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+    }
+}

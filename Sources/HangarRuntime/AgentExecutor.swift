@@ -1,0 +1,91 @@
+public import HangarCore
+public import HangarStore
+
+/// An agent kind: given one attempt's context, runs the agent and returns its output.
+///
+/// Executors are cooperative: they must return promptly (throwing `CancellationError` is
+/// fine) when their Swift task is cancelled — that is how cancellation, timeouts and lost
+/// leases stop them. Throw a `TaskFailure` to say whether the failure is worth retrying;
+/// any other error counts as retryable.
+public protocol AgentExecutor: Sendable {
+    func execute(_ context: TaskContext) async throws -> ExecutionResult
+}
+
+public struct ExecutionResult: Sendable {
+    public var output: JSONValue
+    public var usage: JSONValue?
+
+    public init(output: JSONValue, usage: JSONValue? = nil) {
+        self.output = output
+        self.usage = usage
+    }
+}
+
+/// Everything one attempt may use.
+public struct TaskContext: Sendable {
+    public let task: TaskRecord
+    public let agent: Agent
+    /// Absolute end of this attempt; the pool cancels the executor when it passes.
+    public let deadline: ContinuousClock.Instant
+    public let events: TaskEventSink
+
+    public var attempt: Int { task.attempts }
+
+    public init(task: TaskRecord, agent: Agent, deadline: ContinuousClock.Instant, events: TaskEventSink) {
+        self.task = task
+        self.agent = agent
+        self.deadline = deadline
+        self.events = events
+    }
+}
+
+/// Appends to the task's event log under the attempt's lease: once the lease is lost
+/// (another attempt took over), emitting throws `HangarError.leaseLost`.
+public struct TaskEventSink: Sendable {
+    let store: any HangarStore
+    let taskID: String
+    let leaseToken: String?
+
+    public init(store: any HangarStore, taskID: String, leaseToken: String?) {
+        self.store = store
+        self.taskID = taskID
+        self.leaseToken = leaseToken
+    }
+
+    public func emit(_ events: [NewTaskEvent]) async throws {
+        _ = try await store.eventAppend(EventAppendParams(taskID: taskID, leaseToken: leaseToken, events: events))
+    }
+
+    public func emit(_ type: String, _ data: JSONValue) async throws {
+        try await emit([NewTaskEvent(type: type, data: data)])
+    }
+
+    public func log(_ message: String, level: String = "info") async throws {
+        try await emit(NewTaskEvent.Kind.log, ["level": .string(level), "message": .string(message)])
+    }
+
+    public func progress(_ percent: Double, message: String? = nil) async throws {
+        var data: [String: JSONValue] = ["progress": .double(percent)]
+        if let message { data["message"] = .string(message) }
+        try await emit(NewTaskEvent.Kind.progress, .object(data))
+    }
+}
+
+/// Maps agent kinds to executors.
+public struct ExecutorRegistry: Sendable {
+    public private(set) var executors: [String: any AgentExecutor]
+
+    public init(_ executors: [String: any AgentExecutor] = [:]) {
+        self.executors = executors
+    }
+
+    public mutating func register(_ kind: String, _ executor: any AgentExecutor) {
+        executors[kind] = executor
+    }
+
+    public func executor(for kind: String) -> (any AgentExecutor)? {
+        executors[kind]
+    }
+
+    public var kinds: [String] { executors.keys.sorted() }
+}

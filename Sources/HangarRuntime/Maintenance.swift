@@ -1,0 +1,76 @@
+import Foundation
+import HangarCore
+public import HangarStore
+public import Logging
+public import ServiceLifecycle
+
+/// Periodic upkeep that any number of processes may run at once (each step is idempotent
+/// and skips rows another process holds): rescue tasks whose lease expired, and delete
+/// finished tasks and their events after the retention period so tables do not grow forever.
+public struct Maintenance: Service {
+    public struct Configuration: Sendable {
+        public var rescueInterval: Duration
+        public var retention: Duration
+        public var retentionInterval: Duration
+        public var retry: RetryPolicy
+
+        public init(
+            rescueInterval: Duration = .seconds(5), retention: Duration = .seconds(7 * 24 * 3600),
+            retentionInterval: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy()
+        ) {
+            self.rescueInterval = rescueInterval
+            self.retention = retention
+            self.retentionInterval = retentionInterval
+            self.retry = retry
+        }
+    }
+
+    let store: any HangarStore
+    let configuration: Configuration
+    let logger: Logger
+
+    public init(store: any HangarStore, configuration: Configuration, logger: Logger) {
+        self.store = store
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        var lastRetention = ContinuousClock.now - configuration.retentionInterval
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await rescueExpired()
+            if ContinuousClock.now - lastRetention >= configuration.retentionInterval {
+                lastRetention = .now
+                await deleteExpired()
+            }
+            try? await Task.sleep(for: configuration.rescueInterval)
+        }
+    }
+
+    public func rescueExpired() async {
+        do {
+            let retry = configuration.retry
+            let rescued = try await store.taskRescueExpired(TaskRescueParams { retry.delay(afterAttempt: $0) })
+            if !rescued.isEmpty {
+                logger.warning("requeued tasks whose worker stopped renewing its lease", metadata: ["count": "\(rescued.count)"])
+            }
+        } catch {
+            logger.error("lease rescue failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    public func deleteExpired() async {
+        let cutoff = Date().addingTimeInterval(-configuration.retention.seconds)
+        do {
+            var total = 0
+            while true {
+                let deleted = try await store.taskDeleteFinished(before: cutoff, limit: 1000)
+                total += deleted
+                if deleted < 1000 { break }
+            }
+            if total > 0 { logger.info("deleted finished tasks past retention", metadata: ["count": "\(total)"]) }
+        } catch {
+            logger.error("retention cleanup failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HangarCore
+import HangarStore
+import Logging
+import Synchronization
+
+extension WorkerPool {
+    /// Runs one attempt to its end and records the outcome under the attempt's lease.
+    func execute(_ claimed: ClaimedTask, _ execution: Execution) async {
+        let task = claimed.task
+        var logger = self.logger
+        logger[metadataKey: "task_id"] = .string(task.id)
+        logger[metadataKey: "agent_id"] = .string(task.agentID)
+        defer {
+            running.withLock { _ = $0.removeValue(forKey: task.id) }
+            stats.attemptsFinished.add(1, ordering: .relaxed)
+            wake.signal()
+        }
+        // A cancel requested between claim and start is honoured before running anything.
+        if task.cancelRequested { execution.stop(.cancelled) }
+
+        let deadline = ContinuousClock.now + .seconds(fractional: task.timeoutSeconds)
+        let context = TaskContext(
+            task: task, agent: claimed.agent, deadline: deadline,
+            events: TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken))
+        let executor = registry.executor(for: task.agentKind)
+        let attempt = Task<ExecutionResult, any Error> {
+            guard let executor else {
+                throw TaskFailure(code: "unsupported_kind", message: "no executor for agent kind '\(task.agentKind)'", retryable: false)
+            }
+            return try await executor.execute(context)
+        }
+        execution.attach(attempt)
+        let timer = Task {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            execution.stop(.timeout)
+        }
+        let result = await attempt.result
+        timer.cancel()
+
+        guard let outcome = outcome(of: result, stoppedBy: execution.stopReason, task: task) else {
+            stats.leasesLost.add(1, ordering: .relaxed)
+            logger.info("attempt abandoned: lease lost")
+            return
+        }
+        await record(TaskFinishParams(taskID: task.id, leaseToken: execution.leaseToken, outcome: outcome), logger: logger)
+    }
+
+    /// `nil` when nothing may be recorded (the lease is gone).
+    func outcome(of result: Result<ExecutionResult, any Error>, stoppedBy reason: StopReason?, task: TaskRecord) -> AttemptOutcome? {
+        switch reason {
+        case .leaseLost:
+            return nil
+        case .cancelled:
+            return .cancelled(reason: "cancelled by request")
+        case .timeout:
+            return .timedOut(
+                TaskFailure(code: "timeout", message: "attempt exceeded its timeout of \(task.timeoutSeconds) s", retryable: false))
+        case .shutdown:
+            return .failed(TaskFailure(code: "worker_shutdown", message: "worker shut down during the attempt", retryable: true), retryDelay: .zero)
+        case nil:
+            break
+        }
+        switch result {
+        case .success(let value):
+            return .completed(output: value.output, usage: value.usage)
+        case .failure(let error as TaskFailure):
+            return .failed(error, retryDelay: configuration.retry.delay(afterAttempt: task.attempts))
+        case .failure(HangarError.leaseLost):
+            return nil
+        case .failure(let error):
+            let failure = TaskFailure(code: "agent_error", message: String(describing: error), retryable: true)
+            return .failed(failure, retryDelay: configuration.retry.delay(afterAttempt: task.attempts))
+        }
+    }
+
+    /// Retries transient database errors; a lost lease ends the matter.
+    private func record(_ params: TaskFinishParams, logger: Logger) async {
+        var delay = Duration.milliseconds(50)
+        for attempt in 1...8 {
+            do {
+                _ = try await store.taskFinish(params)
+                return
+            } catch HangarError.leaseLost {
+                stats.leasesLost.add(1, ordering: .relaxed)
+                logger.warning("outcome not recorded: lease lost before the attempt finished")
+                return
+            } catch {
+                logger.error("recording outcome failed", metadata: ["error": "\(error)", "try": "\(attempt)"])
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+}

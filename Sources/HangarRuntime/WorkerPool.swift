@@ -1,0 +1,164 @@
+import Foundation
+import HangarCore
+public import HangarStore
+public import Logging
+public import ServiceLifecycle
+public import Synchronization
+
+/// Claims tasks and runs them, up to `concurrency` at once, holding a lease on each.
+///
+/// - Claims happen when a slot is free and there is reason to believe work exists: a
+///   notification, a finished attempt, a retry coming due, or the slow safety-net poll.
+///   An idle pool costs the database one query per `idlePollInterval`.
+/// - One heartbeat renews every held lease in a single statement; it also reports leases
+///   lost (stop the attempt, record nothing) and cancel requests missed by notification.
+/// - Each attempt runs in its own task so it can be stopped on its own: cancel request,
+///   timeout, lost lease or shutdown.
+public final class WorkerPool: Service, Sendable {
+    let store: any HangarStore
+    let registry: ExecutorRegistry
+    public let configuration: WorkerConfiguration
+    let logger: Logger
+    let running = Mutex<[String: Execution]>([:])
+    let wake = WakeSignal()
+    let stopping = Atomic<Bool>(false)
+    public let stats = WorkerStats()
+
+    public init(store: any HangarStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger) {
+        self.store = store
+        self.registry = registry
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "worker_id"] = .string(configuration.workerID)
+        self.logger = logger
+    }
+
+    public var runningCount: Int { running.withLock { $0.count } }
+
+    public func run() async throws {
+        let signals = store.notifier.subscribe()
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.followSignals(signals) }
+                group.addTask { await self.renewLeases() }
+                await self.claimLoop(into: &group)
+                await self.drain()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+    }
+
+    /// Stops claiming; running attempts get `shutdownGrace` to finish.
+    public func stop() {
+        stopping.store(true, ordering: .releasing)
+        wake.signal()
+    }
+
+    var isStopping: Bool { stopping.load(ordering: .acquiring) || Task.isCancelled }
+
+    private func claimLoop(into group: inout TaskGroup<Void>) async {
+        var failures = 0
+        while !isStopping {
+            let free = configuration.concurrency - runningCount
+            var nextRunAt: Date?
+            if free > 0 {
+                let limit = min(free, configuration.claimBatch)
+                do {
+                    stats.claimQueries.add(1, ordering: .relaxed)
+                    let result = try await store.taskClaim(
+                        TaskClaimParams(
+                            workerID: configuration.workerID, limit: limit, leaseDuration: configuration.leaseDuration,
+                            capacity: freeCapacity(), kinds: registry.kinds))
+                    failures = 0
+                    for claimed in result.claimed {
+                        let execution = Execution(taskID: claimed.task.id, leaseToken: claimed.task.leaseToken ?? "", resources: claimed.agent.resources)
+                        running.withLock { $0[claimed.task.id] = execution }
+                        group.addTask { await self.execute(claimed, execution) }
+                    }
+                    // A full batch suggests more work: claim again without waiting.
+                    if result.claimed.count == limit { continue }
+                    nextRunAt = result.nextRunAt
+                } catch {
+                    failures += 1
+                    logger.error("claim failed", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
+                    continue
+                }
+            }
+            var timeout = configuration.idlePollInterval
+            if let nextRunAt {
+                timeout = min(timeout, .seconds(fractional: max(0.005, nextRunAt.timeIntervalSinceNow)))
+            }
+            await wake.wait(timeout: timeout)
+        }
+    }
+
+    private func freeCapacity() -> Resources? {
+        guard let capacity = configuration.capacity else { return nil }
+        return running.withLock { $0.values.reduce(capacity) { $0 - $1.resources } }
+    }
+
+    private func followSignals(_ signals: AsyncStream<QueueSignal>) async {
+        for await signal in signals {
+            switch signal {
+            case .taskAvailable:
+                wake.signal()
+            case .cancelRequested(let taskID):
+                stopExecution(taskID, reason: .cancelled)
+            case .event:
+                break
+            }
+        }
+    }
+
+    private func renewLeases() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.heartbeatInterval)
+            if Task.isCancelled { return }
+            let leases = running.withLock { $0.values.map { (taskID: $0.taskID, token: $0.leaseToken) } }
+            guard !leases.isEmpty else { continue }
+            do {
+                let states = try await store.taskHeartbeat(
+                    TaskHeartbeatParams(workerID: configuration.workerID, leases: leases, leaseDuration: configuration.leaseDuration))
+                for state in states {
+                    if !state.held {
+                        logger.warning("lease lost; stopping attempt", metadata: ["task_id": .string(state.taskID)])
+                        stopExecution(state.taskID, reason: .leaseLost)
+                    } else if state.cancelRequested {
+                        stopExecution(state.taskID, reason: .cancelled)
+                    }
+                }
+            } catch {
+                logger.error("heartbeat failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    func stopExecution(_ taskID: String, reason: StopReason) {
+        running.withLock { $0[taskID] }?.stop(reason)
+    }
+
+    /// After claiming stops: let attempts finish for `shutdownGrace`, then stop the rest
+    /// (they are requeued at once rather than waiting for their leases to expire).
+    private func drain() async {
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while runningCount > 0, ContinuousClock.now < deadline {
+            await wake.wait(timeout: min(.milliseconds(200), deadline - ContinuousClock.now))
+        }
+        for execution in running.withLock({ Array($0.values) }) {
+            execution.stop(.shutdown)
+        }
+        while runningCount > 0 {
+            await wake.wait(timeout: .milliseconds(50))
+        }
+    }
+}
+
+/// Counters for tests and metrics.
+public final class WorkerStats: Sendable {
+    public let claimQueries = Atomic<Int>(0)
+    public let attemptsFinished = Atomic<Int>(0)
+    public let leasesLost = Atomic<Int>(0)
+}

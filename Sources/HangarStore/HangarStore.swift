@@ -1,0 +1,64 @@
+import Foundation
+public import HangarCore
+
+/// The storage contract. SQLite and PostgreSQL implement it; the runtime and the HTTP
+/// layer see nothing else. Every method is one transaction: a call that returns has
+/// committed, and a call that throws has changed nothing.
+///
+/// Names are noun-then-verb with a parameter struct (`taskClaim(_:)`), as River does, so
+/// the contract is easy to scan and to extend without breaking callers.
+public protocol HangarStore: Sendable {
+    /// Wake-ups: work available, cancellation requested, new events.
+    var notifier: any QueueNotifier { get }
+
+    /// Applies pending migrations. Safe to call from many processes at once.
+    func migrate() async throws
+    /// Cheap round trip, for readiness.
+    func ping() async throws
+    func close() async throws
+
+    // MARK: Agents
+
+    func agentInsert(_ params: AgentInsertParams) async throws -> Agent
+    /// By id, or by unique name within the tenant.
+    func agentGet(tenantID: String, idOrName: String) async throws -> Agent?
+    func agentList(_ params: AgentListParams) async throws -> [Agent]
+    func agentUpdate(_ params: AgentUpdateParams) async throws -> Agent
+    /// Soft-deletes the agent, cancels its queued tasks and asks its running ones to stop.
+    func agentDelete(tenantID: String, id: String) async throws
+
+    // MARK: Tasks
+
+    /// Commits a queued task (and its first event). With an idempotency key that already
+    /// exists for the tenant, returns the existing task and `inserted == false`.
+    func taskInsert(_ params: TaskInsertParams) async throws -> TaskInsertResult
+    func taskGet(tenantID: String?, id: String) async throws -> TaskRecord?
+    func taskList(_ params: TaskListParams) async throws -> [TaskRecord]
+    /// Changes priority / timeout / max attempts while the task is queued; `conflict` after.
+    func taskUpdateQueued(_ params: TaskUpdateParams) async throws -> TaskRecord
+    /// Queued → `cancelled` at once. Running → `cancel_requested`, and the holder is told.
+    /// Final → unchanged.
+    func taskCancel(tenantID: String, id: String, reason: String) async throws -> TaskRecord
+
+    /// Claims up to `limit` runnable tasks for a worker under every claim-time limit, each
+    /// with a fresh lease. Exclusive across processes.
+    func taskClaim(_ params: TaskClaimParams) async throws -> TaskClaimResult
+    /// Renews the leases the worker still holds; reports lost leases and cancel requests.
+    func taskHeartbeat(_ params: TaskHeartbeatParams) async throws -> [LeaseState]
+    /// Records the end of an attempt. Fenced: only the current lease holder succeeds,
+    /// anyone else gets `HangarError.leaseLost`.
+    func taskFinish(_ params: TaskFinishParams) async throws -> TaskRecord
+    /// Returns running tasks whose lease expired to the queue (or ends them when no
+    /// attempts remain, or when cancel was requested). Returns the affected ids.
+    func taskRescueExpired(_ params: TaskRescueParams) async throws -> [String]
+    /// Deletes finished tasks (and their events) that ended before `before`.
+    func taskDeleteFinished(before: Date, limit: Int) async throws -> Int
+    func taskCounts(tenantID: String?) async throws -> TaskCounts
+
+    // MARK: Events
+
+    /// Appends events to a task's log, numbering them. With a lease token, only the lease
+    /// holder may append (a zombie worker gets `leaseLost`).
+    func eventAppend(_ params: EventAppendParams) async throws -> [TaskEvent]
+    func eventList(taskID: String, afterSeq: Int64, limit: Int) async throws -> [TaskEvent]
+}

@@ -1,0 +1,89 @@
+/// Versioned schema. Append new migrations; never edit a released one.
+enum PostgresMigrations {
+    struct Migration {
+        let version: Int
+        let name: String
+        let sql: String
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "core",
+            sql: """
+                CREATE TABLE tenants (
+                    id text PRIMARY KEY,
+                    name text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now()
+                );
+                INSERT INTO tenants (id, name) VALUES ('default', 'default');
+
+                CREATE TABLE agents (
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL REFERENCES tenants (id),
+                    name text NOT NULL,
+                    description text,
+                    kind text NOT NULL,
+                    model text,
+                    config jsonb NOT NULL,
+                    resources jsonb NOT NULL,
+                    max_concurrency integer,
+                    is_active boolean NOT NULL,
+                    version integer NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    deleted_at timestamptz
+                );
+                CREATE UNIQUE INDEX agents_tenant_name ON agents (tenant_id, name) WHERE deleted_at IS NULL;
+
+                CREATE TABLE tasks (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    agent_id text NOT NULL,
+                    agent_kind text NOT NULL,
+                    status text NOT NULL,
+                    priority integer NOT NULL,
+                    input jsonb NOT NULL,
+                    options jsonb NOT NULL,
+                    output jsonb,
+                    error jsonb,
+                    progress double precision,
+                    attempts integer NOT NULL DEFAULT 0,
+                    max_attempts integer NOT NULL,
+                    timeout_seconds double precision NOT NULL,
+                    max_steps integer,
+                    callback_url text,
+                    idempotency_key text,
+                    usage jsonb,
+                    run_at timestamptz NOT NULL,
+                    lease_owner text,
+                    lease_token text,
+                    lease_expires_at timestamptz,
+                    cancel_requested boolean NOT NULL DEFAULT false,
+                    last_event_seq bigint NOT NULL DEFAULT 0,
+                    created_at timestamptz NOT NULL,
+                    started_at timestamptz,
+                    completed_at timestamptz,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE UNIQUE INDEX tasks_idempotency ON tasks (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+                CREATE INDEX tasks_queue ON tasks (tenant_id, priority DESC, seq) WHERE status = 'queued';
+                CREATE INDEX tasks_delayed ON tasks (run_at) WHERE status = 'queued';
+                CREATE INDEX tasks_running_agent ON tasks (agent_id) WHERE status = 'running';
+                CREATE INDEX tasks_running_tenant ON tasks (tenant_id) WHERE status = 'running';
+                CREATE INDEX tasks_running_lease ON tasks (lease_expires_at) WHERE status = 'running';
+                CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NULL;
+                CREATE INDEX tasks_agent ON tasks (agent_id, seq);
+                CREATE INDEX tasks_tenant ON tasks (tenant_id, seq);
+
+                CREATE TABLE task_events (
+                    task_id text NOT NULL,
+                    seq bigint NOT NULL,
+                    type text NOT NULL,
+                    data jsonb NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (task_id, seq)
+                );
+                """),
+    ]
+}

@@ -1,0 +1,109 @@
+import Foundation
+import HangarCore
+public import HangarStore
+import PostgresNIO
+
+extension PostgresStore {
+    /// One transaction:
+    /// 1. lock the best few runnable tasks of each tenant (`FOR UPDATE SKIP LOCKED`: claimers
+    ///    never wait on each other's rows and never see the same row);
+    /// 2. take an advisory lock per rate-limited agent among them, in a fixed order (no
+    ///    deadlocks), then count that agent's running tasks. Concurrent claimers of the same
+    ///    agent serialise here, and each sees the others' committed claims, so a
+    ///    `max_concurrency` of N never admits N+1;
+    /// 3. let `ClaimPlanner` choose, and start the chosen attempts with fresh lease tokens.
+    public func taskClaim(_ params: TaskClaimParams) async throws -> TaskClaimResult {
+        try await transaction { connection, signals in
+            let candidates = try await self.claimCandidates(connection, params: params)
+            var chosen: [ClaimPlanner.Candidate] = []
+            if !candidates.isEmpty {
+                let limitedAgents = Set(candidates.filter { $0.maxConcurrency != nil }.map(\.agentID)).sorted()
+                for agentID in limitedAgents {
+                    try await connection.query(
+                        "SELECT pg_advisory_xact_lock(hashtextextended('hangar.agent:' || \(agentID), 0))", logger: self.logger)
+                }
+                let agentRunning = try await self.runningCounts(connection, column: "agent_id", ids: limitedAgents)
+                let tenants = Set(candidates.map(\.tenantID))
+                let tenantRunning = tenants.count > 1 ? try await self.runningCounts(connection, column: "tenant_id", ids: Array(tenants)) : [:]
+                chosen = ClaimPlanner.plan(
+                    candidates: candidates, limit: params.limit, agentRunning: agentRunning, tenantRunning: tenantRunning,
+                    capacity: params.capacity)
+            }
+            var claimed: [ClaimedTask] = []
+            if !chosen.isEmpty {
+                let ids = chosen.map(\.taskID)
+                let tokens = ids.map { _ in Identifier.leaseToken() }
+                let tasks = try await connection.query(
+                    """
+                    UPDATE tasks t SET status = 'running', attempts = t.attempts + 1, lease_owner = \(params.workerID),
+                        lease_token = c.token, lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second',
+                        started_at = COALESCE(t.started_at, now()), updated_at = now()
+                    FROM unnest(\(ids)::text[], \(tokens)::text[]) AS c(id, token)
+                    WHERE t.id = c.id AND t.status = 'queued'
+                    RETURNING \(unescaped: PostgresRows.taskColumns("t"))
+                    """, logger: self.logger
+                ).all(PostgresRows.task)
+                var started: [TaskRecord] = []
+                for task in tasks {
+                    let events = try await self.append(
+                        connection, taskID: task.id,
+                        events: [StatusEvent.make(.running, attempt: task.attempts, workerID: params.workerID)], signals: &signals)
+                    var task = task
+                    task.lastEventSeq = events.last?.seq ?? task.lastEventSeq
+                    started.append(task)
+                }
+                let agentIDs = Array(Set(started.map(\.agentID)))
+                let agents = try await connection.query(
+                    "SELECT \(unescaped: PostgresRows.agentColumns) FROM agents WHERE id = ANY(\(agentIDs)::text[])", logger: self.logger
+                ).all(PostgresRows.agent)
+                let agentByID = Dictionary(agents.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
+                // Keep the planner's order (priority, fairness, FIFO).
+                let order = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { $1 })
+                claimed = started.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }.compactMap { task in
+                    agentByID[task.agentID].map { ClaimedTask(task: task, agent: $0) }
+                }
+            }
+            let nextRunAt = try await connection.query(
+                "SELECT min(run_at) FROM tasks WHERE status = 'queued' AND run_at > now()", logger: self.logger
+            ).first { try $0.decode(Date?.self) } ?? nil
+            return TaskClaimResult(claimed: claimed, nextRunAt: nextRunAt)
+        }
+    }
+
+    private func claimCandidates(_ connection: PostgresConnection, params: TaskClaimParams) async throws -> [ClaimPlanner.Candidate] {
+        let perTenant = min(256, max(16, params.limit * 2))
+        return try await connection.query(
+            """
+            SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, c.max_concurrency, c.resources
+            FROM tenants te CROSS JOIN LATERAL (
+                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources::text AS resources
+                FROM tasks t JOIN agents a ON a.id = t.agent_id
+                WHERE t.tenant_id = te.id AND t.status = 'queued' AND t.run_at <= now()
+                  AND (cardinality(\(params.kinds)::text[]) = 0 OR t.agent_kind = ANY(\(params.kinds)::text[]))
+                  AND NOT (a.max_concurrency IS NOT NULL AND a.max_concurrency <=
+                        (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
+                ORDER BY t.priority DESC, t.seq
+                LIMIT \(perTenant)
+                FOR UPDATE OF t SKIP LOCKED
+            ) c
+            """, logger: logger
+        ).all { row in
+            let (seq, id, tenantID, agentID, priority, maxConcurrency, resources) = try row.decode(
+                (Int64, String, String, String, Int, Int?, String).self)
+            return ClaimPlanner.Candidate(
+                taskID: id, tenantID: tenantID, agentID: agentID, priority: priority, position: seq,
+                maxConcurrency: maxConcurrency, resources: StorageCoding.resources(resources))
+        }
+    }
+
+    private func runningCounts(_ connection: PostgresConnection, column: String, ids: [String]) async throws -> [String: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: column), count(*)::bigint FROM tasks
+            WHERE status = 'running' AND \(unescaped: column) = ANY(\(ids)::text[]) GROUP BY \(unescaped: column)
+            """, logger: logger
+        ).all { try $0.decode((String, Int).self) }
+        return Dictionary(rows, uniquingKeysWith: { $1 })
+    }
+}

@@ -1,0 +1,283 @@
+import Foundation
+public import HangarCore
+public import HangarStore
+import PostgresNIO
+
+extension PostgresStore {
+    public func taskInsert(_ params: TaskInsertParams) async throws -> TaskInsertResult {
+        if let existing = try await existingTask(tenantID: params.tenantID, idempotencyKey: params.idempotencyKey) {
+            return TaskInsertResult(task: existing, inserted: false)
+        }
+        let id = Identifier.make()
+        do {
+            return try await transaction { connection, signals in
+                guard
+                    let kind = try await connection.query(
+                        "SELECT kind FROM agents WHERE id = \(params.agentID) AND tenant_id = \(params.tenantID) AND deleted_at IS NULL",
+                        logger: logger
+                    ).first({ try $0.decode(String.self) })
+                else { throw HangarError.notFound(resource: "agent", id: params.agentID) }
+                try await connection.query(
+                    """
+                    INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
+                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at)
+                    VALUES (\(id), \(params.tenantID), \(params.agentID), \(kind), 'queued', \(params.priority),
+                        \(JSONText.encode(params.input))::jsonb, \(JSONText.encode(params.options))::jsonb, \(params.maxAttempts),
+                        \(params.timeoutSeconds), \(params.maxSteps), \(params.callbackURL), \(params.idempotencyKey),
+                        COALESCE(\(params.runAt), now()), now(), now())
+                    """, logger: logger)
+                _ = try await self.append(connection, taskID: id, events: [StatusEvent.make(.queued, attempt: 0)], signals: &signals)
+                signals.append(.taskAvailable)
+                return TaskInsertResult(task: try await self.fetchTask(connection, id: id)!, inserted: true)
+            }
+        } catch where Self.isUniqueViolation(error) && params.idempotencyKey != nil {
+            // Lost a race with a concurrent submit of the same key: theirs is the first task.
+            if let existing = try await existingTask(tenantID: params.tenantID, idempotencyKey: params.idempotencyKey) {
+                return TaskInsertResult(task: existing, inserted: false)
+            }
+            throw error
+        }
+    }
+
+    private func existingTask(tenantID: String, idempotencyKey: String?) async throws -> TaskRecord? {
+        guard let idempotencyKey else { return nil }
+        return try await client.query(
+            """
+            SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks
+            WHERE tenant_id = \(tenantID) AND idempotency_key = \(idempotencyKey)
+            """, logger: logger
+        ).first(PostgresRows.task)
+    }
+
+    public func taskGet(tenantID: String?, id: String) async throws -> TaskRecord? {
+        try await client.query(
+            """
+            SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks
+            WHERE id = \(id) AND (\(tenantID)::text IS NULL OR tenant_id = \(tenantID))
+            """, logger: logger
+        ).first(PostgresRows.task)
+    }
+
+    func fetchTask(_ connection: PostgresConnection, id: String, lock: Bool = false) async throws -> TaskRecord? {
+        try await connection.query(
+            "SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks WHERE id = \(id) \(unescaped: lock ? "FOR UPDATE" : "")",
+            logger: logger
+        ).first(PostgresRows.task)
+    }
+
+    public func taskList(_ params: TaskListParams) async throws -> [TaskRecord] {
+        let statuses = params.statuses.map(\.rawValue)
+        return try await client.query(
+            """
+            SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks
+            WHERE (\(params.tenantID)::text IS NULL OR tenant_id = \(params.tenantID))
+              AND (\(params.agentID)::text IS NULL OR agent_id = \(params.agentID))
+              AND (\(params.agentKind)::text IS NULL OR agent_kind = \(params.agentKind))
+              AND (cardinality(\(statuses)::text[]) = 0 OR status = ANY(\(statuses)::text[]))
+            ORDER BY seq DESC LIMIT \(params.limit) OFFSET \(params.offset)
+            """, logger: logger
+        ).all(PostgresRows.task)
+    }
+
+    public func taskUpdateQueued(_ params: TaskUpdateParams) async throws -> TaskRecord {
+        try await transaction { connection, signals in
+            guard let task = try await self.fetchTask(connection, id: params.id, lock: true), task.tenantID == params.tenantID else {
+                throw HangarError.notFound(resource: "task", id: params.id)
+            }
+            guard task.status == .queued else {
+                throw HangarError.conflict("task is \(task.status.rawValue); only queued tasks can be changed")
+            }
+            try await connection.query(
+                """
+                UPDATE tasks SET priority = COALESCE(\(params.priority), priority),
+                    timeout_seconds = COALESCE(\(params.timeoutSeconds), timeout_seconds),
+                    max_attempts = COALESCE(\(params.maxAttempts), max_attempts), updated_at = now()
+                WHERE id = \(params.id)
+                """, logger: logger)
+            signals.append(.taskAvailable)
+            return try await self.fetchTask(connection, id: params.id)!
+        }
+    }
+
+    public func taskCancel(tenantID: String, id: String, reason: String) async throws -> TaskRecord {
+        try await transaction { connection, signals in
+            guard let task = try await self.fetchTask(connection, id: id, lock: true), task.tenantID == tenantID else {
+                throw HangarError.notFound(resource: "task", id: id)
+            }
+            return try await self.cancel(connection, taskID: task.id, reason: reason, signals: &signals)
+        }
+    }
+
+    func cancel(_ connection: PostgresConnection, taskID: String, reason: String, signals: inout [QueueSignal]) async throws -> TaskRecord {
+        guard let task = try await fetchTask(connection, id: taskID, lock: true) else {
+            throw HangarError.notFound(resource: "task", id: taskID)
+        }
+        switch task.status {
+        case .queued:
+            let failure = TaskFailure(code: "cancelled", message: reason, retryable: false)
+            try await connection.query(
+                """
+                UPDATE tasks SET status = 'cancelled', error = \(StorageCoding.text(failure))::jsonb, completed_at = now(),
+                    updated_at = now() WHERE id = \(taskID)
+                """, logger: logger)
+            _ = try await append(connection, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)], signals: &signals)
+        case .running where !task.cancelRequested:
+            try await connection.query(
+                "UPDATE tasks SET cancel_requested = true, updated_at = now() WHERE id = \(taskID)", logger: logger)
+            _ = try await append(connection, taskID: taskID, events: [StorageCoding.cancelRequestedEvent(reason: reason)], signals: &signals)
+            signals.append(.cancelRequested(taskID: taskID))
+        default:
+            break
+        }
+        return try await fetchTask(connection, id: taskID)!
+    }
+
+    public func taskHeartbeat(_ params: TaskHeartbeatParams) async throws -> [LeaseState] {
+        guard !params.leases.isEmpty else { return [] }
+        let ids = params.leases.map(\.taskID)
+        let tokens = params.leases.map(\.token)
+        let held = try await client.query(
+            """
+            UPDATE tasks t SET lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second'
+            FROM unnest(\(ids)::text[], \(tokens)::text[]) AS l(id, token)
+            WHERE t.id = l.id AND t.lease_token = l.token AND t.status = 'running'
+            RETURNING t.id, t.cancel_requested
+            """, logger: logger
+        ).all { try $0.decode((String, Bool).self) }
+        let cancelByID = Dictionary(held, uniquingKeysWith: { $1 })
+        return ids.map { id in
+            LeaseState(taskID: id, held: cancelByID[id] != nil, cancelRequested: cancelByID[id] ?? false)
+        }
+    }
+
+    public func taskFinish(_ params: TaskFinishParams) async throws -> TaskRecord {
+        try await transaction { connection, signals in
+            guard
+                let (attempts, maxAttempts, limit) = try await connection.query(
+                    """
+                    SELECT t.attempts, t.max_attempts, a.max_concurrency FROM tasks t LEFT JOIN agents a ON a.id = t.agent_id
+                    WHERE t.id = \(params.taskID) AND t.lease_token = \(params.leaseToken) AND t.status = 'running'
+                    FOR UPDATE OF t
+                    """, logger: logger
+                ).first({ try $0.decode((Int, Int, Int?).self) })
+            else { throw HangarError.leaseLost(taskID: params.taskID) }
+            let clearLease = "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
+            let event: NewTaskEvent
+            switch params.outcome {
+            case .completed(let output, let usage):
+                try await connection.query(
+                    """
+                    UPDATE tasks SET status = 'completed', output = \(JSONText.encode(output))::jsonb,
+                        usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 1, completed_at = now(),
+                        updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID)
+                    """, logger: logger)
+                event = StatusEvent.make(.completed, attempt: attempts)
+            case .failed(let failure, let delay):
+                if failure.retryable && attempts < maxAttempts {
+                    let runAt = try await connection.query(
+                        """
+                        UPDATE tasks SET status = 'queued', error = \(StorageCoding.text(failure))::jsonb,
+                            run_at = now() + \(delay.seconds) * interval '1 second', cancel_requested = false,
+                            updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID) RETURNING run_at
+                        """, logger: logger
+                    ).first { try $0.decode(Date.self) }
+                    event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
+                    signals.append(.taskAvailable)
+                } else {
+                    try await self.end(connection, params.taskID, status: .failed, failure: failure)
+                    event = StatusEvent.make(.failed, attempt: attempts, error: failure)
+                }
+            case .cancelled(let reason):
+                try await self.end(connection, params.taskID, status: .cancelled, failure: TaskFailure(code: "cancelled", message: reason, retryable: false))
+                event = StatusEvent.make(.cancelled, attempt: attempts, reason: reason)
+            case .timedOut(let failure):
+                try await self.end(connection, params.taskID, status: .timedOut, failure: failure)
+                event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
+            }
+            _ = try await self.append(connection, taskID: params.taskID, events: [event], signals: &signals)
+            if limit != nil { signals.append(.taskAvailable) }
+            return try await self.fetchTask(connection, id: params.taskID)!
+        }
+    }
+
+    /// Moves a task to a final status with its error, releasing the lease.
+    private func end(_ connection: PostgresConnection, _ taskID: String, status: TaskStatus, failure: TaskFailure?) async throws {
+        try await connection.query(
+            """
+            UPDATE tasks SET status = \(status.rawValue), error = \(StorageCoding.text(failure))::jsonb, completed_at = now(),
+                updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+            WHERE id = \(taskID)
+            """, logger: logger)
+    }
+
+    public func taskRescueExpired(_ params: TaskRescueParams) async throws -> [String] {
+        try await transaction { connection, signals in
+            let rows = try await connection.query(
+                """
+                SELECT id, attempts, max_attempts, cancel_requested FROM tasks
+                WHERE status = 'running' AND lease_expires_at < now()
+                ORDER BY lease_expires_at LIMIT \(params.limit) FOR UPDATE SKIP LOCKED
+                """, logger: logger
+            ).all { try $0.decode((String, Int, Int, Bool).self) }
+            for (id, attempts, maxAttempts, cancelRequested) in rows {
+                let failure = TaskFailure.leaseExpired(attempt: attempts)
+                let event: NewTaskEvent
+                if cancelRequested {
+                    try await self.end(connection, id, status: .cancelled, failure: TaskFailure(code: "cancelled", message: "cancelled while its worker was lost", retryable: false))
+                    event = StatusEvent.make(.cancelled, attempt: attempts, reason: "cancelled while its worker was lost")
+                } else if attempts >= maxAttempts {
+                    try await self.end(connection, id, status: .failed, failure: failure)
+                    event = StatusEvent.make(.failed, attempt: attempts, error: failure)
+                } else {
+                    let runAt = try await connection.query(
+                        """
+                        UPDATE tasks SET status = 'queued', error = \(StorageCoding.text(failure))::jsonb,
+                            run_at = now() + \(params.retryDelay(attempts).seconds) * interval '1 second', updated_at = now(),
+                            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+                        WHERE id = \(id) RETURNING run_at
+                        """, logger: logger
+                    ).first { try $0.decode(Date.self) }
+                    event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
+                }
+                _ = try await self.append(connection, taskID: id, events: [event], signals: &signals)
+            }
+            if !rows.isEmpty { signals.append(.taskAvailable) }
+            return rows.map(\.0)
+        }
+    }
+
+    public func taskDeleteFinished(before: Date, limit: Int) async throws -> Int {
+        try await transaction { connection, _ in
+            let ids = try await connection.query(
+                """
+                SELECT id FROM tasks WHERE completed_at IS NOT NULL AND completed_at < \(before)
+                LIMIT \(limit) FOR UPDATE SKIP LOCKED
+                """, logger: logger
+            ).all { try $0.decode(String.self) }
+            guard !ids.isEmpty else { return 0 }
+            try await connection.query("DELETE FROM task_events WHERE task_id = ANY(\(ids)::text[])", logger: logger)
+            try await connection.query("DELETE FROM tasks WHERE id = ANY(\(ids)::text[])", logger: logger)
+            return ids.count
+        }
+    }
+
+    public func taskCounts(tenantID: String?) async throws -> TaskCounts {
+        var byStatus: [TaskStatus: Int] = [:]
+        for (status, count) in try await client.query(
+            "SELECT status, count(*)::bigint FROM tasks WHERE (\(tenantID)::text IS NULL OR tenant_id = \(tenantID)) GROUP BY status",
+            logger: logger
+        ).all({ try $0.decode((String, Int).self) }) {
+            if let status = TaskStatus(rawValue: status) { byStatus[status] = count }
+        }
+        var byPriority: [Int: Int] = [:]
+        for (priority, count) in try await client.query(
+            """
+            SELECT priority, count(*)::bigint FROM tasks
+            WHERE status = 'queued' AND (\(tenantID)::text IS NULL OR tenant_id = \(tenantID)) GROUP BY priority
+            """, logger: logger
+        ).all({ try $0.decode((Int, Int).self) }) {
+            byPriority[priority] = count
+        }
+        return TaskCounts(byStatus: byStatus, queuedByPriority: byPriority)
+    }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import HangarCore
+public import HangarStore
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// The multi-process backend. Any number of API and worker processes on any number of
+/// machines share one queue: claims lock rows with `FOR UPDATE SKIP LOCKED`, per-agent
+/// limits serialise on advisory locks, and wake-ups travel by LISTEN/NOTIFY.
+///
+/// Times come from the database clock (`now()`), never from the caller, so leases stay
+/// correct between machines whose clocks disagree.
+public final class PostgresStore: HangarStore {
+    let client: PostgresClient
+    let url: PostgresURL
+    let logger: Logger
+    let broadcaster = SignalBroadcaster()
+    private let background = Mutex<Task<Void, Never>?>(nil)
+    private let listenerConnection = Mutex<PostgresConnection?>(nil)
+    private let isListening = Atomic<Bool>(false)
+
+    public var notifier: any QueueNotifier { broadcaster }
+
+    /// Opens a client pool and starts listening for notifications.
+    public init(url: String, maxConnections: Int = 20, logger: Logger = Logger(label: "hangar.postgres")) throws {
+        self.url = try PostgresURL(url)
+        self.logger = logger
+        client = PostgresClient(configuration: try self.url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
+        let task = Task { [client] in
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await client.run() }
+                group.addTask { await self.listen() }
+            }
+        }
+        background.withLock { $0 = task }
+    }
+
+    public func close() async throws {
+        let connection = listenerConnection.withLock { $0 }
+        try? await connection?.close()
+        background.withLock { $0 }?.cancel()
+        broadcaster.finish()
+    }
+
+    public func ping() async throws {
+        _ = try await client.query("SELECT 1", logger: logger).collect()
+    }
+
+    /// True once this store receives notifications (tests wait for it).
+    public var listening: Bool { isListening.load(ordering: .acquiring) }
+
+    public func migrate() async throws {
+        if let schema = url.schema {
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger)
+        }
+        try await client.withTransaction(logger: logger) { connection in
+            // Many processes may start at once; one migrates, the others wait and find it done.
+            try await connection.query("SELECT pg_advisory_xact_lock(72616e6761)", logger: self.logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS hangar_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """, logger: self.logger)
+            var applied = Set<Int>()
+            for try await version in try await connection.query("SELECT version FROM hangar_migrations", logger: self.logger)
+                .decode(Int.self)
+            {
+                applied.insert(version)
+            }
+            for migration in PostgresMigrations.all where !applied.contains(migration.version) {
+                for statement in Self.statements(migration.sql) {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query(
+                    "INSERT INTO hangar_migrations (version, name) VALUES (\(migration.version), \(migration.name))",
+                    logger: self.logger)
+            }
+        }
+    }
+
+    /// The extended query protocol takes one statement at a time.
+    static func statements(_ sql: String) -> [String] {
+        sql.components(separatedBy: ";\n").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+    }
+
+    // MARK: Notifications
+
+    /// Payloads: `q` (work available), `c:<task>` (cancel), `e:<task>:<seq>` (events).
+    static func payload(_ signal: QueueSignal) -> String {
+        switch signal {
+        case .taskAvailable: return "q"
+        case .cancelRequested(let taskID): return "c:\(taskID)"
+        case .event(let taskID, let seq): return "e:\(taskID):\(seq)"
+        }
+    }
+
+    static func signal(_ payload: String) -> QueueSignal? {
+        let parts = payload.split(separator: ":", omittingEmptySubsequences: false)
+        switch parts.first {
+        case "q": return .taskAvailable
+        case "c" where parts.count == 2: return .cancelRequested(taskID: String(parts[1]))
+        case "e" where parts.count == 3: return Int64(parts[2]).map { .event(taskID: String(parts[1]), seq: $0) }
+        default: return nil
+        }
+    }
+
+    /// Queues NOTIFYs inside the caller's transaction: PostgreSQL delivers them on commit,
+    /// and not at all on rollback.
+    static func notify(_ connection: PostgresConnection, channel: String, _ signals: [QueueSignal], logger: Logger) async throws {
+        guard !signals.isEmpty else { return }
+        let payloads = signals.map(payload)
+        try await connection.query("SELECT pg_notify(\(channel), p) FROM unnest(\(payloads)::text[]) AS p", logger: logger)
+    }
+
+    private func listen() async {
+        var delay = Duration.milliseconds(100)
+        while !Task.isCancelled {
+            do {
+                let connection = try await PostgresConnection.connect(
+                    configuration: try url.connectionConfiguration(), id: 0, logger: logger)
+                listenerConnection.withLock { $0 = connection }
+                try await connection.listen(on: url.channel) { notifications in
+                    isListening.store(true, ordering: .releasing)
+                    delay = .milliseconds(100)
+                    // Anything may have happened while we were not listening: look again.
+                    broadcaster.publish(.taskAvailable)
+                    for try await notification in notifications {
+                        if let signal = Self.signal(notification.payload) { broadcaster.publish(signal) }
+                    }
+                }
+                try? await connection.close()
+            } catch {
+                if Task.isCancelled { break }
+                logger.warning("notification listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+            }
+            isListening.store(false, ordering: .releasing)
+            try? await Task.sleep(for: delay)
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+
+    // MARK: Transactions
+
+    /// Runs a transaction; signals collected by the body are NOTIFYed before commit.
+    func transaction<T: Sendable>(
+        _ body: @Sendable (PostgresConnection, inout [QueueSignal]) async throws -> T
+    ) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                var signals: [QueueSignal] = []
+                let value = try await body(connection, &signals)
+                try await Self.notify(connection, channel: self.url.channel, signals, logger: self.logger)
+                return value
+            }
+        } catch let error as PostgresTransactionError {
+            throw Self.unwrap(error)
+        }
+    }
+
+    static func unwrap(_ error: PostgresTransactionError) -> any Error {
+        if let closure = error.closureError { return closure }
+        if let commit = error.commitError { return commit }
+        if let begin = error.beginError { return begin }
+        return error
+    }
+
+    static func isUniqueViolation(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
+    }
+}

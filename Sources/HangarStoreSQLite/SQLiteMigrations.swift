@@ -1,0 +1,87 @@
+import GRDB
+
+/// Versioned schema. Append new migrations; never edit a released one.
+enum SQLiteMigrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001_core") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenants (
+                        id TEXT PRIMARY KEY,
+                        name TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    INSERT INTO tenants (id, name, created_at) VALUES ('default', 'default', unixepoch('subsec'));
+
+                    CREATE TABLE agents (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        name TEXT NOT NULL,
+                        description TEXT,
+                        kind TEXT NOT NULL,
+                        model TEXT,
+                        config TEXT NOT NULL,
+                        resources TEXT NOT NULL,
+                        max_concurrency INTEGER,
+                        is_active INTEGER NOT NULL,
+                        version INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        deleted_at REAL
+                    );
+                    CREATE UNIQUE INDEX agents_tenant_name ON agents (tenant_id, name) WHERE deleted_at IS NULL;
+
+                    CREATE TABLE tasks (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        agent_id TEXT NOT NULL,
+                        agent_kind TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        priority INTEGER NOT NULL,
+                        input TEXT NOT NULL,
+                        options TEXT NOT NULL,
+                        output TEXT,
+                        error TEXT,
+                        progress REAL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        max_attempts INTEGER NOT NULL,
+                        timeout_seconds REAL NOT NULL,
+                        max_steps INTEGER,
+                        callback_url TEXT,
+                        idempotency_key TEXT,
+                        usage TEXT,
+                        run_at REAL NOT NULL,
+                        lease_owner TEXT,
+                        lease_token TEXT,
+                        lease_expires_at REAL,
+                        cancel_requested INTEGER NOT NULL DEFAULT 0,
+                        last_event_seq INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        started_at REAL,
+                        completed_at REAL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE UNIQUE INDEX tasks_idempotency ON tasks (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL;
+                    CREATE INDEX tasks_queue ON tasks (tenant_id, priority DESC, seq) WHERE status = 'queued';
+                    CREATE INDEX tasks_delayed ON tasks (run_at) WHERE status = 'queued';
+                    CREATE INDEX tasks_running_agent ON tasks (agent_id) WHERE status = 'running';
+                    CREATE INDEX tasks_running_lease ON tasks (lease_expires_at) WHERE status = 'running';
+                    CREATE INDEX tasks_finished ON tasks (completed_at) WHERE completed_at IS NOT NULL;
+                    CREATE INDEX tasks_agent ON tasks (agent_id, seq);
+                    CREATE INDEX tasks_tenant ON tasks (tenant_id, seq);
+
+                    CREATE TABLE task_events (
+                        task_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        type TEXT NOT NULL,
+                        data TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        PRIMARY KEY (task_id, seq)
+                    ) WITHOUT ROWID;
+                    """)
+        }
+        return migrator
+    }
+}

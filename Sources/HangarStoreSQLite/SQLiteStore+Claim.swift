@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import HangarCore
+public import HangarStore
+
+extension SQLiteStore {
+    /// SQLite has one writer, so the whole claim — candidates, counts, updates — runs in a
+    /// single write transaction and nothing can interleave: limits hold by construction.
+    public func taskClaim(_ params: TaskClaimParams) async throws -> TaskClaimResult {
+        let now = Date()
+        let leaseExpires = now.addingTimeInterval(params.leaseDuration.seconds)
+        return try await write { db, signals in
+            let candidates = try SQLiteStore.claimCandidates(db, params: params, now: now)
+            var chosen: [ClaimPlanner.Candidate] = []
+            if !candidates.isEmpty {
+                let limitedAgents = Set(candidates.filter { $0.maxConcurrency != nil }.map(\.agentID))
+                let agentRunning = try SQLiteStore.runningCounts(db, column: "agent_id", ids: limitedAgents)
+                let tenants = Set(candidates.map(\.tenantID))
+                let tenantRunning = tenants.count > 1 ? try SQLiteStore.runningCounts(db, column: "tenant_id", ids: tenants) : [:]
+                chosen = ClaimPlanner.plan(
+                    candidates: candidates, limit: params.limit, agentRunning: agentRunning, tenantRunning: tenantRunning,
+                    capacity: params.capacity)
+            }
+            var claimed: [ClaimedTask] = []
+            var agents: [String: Agent] = [:]
+            let update = try db.cachedStatement(
+                sql: """
+                    UPDATE tasks SET status = 'running', attempts = attempts + 1, lease_owner = ?, lease_token = ?,
+                        lease_expires_at = ?, started_at = COALESCE(started_at, ?), updated_at = ?
+                    WHERE id = ? AND status = 'queued'
+                    """)
+            for candidate in chosen {
+                let token = Identifier.leaseToken()
+                try update.execute(arguments: [params.workerID, token, leaseExpires.sqlite, now.sqlite, now.sqlite, candidate.taskID])
+                let attempt = try Int.fetchOne(db, sql: "SELECT attempts FROM tasks WHERE id = ?", arguments: [candidate.taskID]) ?? 1
+                _ = try SQLiteStore.append(
+                    db, taskID: candidate.taskID, events: [StatusEvent.make(.running, attempt: attempt, workerID: params.workerID)],
+                    now: now, signals: &signals)
+                guard let task = try SQLiteStore.fetchTask(db, id: candidate.taskID) else { continue }
+                if agents[task.agentID] == nil {
+                    agents[task.agentID] = try Row.fetchOne(
+                        db, sql: "SELECT \(SQLiteRows.agentColumns) FROM agents WHERE id = ?", arguments: [task.agentID]
+                    ).map(SQLiteRows.agent)
+                }
+                guard let agent = agents[task.agentID] else { continue }
+                claimed.append(ClaimedTask(task: task, agent: agent))
+            }
+            let nextRunAt = try Double.fetchOne(
+                db, sql: "SELECT min(run_at) FROM tasks WHERE status = 'queued' AND run_at > ?", arguments: [now.sqlite]
+            ).map(Date.init(sqlite:))
+            return TaskClaimResult(claimed: claimed, nextRunAt: nextRunAt)
+        }
+    }
+
+    /// The best few runnable tasks of each tenant, skipping agents already at their limit
+    /// so that one saturated agent's backlog cannot hide the rest of the queue.
+    static func claimCandidates(_ db: Database, params: TaskClaimParams, now: Date) throws -> [ClaimPlanner.Candidate] {
+        let perTenant = min(256, max(16, params.limit * 2))
+        let tenants = try String.fetchAll(db, sql: "SELECT id FROM tenants")
+        var kindFilter = ""
+        var kindArguments = StatementArguments()
+        if !params.kinds.isEmpty {
+            kindFilter = "AND t.agent_kind IN (\(params.kinds.map { _ in "?" }.joined(separator: ", ")))"
+            kindArguments = StatementArguments(params.kinds)
+        }
+        let statement = try db.cachedStatement(
+            sql: """
+                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources
+                FROM tasks t JOIN agents a ON a.id = t.agent_id
+                WHERE t.tenant_id = ? AND t.status = 'queued' AND t.run_at <= ? \(kindFilter)
+                  AND NOT (a.max_concurrency IS NOT NULL AND a.max_concurrency <=
+                        (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
+                ORDER BY t.priority DESC, t.seq
+                LIMIT ?
+                """)
+        var candidates: [ClaimPlanner.Candidate] = []
+        for tenant in tenants {
+            var arguments: StatementArguments = [tenant, now.sqlite]
+            arguments += kindArguments
+            arguments += [perTenant]
+            for row in try Row.fetchAll(statement, arguments: arguments) {
+                candidates.append(
+                    ClaimPlanner.Candidate(
+                        taskID: row["id"], tenantID: row["tenant_id"], agentID: row["agent_id"], priority: row["priority"],
+                        position: row["seq"], maxConcurrency: row["max_concurrency"],
+                        resources: StorageCoding.resources(row["resources"])))
+            }
+        }
+        return candidates
+    }
+
+    static func runningCounts(_ db: Database, column: String, ids: Set<String>) throws -> [String: Int] {
+        guard !ids.isEmpty else { return [:] }
+        let marks = ids.map { _ in "?" }.joined(separator: ", ")
+        var counts: [String: Int] = [:]
+        for row in try Row.fetchAll(
+            db, sql: "SELECT \(column) AS k, count(*) AS n FROM tasks WHERE status = 'running' AND \(column) IN (\(marks)) GROUP BY \(column)",
+            arguments: StatementArguments(Array(ids)))
+        {
+            counts[row["k"]] = row["n"]
+        }
+        return counts
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import GRDB
+import HangarCore
+public import HangarStore
+
+/// The embedded backend: one SQLite file in WAL mode, for one Hangar process.
+///
+/// GRDB serialises every write through one connection, which makes each contract method a
+/// short exclusive transaction; readers use a pool of snapshot connections and never block
+/// it. Wake-ups are an in-process broadcast, published after commit.
+public final class SQLiteStore: HangarStore {
+    let pool: DatabasePool
+    let broadcaster = SignalBroadcaster()
+    public var notifier: any QueueNotifier { broadcaster }
+
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            // NORMAL is durable in WAL mode against process crashes (the promise we make);
+            // FULL would add an fsync per commit to survive power loss as well.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.label = "hangar"
+        pool = try DatabasePool(path: path, configuration: configuration)
+    }
+
+    public func migrate() async throws {
+        try SQLiteMigrations.migrator().migrate(pool)
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func close() async throws {
+        broadcaster.finish()
+        try pool.close()
+    }
+
+    /// Runs a write transaction and publishes the signals it produced once it committed.
+    func write<T: Sendable>(_ body: @Sendable @escaping (Database, inout [QueueSignal]) throws -> T) async throws -> T {
+        let (value, signals) = try await pool.write { db -> (T, [QueueSignal]) in
+            var signals: [QueueSignal] = []
+            let value = try body(db, &signals)
+            return (value, signals)
+        }
+        broadcaster.publish(signals)
+        return value
+    }
+
+    func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+}

@@ -72,3 +72,102 @@ public enum ClaimPlanner {
         return lhs.position < rhs.position
     }
 }
+
+extension ClaimPlanner {
+    /// What a backend learns about candidates under its locks.
+    public struct Counts: Sendable {
+        /// Running tasks per limited agent (committed state).
+        public var agentRunning: [String: Int]
+        /// Running tasks per tenant, when candidates span several tenants.
+        public var tenantRunning: [String: Int]
+        /// Agents whose tasks must be left alone this time (another claimer holds their lock).
+        public var unavailableAgents: Set<String>
+
+        public init(agentRunning: [String: Int], tenantRunning: [String: Int], unavailableAgents: Set<String> = []) {
+            self.agentRunning = agentRunning
+            self.tenantRunning = tenantRunning
+            self.unavailableAgents = unavailableAgents
+        }
+    }
+
+}
+
+/// Chooses up to `limit` candidates inside one claim transaction, in rounds: when the best
+/// candidates belong to agents that a round saturates, the next round fetches again without
+/// those agents, so a limited agent's deep backlog cannot hide the rest of the queue.
+///
+/// A state machine, so that synchronous (SQLite) and asynchronous (PostgreSQL) backends
+/// drive the same policy:
+///
+/// ```
+/// var selection = ClaimSelection(limit: n, capacity: free)
+/// while let excluded = selection.nextExclusion {
+///     let (candidates, truncated) = fetch(excluding: excluded)   // best few per tenant
+///     let pending = selection.fetched(candidates, truncated: truncated)
+///     if !pending.isEmpty { selection.counted(count(pending)) }   // exact counts, under locks
+/// }
+/// claim(selection.chosen)
+/// ```
+public struct ClaimSelection: Sendable {
+    public private(set) var chosen: [ClaimPlanner.Candidate] = []
+    private let limit: Int
+    private let capacity: Resources?
+    private let maxRounds: Int
+    private var round = 0
+    private var done = false
+    private var excluded = Set<String>()
+    private var chosenIDs = Set<String>()
+    private var pending: [ClaimPlanner.Candidate] = []
+    private var truncated = false
+
+    public init(limit: Int, capacity: Resources?, maxRounds: Int = 4) {
+        self.limit = limit
+        self.capacity = capacity
+        self.maxRounds = maxRounds
+        done = limit <= 0
+    }
+
+    /// Agents to leave out of the next fetch; `nil` once the selection is complete.
+    public var nextExclusion: Set<String>? { done ? nil : excluded }
+
+    /// Takes one fetch; returns the candidates whose running counts are needed next
+    /// (empty when there is nothing left to choose from).
+    public mutating func fetched(_ candidates: [ClaimPlanner.Candidate], truncated: Bool) -> [ClaimPlanner.Candidate] {
+        pending = candidates.filter { !chosenIDs.contains($0.taskID) && !excluded.contains($0.agentID) }
+        self.truncated = truncated
+        if pending.isEmpty { done = true }
+        return pending
+    }
+
+    public mutating func counted(_ counts: ClaimPlanner.Counts) {
+        excluded.formUnion(counts.unavailableAgents)
+        let usable = pending.filter { !counts.unavailableAgents.contains($0.agentID) }
+        var agentRunning = counts.agentRunning
+        var tenantRunning = counts.tenantRunning
+        for pick in chosen {
+            agentRunning[pick.agentID, default: 0] += 1
+            tenantRunning[pick.tenantID, default: 0] += 1
+        }
+        let remaining = capacity.map { chosen.reduce($0) { $0 - $1.resources } }
+        let picked = ClaimPlanner.plan(
+            candidates: usable, limit: limit - chosen.count, agentRunning: agentRunning, tenantRunning: tenantRunning,
+            capacity: remaining)
+        chosen += picked
+        chosenIDs.formUnion(picked.map(\.taskID))
+        round += 1
+        guard truncated, chosen.count < limit, round < maxRounds else {
+            done = true
+            return
+        }
+        for pick in picked { agentRunning[pick.agentID, default: 0] += 1 }
+        let saturated = Set(
+            usable.filter { candidate in
+                candidate.maxConcurrency.map { agentRunning[candidate.agentID, default: 0] >= $0 } ?? false
+            }.map(\.agentID))
+        if saturated.isSubset(of: excluded) {
+            done = true
+        } else {
+            excluded.formUnion(saturated)
+        }
+    }
+}

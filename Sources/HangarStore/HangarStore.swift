@@ -17,6 +17,11 @@ public protocol HangarStore: Sendable {
     func ping() async throws
     func close() async throws
 
+    // MARK: Tenants
+
+    /// Creates the tenant if it does not exist (fairness and quotas are per tenant).
+    func tenantUpsert(id: String, name: String) async throws
+
     // MARK: Agents
 
     func agentInsert(_ params: AgentInsertParams) async throws -> Agent

@@ -4,6 +4,12 @@ public import HangarStore
 import PostgresNIO
 
 extension PostgresStore {
+    public func tenantUpsert(id: String, name: String) async throws {
+        try await client.query(
+            "INSERT INTO tenants (id, name) VALUES (\(id), \(name)) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+            logger: logger)
+    }
+
     public func agentInsert(_ params: AgentInsertParams) async throws -> Agent {
         let id = Identifier.make()
         do {

@@ -7,28 +7,37 @@ extension PostgresStore {
     /// One transaction:
     /// 1. lock the best few runnable tasks of each tenant (`FOR UPDATE SKIP LOCKED`: claimers
     ///    never wait on each other's rows and never see the same row);
-    /// 2. take an advisory lock per rate-limited agent among them, in a fixed order (no
-    ///    deadlocks), then count that agent's running tasks. Concurrent claimers of the same
-    ///    agent serialise here, and each sees the others' committed claims, so a
-    ///    `max_concurrency` of N never admits N+1;
-    /// 3. let `ClaimPlanner` choose, and start the chosen attempts with fresh lease tokens.
+    /// 2. try-lock each rate-limited agent among them (an advisory lock held to commit), then
+    ///    count that agent's running tasks. Claimers of the same agent serialise here and each
+    ///    sees the others' committed claims, so a `max_concurrency` of N never admits N+1. An
+    ///    agent whose lock another claimer holds is left to that claimer: no waiting, and no
+    ///    lock-order deadlocks between rounds;
+    /// 3. let `ClaimSelection` choose, and start the chosen attempts with fresh lease tokens.
     public func taskClaim(_ params: TaskClaimParams) async throws -> TaskClaimResult {
         try await transaction { connection, signals in
-            let candidates = try await self.claimCandidates(connection, params: params)
-            var chosen: [ClaimPlanner.Candidate] = []
-            if !candidates.isEmpty {
-                let limitedAgents = Set(candidates.filter { $0.maxConcurrency != nil }.map(\.agentID)).sorted()
-                for agentID in limitedAgents {
-                    try await connection.query(
-                        "SELECT pg_advisory_xact_lock(hashtextextended('hangar.agent:' || \(agentID), 0))", logger: self.logger)
+            var selection = ClaimSelection(limit: params.limit, capacity: params.capacity)
+            var locked = Set<String>()
+            while let excluded = selection.nextExclusion {
+                let (candidates, truncated) = try await self.claimCandidates(connection, params: params, excluding: excluded)
+                let pending = selection.fetched(candidates, truncated: truncated)
+                guard !pending.isEmpty else { continue }
+                var unavailable = Set<String>()
+                for agentID in Set(pending.filter { $0.maxConcurrency != nil }.map(\.agentID)).subtracting(locked).sorted() {
+                    let acquired = try await connection.query(
+                        "SELECT pg_try_advisory_xact_lock(hashtextextended('hangar.agent:' || \(agentID), 0))", logger: self.logger
+                    ).first { try $0.decode(Bool.self) } ?? false
+                    if acquired { locked.insert(agentID) } else { unavailable.insert(agentID) }
                 }
-                let agentRunning = try await self.runningCounts(connection, column: "agent_id", ids: limitedAgents)
-                let tenants = Set(candidates.map(\.tenantID))
-                let tenantRunning = tenants.count > 1 ? try await self.runningCounts(connection, column: "tenant_id", ids: Array(tenants)) : [:]
-                chosen = ClaimPlanner.plan(
-                    candidates: candidates, limit: params.limit, agentRunning: agentRunning, tenantRunning: tenantRunning,
-                    capacity: params.capacity)
+                let counted = Set(pending.filter { $0.maxConcurrency != nil }.map(\.agentID)).intersection(locked)
+                let tenants = Set(pending.map(\.tenantID))
+                selection.counted(
+                    ClaimPlanner.Counts(
+                        agentRunning: try await self.runningCounts(connection, column: "agent_id", ids: counted.sorted()),
+                        tenantRunning: tenants.count > 1
+                            ? try await self.runningCounts(connection, column: "tenant_id", ids: tenants.sorted()) : [:],
+                        unavailableAgents: unavailable))
             }
+            let chosen = selection.chosen
             var claimed: [ClaimedTask] = []
             if !chosen.isEmpty {
                 let ids = chosen.map(\.taskID)
@@ -70,9 +79,12 @@ extension PostgresStore {
         }
     }
 
-    private func claimCandidates(_ connection: PostgresConnection, params: TaskClaimParams) async throws -> [ClaimPlanner.Candidate] {
+    private func claimCandidates(
+        _ connection: PostgresConnection, params: TaskClaimParams, excluding excluded: Set<String>
+    ) async throws -> (candidates: [ClaimPlanner.Candidate], truncated: Bool) {
         let perTenant = min(256, max(16, params.limit * 2))
-        return try await connection.query(
+        let excludedIDs = Array(excluded)
+        let candidates = try await connection.query(
             """
             SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, c.max_concurrency, c.resources
             FROM tenants te CROSS JOIN LATERAL (
@@ -80,6 +92,7 @@ extension PostgresStore {
                 FROM tasks t JOIN agents a ON a.id = t.agent_id
                 WHERE t.tenant_id = te.id AND t.status = 'queued' AND t.run_at <= now()
                   AND (cardinality(\(params.kinds)::text[]) = 0 OR t.agent_kind = ANY(\(params.kinds)::text[]))
+                  AND t.agent_id <> ALL(\(excludedIDs)::text[])
                   AND NOT (a.max_concurrency IS NOT NULL AND a.max_concurrency <=
                         (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
                 ORDER BY t.priority DESC, t.seq
@@ -94,6 +107,8 @@ extension PostgresStore {
                 taskID: id, tenantID: tenantID, agentID: agentID, priority: priority, position: seq,
                 maxConcurrency: maxConcurrency, resources: StorageCoding.resources(resources))
         }
+        let perTenantCounts = Dictionary(grouping: candidates, by: \.tenantID).values.map(\.count)
+        return (candidates, perTenantCounts.contains { $0 >= perTenant })
     }
 
     private func runningCounts(_ connection: PostgresConnection, column: String, ids: [String]) async throws -> [String: Int] {

@@ -168,7 +168,7 @@ extension PostgresStore {
                 try await connection.query(
                     """
                     UPDATE tasks SET status = 'completed', output = \(JSONText.encode(output))::jsonb,
-                        usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 1, completed_at = now(),
+                        usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 100, completed_at = now(),
                         updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID)
                     """, logger: logger)
                 event = StatusEvent.make(.completed, attempt: attempts)

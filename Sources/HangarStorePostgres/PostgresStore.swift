@@ -19,6 +19,7 @@ public final class PostgresStore: HangarStore {
     private let background = Mutex<Task<Void, Never>?>(nil)
     private let listenerConnection = Mutex<PostgresConnection?>(nil)
     private let isListening = Atomic<Bool>(false)
+    private let isClosing = Atomic<Bool>(false)
 
     public var notifier: any QueueNotifier { broadcaster }
 
@@ -37,6 +38,7 @@ public final class PostgresStore: HangarStore {
     }
 
     public func close() async throws {
+        isClosing.store(true, ordering: .releasing)
         let connection = listenerConnection.withLock { $0 }
         try? await connection?.close()
         background.withLock { $0 }?.cancel()
@@ -56,7 +58,7 @@ public final class PostgresStore: HangarStore {
         }
         try await client.withTransaction(logger: logger) { connection in
             // Many processes may start at once; one migrates, the others wait and find it done.
-            try await connection.query("SELECT pg_advisory_xact_lock(72616e6761)", logger: self.logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(4857217)", logger: self.logger)
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS hangar_migrations (
@@ -115,7 +117,7 @@ public final class PostgresStore: HangarStore {
 
     private func listen() async {
         var delay = Duration.milliseconds(100)
-        while !Task.isCancelled {
+        while !Task.isCancelled && !isClosing.load(ordering: .acquiring) {
             do {
                 let connection = try await PostgresConnection.connect(
                     configuration: try url.connectionConfiguration(), id: 0, logger: logger)
@@ -131,8 +133,9 @@ public final class PostgresStore: HangarStore {
                 }
                 try? await connection.close()
             } catch {
-                if Task.isCancelled { break }
-                logger.warning("notification listener lost its connection; reconnecting", metadata: ["error": "\(error)"])
+                if Task.isCancelled || isClosing.load(ordering: .acquiring) { break }
+                logger.warning(
+                    "notification listener lost its connection; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
             }
             isListening.store(false, ordering: .releasing)
             try? await Task.sleep(for: delay)

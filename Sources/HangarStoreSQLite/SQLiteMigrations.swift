@@ -12,7 +12,7 @@ enum SQLiteMigrations {
                         name TEXT NOT NULL,
                         created_at REAL NOT NULL
                     );
-                    INSERT INTO tenants (id, name, created_at) VALUES ('default', 'default', unixepoch('subsec'));
+                    INSERT INTO tenants (id, name, created_at) VALUES ('default', 'default', (julianday('now') - 2440587.5) * 86400.0);
 
                     CREATE TABLE agents (
                         id TEXT PRIMARY KEY,

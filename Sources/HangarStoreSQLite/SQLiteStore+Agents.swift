@@ -4,6 +4,15 @@ public import HangarCore
 public import HangarStore
 
 extension SQLiteStore {
+    public func tenantUpsert(id: String, name: String) async throws {
+        let now = Date()
+        try await write { db, _ in
+            try db.execute(
+                sql: "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                arguments: [id, name, now.sqlite])
+        }
+    }
+
     public func agentInsert(_ params: AgentInsertParams) async throws -> Agent {
         let now = Date()
         let agent = Agent(

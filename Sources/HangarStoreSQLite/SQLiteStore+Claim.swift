@@ -10,17 +10,7 @@ extension SQLiteStore {
         let now = Date()
         let leaseExpires = now.addingTimeInterval(params.leaseDuration.seconds)
         return try await write { db, signals in
-            let candidates = try SQLiteStore.claimCandidates(db, params: params, now: now)
-            var chosen: [ClaimPlanner.Candidate] = []
-            if !candidates.isEmpty {
-                let limitedAgents = Set(candidates.filter { $0.maxConcurrency != nil }.map(\.agentID))
-                let agentRunning = try SQLiteStore.runningCounts(db, column: "agent_id", ids: limitedAgents)
-                let tenants = Set(candidates.map(\.tenantID))
-                let tenantRunning = tenants.count > 1 ? try SQLiteStore.runningCounts(db, column: "tenant_id", ids: tenants) : [:]
-                chosen = ClaimPlanner.plan(
-                    candidates: candidates, limit: params.limit, agentRunning: agentRunning, tenantRunning: tenantRunning,
-                    capacity: params.capacity)
-            }
+            let chosen = try SQLiteStore.select(db, params: params, now: now)
             var claimed: [ClaimedTask] = []
             var agents: [String: Agent] = [:]
             let update = try db.cachedStatement(
@@ -54,16 +44,38 @@ extension SQLiteStore {
 
     /// The best few runnable tasks of each tenant, skipping agents already at their limit
     /// so that one saturated agent's backlog cannot hide the rest of the queue.
-    static func claimCandidates(_ db: Database, params: TaskClaimParams, now: Date) throws -> [ClaimPlanner.Candidate] {
+    static func select(_ db: Database, params: TaskClaimParams, now: Date) throws -> [ClaimPlanner.Candidate] {
+        var selection = ClaimSelection(limit: params.limit, capacity: params.capacity)
+        while let excluded = selection.nextExclusion {
+            let (candidates, truncated) = try claimCandidates(db, params: params, now: now, excluding: excluded)
+            let pending = selection.fetched(candidates, truncated: truncated)
+            guard !pending.isEmpty else { continue }
+            let limited = Set(pending.filter { $0.maxConcurrency != nil }.map(\.agentID))
+            let tenants = Set(pending.map(\.tenantID))
+            selection.counted(
+                ClaimPlanner.Counts(
+                    agentRunning: try runningCounts(db, column: "agent_id", ids: limited),
+                    tenantRunning: tenants.count > 1 ? try runningCounts(db, column: "tenant_id", ids: tenants) : [:]))
+        }
+        return selection.chosen
+    }
+
+    static func claimCandidates(
+        _ db: Database, params: TaskClaimParams, now: Date, excluding excluded: Set<String>
+    ) throws -> (candidates: [ClaimPlanner.Candidate], truncated: Bool) {
         let perTenant = min(256, max(16, params.limit * 2))
         let tenants = try String.fetchAll(db, sql: "SELECT id FROM tenants")
         var kindFilter = ""
         var kindArguments = StatementArguments()
-        if !params.kinds.isEmpty {
-            kindFilter = "AND t.agent_kind IN (\(params.kinds.map { _ in "?" }.joined(separator: ", ")))"
-            kindArguments = StatementArguments(params.kinds)
+        if !excluded.isEmpty {
+            kindFilter += "AND t.agent_id NOT IN (\(excluded.map { _ in "?" }.joined(separator: ", "))) "
+            kindArguments += StatementArguments(Array(excluded))
         }
-        let statement = try db.cachedStatement(
+        if !params.kinds.isEmpty {
+            kindFilter += "AND t.agent_kind IN (\(params.kinds.map { _ in "?" }.joined(separator: ", ")))"
+            kindArguments += StatementArguments(params.kinds)
+        }
+        let statement = try db.makeStatement(
             sql: """
                 SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources
                 FROM tasks t JOIN agents a ON a.id = t.agent_id
@@ -74,11 +86,14 @@ extension SQLiteStore {
                 LIMIT ?
                 """)
         var candidates: [ClaimPlanner.Candidate] = []
+        var truncated = false
         for tenant in tenants {
             var arguments: StatementArguments = [tenant, now.sqlite]
             arguments += kindArguments
             arguments += [perTenant]
-            for row in try Row.fetchAll(statement, arguments: arguments) {
+            let rows = try Row.fetchAll(statement, arguments: arguments)
+            if rows.count == perTenant { truncated = true }
+            for row in rows {
                 candidates.append(
                     ClaimPlanner.Candidate(
                         taskID: row["id"], tenantID: row["tenant_id"], agentID: row["agent_id"], priority: row["priority"],
@@ -86,7 +101,7 @@ extension SQLiteStore {
                         resources: StorageCoding.resources(row["resources"])))
             }
         }
-        return candidates
+        return (candidates, truncated)
     }
 
     static func runningCounts(_ db: Database, column: String, ids: Set<String>) throws -> [String: Int] {

@@ -161,7 +161,7 @@ extension SQLiteStore {
             case .completed(let output, let usage):
                 try db.execute(
                     sql: """
-                        UPDATE tasks SET status = 'completed', output = ?, usage = ?, error = NULL, progress = 1,
+                        UPDATE tasks SET status = 'completed', output = ?, usage = ?, error = NULL, progress = 100,
                             completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?
                         """,
                     arguments: [JSONText.encode(output), usage.map(JSONText.encode), now.sqlite, now.sqlite, params.taskID])

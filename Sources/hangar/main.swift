@@ -1,3 +1,1 @@
-import ArgumentParser
-import AsyncHTTPClient
-print("hi")
+print("hangar")

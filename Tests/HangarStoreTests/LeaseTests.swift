@@ -1,0 +1,184 @@
+import Foundation
+import HangarCore
+import HangarStore
+import HangarTestSupport
+import Testing
+
+@Suite("Store conformance: leases, retries, cancellation")
+struct LeaseTests {
+    @Test("an expired lease returns the task to the queue and the attempt counts", arguments: TestBackend.allCases)
+    func rescue(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let task = try await store.submit(agent)
+            let first = try #require(try await store.claim(1, worker: "doomed", lease: .milliseconds(300)).first)
+            #expect(first.task.attempts == 1)
+            #expect(try await store.taskRescueExpired(TaskRescueParams { _ in .zero }).isEmpty, "lease still valid")
+
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(try await store.taskRescueExpired(TaskRescueParams { _ in .zero }) == [task.id])
+            let requeued = try #require(try await store.taskGet(tenantID: nil, id: task.id))
+            #expect(requeued.status == .queued)
+            #expect(requeued.error?.code == "lease_expired")
+            #expect(requeued.leaseToken == nil)
+
+            let second = try #require(try await store.claim(1, worker: "healthy").first)
+            #expect(second.task.attempts == 2)
+            #expect(second.task.leaseToken != first.task.leaseToken)
+            #expect(try await store.statusEvents(task.id) == ["queued", "running", "queued", "running"])
+        }
+    }
+
+    @Test("only the current lease holder can record the result", arguments: TestBackend.allCases)
+    func fencedCompletion(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let task = try await store.submit(agent)
+            let zombie = try #require(try await store.claim(1, worker: "zombie", lease: .milliseconds(200)).first)
+            try await Task.sleep(for: .milliseconds(400))
+            _ = try await store.taskRescueExpired(TaskRescueParams { _ in .zero })
+            let current = try #require(try await store.claim(1, worker: "current").first)
+
+            await #expect(throws: HangarError.leaseLost(taskID: task.id)) {
+                _ = try await store.complete(zombie, output: "stale")
+            }
+            await #expect(throws: HangarError.leaseLost(taskID: task.id)) {
+                _ = try await store.eventAppend(
+                    EventAppendParams(taskID: task.id, leaseToken: zombie.task.leaseToken, events: [NewTaskEvent(type: "log", data: "late")]))
+            }
+            let heartbeat = try await store.taskHeartbeat(
+                TaskHeartbeatParams(workerID: "zombie", leases: [(task.id, zombie.task.leaseToken!)], leaseDuration: .seconds(30)))
+            #expect(heartbeat == [LeaseState(taskID: task.id, held: false, cancelRequested: false)])
+
+            let done = try await store.complete(current, output: "fresh")
+            #expect(done.status == .completed)
+            #expect(done.output == "fresh")
+            #expect(done.attempts == 2)
+            await #expect(throws: HangarError.leaseLost(taskID: task.id)) {
+                _ = try await store.complete(current, output: "twice")
+            }
+        }
+    }
+
+    @Test("heartbeats keep a lease alive past its original expiry", arguments: TestBackend.allCases)
+    func heartbeat(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let task = try await store.submit(agent)
+            let claimed = try #require(try await store.claim(1, lease: .milliseconds(400)).first)
+            for _ in 0..<4 {
+                try await Task.sleep(for: .milliseconds(200))
+                let states = try await store.taskHeartbeat(
+                    TaskHeartbeatParams(workerID: "w1", leases: [(task.id, claimed.task.leaseToken!)], leaseDuration: .milliseconds(400)))
+                #expect(states.first?.held == true)
+            }
+            #expect(try await store.taskRescueExpired(TaskRescueParams { _ in .zero }).isEmpty)
+            #expect(try await store.complete(claimed).status == .completed)
+        }
+    }
+
+    @Test("retryable failures come back after their backoff; others fail at once", arguments: TestBackend.allCases)
+    func retries(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let retried = try await store.submit(agent, maxAttempts: 2)
+            let claimed = try #require(try await store.claim(1).first)
+            let transient = TaskFailure(code: "flaky", message: "try again", retryable: true)
+            let afterFirst = try await store.taskFinish(
+                TaskFinishParams(taskID: retried.id, leaseToken: claimed.task.leaseToken!, outcome: .failed(transient, retryDelay: .milliseconds(400))))
+            #expect(afterFirst.status == .queued)
+            #expect(afterFirst.error == transient)
+
+            let early = try await store.taskClaim(TaskClaimParams(workerID: "w", limit: 1, leaseDuration: .seconds(30)))
+            #expect(early.claimed.isEmpty, "still backing off")
+            let due = try #require(early.nextRunAt)
+            #expect(due.timeIntervalSinceNow > 0.1 && due.timeIntervalSinceNow < 1)
+
+            try await Task.sleep(for: .milliseconds(500))
+            let second = try #require(try await store.claim(1).first)
+            #expect(second.task.attempts == 2)
+            let final = try await store.taskFinish(
+                TaskFinishParams(taskID: retried.id, leaseToken: second.task.leaseToken!, outcome: .failed(transient, retryDelay: .zero)))
+            #expect(final.status == .failed, "attempts exhausted")
+
+            let fatal = try await store.submit(agent, maxAttempts: 5)
+            let fatalClaim = try #require(try await store.claim(1).first)
+            let failed = try await store.taskFinish(
+                TaskFinishParams(
+                    taskID: fatal.id, leaseToken: fatalClaim.task.leaseToken!,
+                    outcome: .failed(TaskFailure(code: "bad_input", message: "no", retryable: false), retryDelay: .zero)))
+            #expect(failed.status == .failed)
+            #expect(failed.attempts == 1)
+            #expect(failed.completedAt != nil)
+        }
+    }
+
+    @Test("cancelling: queued ends at once, running is flagged for its worker", arguments: TestBackend.allCases)
+    func cancel(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let running = try await store.submit(agent)
+            let claimed = try #require(try await store.claim(1).first)
+            let queued = try await store.submit(agent)
+            let signals = store.notifier.subscribe()
+
+            let cancelledQueued = try await store.taskCancel(tenantID: Tenant.defaultID, id: queued.id, reason: "user")
+            #expect(cancelledQueued.status == .cancelled)
+            #expect(try await store.claim(1).isEmpty, "a cancelled task is never claimed")
+
+            let flagged = try await store.taskCancel(tenantID: Tenant.defaultID, id: running.id, reason: "user")
+            #expect(flagged.status == .running)
+            #expect(flagged.cancelRequested)
+            var sawCancel = false
+            for await signal in signals {
+                if signal == .cancelRequested(taskID: running.id) {
+                    sawCancel = true
+                    break
+                }
+            }
+            #expect(sawCancel)
+            let states = try await store.taskHeartbeat(
+                TaskHeartbeatParams(workerID: "w1", leases: [(running.id, claimed.task.leaseToken!)], leaseDuration: .seconds(30)))
+            #expect(states.first?.cancelRequested == true)
+            let ended = try await store.taskFinish(
+                TaskFinishParams(taskID: running.id, leaseToken: claimed.task.leaseToken!, outcome: .cancelled(reason: "user")))
+            #expect(ended.status == .cancelled)
+            // Cancelling a finished task changes nothing.
+            #expect(try await store.taskCancel(tenantID: Tenant.defaultID, id: running.id, reason: "again").status == .cancelled)
+            await #expect(throws: HangarError.notFound(resource: "task", id: running.id)) {
+                _ = try await store.taskCancel(tenantID: "someone-else", id: running.id, reason: "x")
+            }
+        }
+    }
+
+    @Test("a task cancelled while its worker is lost ends cancelled, not requeued", arguments: TestBackend.allCases)
+    func cancelLostWorker(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let task = try await store.submit(agent)
+            _ = try await store.claim(1, lease: .milliseconds(200))
+            _ = try await store.taskCancel(tenantID: Tenant.defaultID, id: task.id, reason: "user")
+            try await Task.sleep(for: .milliseconds(400))
+            _ = try await store.taskRescueExpired(TaskRescueParams { _ in .zero })
+            #expect(try await store.taskGet(tenantID: nil, id: task.id)?.status == .cancelled)
+        }
+    }
+
+    @Test("queued tasks can be re-prioritised; running ones cannot", arguments: TestBackend.allCases)
+    func updateQueued(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let low = try await store.submit(agent, priority: 1)
+            let other = try await store.submit(agent, priority: 5)
+            let raised = try await store.taskUpdateQueued(TaskUpdateParams(tenantID: Tenant.defaultID, id: low.id, priority: 9, timeoutSeconds: 12))
+            #expect(raised.priority == 9)
+            #expect(raised.timeoutSeconds == 12)
+            let first = try #require(try await store.claim(1).first)
+            #expect(first.task.id == low.id)
+            await #expect(throws: HangarError.self) {
+                _ = try await store.taskUpdateQueued(TaskUpdateParams(tenantID: Tenant.defaultID, id: low.id, priority: 2))
+            }
+            _ = other
+        }
+    }
+}

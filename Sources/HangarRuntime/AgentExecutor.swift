@@ -9,6 +9,13 @@ public import HangarStore
 /// any other error counts as retryable.
 public protocol AgentExecutor: Sendable {
     func execute(_ context: TaskContext) async throws -> ExecutionResult
+    /// Rejects an input this executor can never run, at submission time (throw
+    /// `HangarError.invalid` naming the field). The default accepts everything.
+    func validate(input: JSONValue) throws
+}
+
+extension AgentExecutor {
+    public func validate(input: JSONValue) throws {}
 }
 
 public struct ExecutionResult: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import HangarCore
+public import HangarCore
 public import HangarRuntime
 
 /// `kind: "llm"`: one model call per task for the seed's task types, through the provider
@@ -11,6 +11,10 @@ public struct LLMExecutor: AgentExecutor {
 
     public init(providers: ProviderRegistry = ProviderRegistry()) {
         self.providers = providers
+    }
+
+    public func validate(input: JSONValue) throws {
+        _ = try LLMInput.parse(input)
     }
 
     public func execute(_ context: TaskContext) async throws -> ExecutionResult {

@@ -1,0 +1,116 @@
+import Foundation
+import HangarCore
+import HangarRuntime
+import HangarStore
+import Hummingbird
+
+/// `/api/v1/agents`: register, list, read, update and delete agents. An agent is addressed
+/// by id or by its unique name.
+struct AgentController {
+    let store: any HangarStore
+    let registry: ExecutorRegistry
+    let configuration: ServerConfiguration
+
+    func addRoutes(to router: Router<HangarRequestContext>) {
+        router.post("/api/v1/agents", use: create)
+        router.post("/api/v1/agents/create", use: create)
+        router.get("/api/v1/agents", use: list)
+        router.get("/api/v1/agents/:agent_id", use: get)
+        router.put("/api/v1/agents/:agent_id", use: update)
+        router.delete("/api/v1/agents/:agent_id", use: delete)
+    }
+
+    @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        if body.has("secrets") {
+            throw APIError.invalid("secrets", "agent secrets are not supported by this version of Hangar; nothing was stored")
+        }
+        guard let name = try body.string("name", maxLength: 128)?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+            throw APIError.invalid("name", "is required (1-128 characters)")
+        }
+        let kind = try parseKind(body) ?? "llm"
+        let params = AgentInsertParams(
+            tenantID: context.tenantID, name: name, description: try body.string("description", maxLength: 4000), kind: kind,
+            model: try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil),
+            config: try body.object("config") ?? .emptyObject, resources: try parseResources(body) ?? .zero,
+            maxConcurrency: try body.int("max_concurrency", in: 1...100_000), isActive: try body.bool("is_active") ?? true)
+        let agent = try await store.agentInsert(params)
+        return JSONResponse.make(AgentRepresentation.json(agent), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let query = Query(request)
+        let agents = try await store.agentList(
+            AgentListParams(
+                tenantID: context.tenantID, kind: query.string("kind") ?? query.string("agent_type"),
+                activeOnly: try query.bool("active_only", default: false), limit: try query.int("limit", in: 1...1000, default: 100),
+                offset: try query.int("offset", in: 0...10_000_000, default: 0)))
+        return JSONResponse.make(.array(agents.map(AgentRepresentation.json)))
+    }
+
+    @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        JSONResponse.make(AgentRepresentation.json(try await agent(context)))
+    }
+
+    @Sendable func update(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        var agent = try await agent(context)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        if body.has("secrets") {
+            throw APIError.invalid("secrets", "agent secrets are not supported by this version of Hangar; nothing was stored")
+        }
+        if body.has("name") {
+            guard let name = try body.string("name", maxLength: 128)?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
+                throw APIError.invalid("name", "must be 1-128 characters")
+            }
+            agent.name = name
+        }
+        if body.has("description") { agent.description = try body.string("description", maxLength: 4000) }
+        if let kind = try parseKind(body) { agent.kind = kind }
+        if let model = try parseModel(body) { agent.model = model }
+        if body.has("config") { agent.config = try body.object("config") ?? .emptyObject }
+        if body.has("resources") { agent.resources = try parseResources(body) ?? .zero }
+        if body.has("max_concurrency") { agent.maxConcurrency = try body.int("max_concurrency", in: 1...100_000) }
+        if let active = try body.bool("is_active") { agent.isActive = active }
+        let updated = try await store.agentUpdate(AgentUpdateParams(agent: agent))
+        return JSONResponse.make(AgentRepresentation.json(updated))
+    }
+
+    @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let agent = try await agent(context)
+        try await store.agentDelete(tenantID: context.tenantID, id: agent.id)
+        return JSONResponse.make(["id": .string(agent.id), "deleted": true])
+    }
+
+    private func agent(_ context: HangarRequestContext) async throws -> Agent {
+        let reference = try context.parameters.require("agent_id")
+        guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else {
+            throw APIError.notFound("agent", reference)
+        }
+        return agent
+    }
+
+    private func parseKind(_ body: JSONBody) throws -> String? {
+        let field = body.has("kind") ? "kind" : "agent_type"
+        guard let kind = try body.string(field, maxLength: 64) else { return nil }
+        guard registry.kinds.contains(kind) else {
+            throw APIError.invalid(field, "unknown agent kind '\(kind)'; this server runs: \(registry.kinds.joined(separator: ", "))")
+        }
+        return kind
+    }
+
+    private func parseModel(_ body: JSONBody) throws -> String? {
+        let field = body.has("model") ? "model" : "model_name"
+        guard let model = try body.string(field, maxLength: 256) else { return nil }
+        guard !model.isEmpty else { throw APIError.invalid(field, "must not be empty") }
+        return model
+    }
+
+    private func parseResources(_ body: JSONBody) throws -> Resources? {
+        guard let value = try body.object("resources"), case .object(let fields) = value else { return nil }
+        let resources = JSONBody(fields: fields)
+        return Resources(
+            cpu: try resources.double("cpu", in: 0...1024, prefix: "resources.") ?? 0,
+            memoryMB: try resources.int("memory_mb", in: 0...10_000_000, prefix: "resources.") ?? 0,
+            gpu: try resources.int("gpu", in: 0...64, prefix: "resources.") ?? 0)
+    }
+}

@@ -1,0 +1,95 @@
+import Foundation
+import HangarCore
+import HangarRuntime
+import HangarStore
+import HTTPTypes
+import Hummingbird
+
+/// `/api/v1/tasks`: submit, list, read, change and cancel tasks.
+struct TaskController {
+    let store: any HangarStore
+    let registry: ExecutorRegistry
+    let configuration: ServerConfiguration
+
+    func addRoutes(to router: Router<HangarRequestContext>) {
+        router.post("/api/v1/tasks", use: submit)
+        router.post("/api/v1/tasks/run", use: submit)
+        router.get("/api/v1/tasks", use: list)
+        router.get("/api/v1/tasks/:task_id", use: get)
+        router.get("/api/v1/tasks/:task_id/status", use: get)
+        router.put("/api/v1/tasks/:task_id", use: update)
+        router.delete("/api/v1/tasks/:task_id", use: cancel)
+    }
+
+    /// `201` once the task is committed. With an `Idempotency-Key` seen before, the first
+    /// task is returned again (`Idempotent-Replayed: true`) and nothing new is queued.
+    @Sendable func submit(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        var submission = try TaskSubmission.parse(
+            body, tenantID: context.tenantID, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
+            configuration: configuration)
+        guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: submission.agentReference) else {
+            throw APIError(.notFound, "agent '\(submission.agentReference)' not found", field: "agent_id")
+        }
+        guard agent.isActive else { throw APIError(.conflict, "agent '\(agent.name)' is inactive", field: "agent_id") }
+        if let executor = registry.executor(for: agent.kind) {
+            try executor.validate(input: submission.params.input)
+        }
+        submission.params.agentID = agent.id
+        let result = try await store.taskInsert(submission.params)
+        var headers: HTTPFields = [.location: "/api/v1/tasks/\(result.task.id)"]
+        if !result.inserted { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return JSONResponse.make(TaskRepresentation.json(result.task), status: .created, headers: headers)
+    }
+
+    @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let query = Query(request)
+        var statuses: [TaskStatus] = []
+        for name in (query.string("status") ?? "").split(separator: ",") {
+            guard let status = TaskStatus(rawValue: String(name)) else {
+                throw APIError.invalid("status", "must be one of \(TaskStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            statuses.append(status)
+        }
+        var agentID = query.string("agent_id")
+        if let reference = agentID, let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) {
+            agentID = agent.id
+        }
+        let tasks = try await store.taskList(
+            TaskListParams(
+                tenantID: context.tenantID, agentID: agentID, agentKind: query.string("kind") ?? query.string("agent_type"),
+                statuses: statuses, limit: try query.int("limit", in: 1...1000, default: 100),
+                offset: try query.int("offset", in: 0...10_000_000, default: 0)))
+        return JSONResponse.make(.array(tasks.map(TaskRepresentation.json)))
+    }
+
+    @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        JSONResponse.make(TaskRepresentation.json(try await task(context)))
+    }
+
+    /// Priority, timeout and max attempts may change while the task waits; `409` after.
+    @Sendable func update(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let task = try await task(context)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let updated = try await store.taskUpdateQueued(
+            TaskUpdateParams(
+                tenantID: context.tenantID, id: task.id,
+                priority: body.has("priority") ? try TaskSubmission.parsePriority(body.fields["priority"]) : nil,
+                timeoutSeconds: try body.double("timeout", in: 0.001...604_800), maxAttempts: try body.int("max_attempts", in: 1...100)))
+        return JSONResponse.make(TaskRepresentation.json(updated))
+    }
+
+    /// Queued tasks end at once; running ones are stopped by their worker within a second
+    /// and end `cancelled` (follow the events to see it). Finished tasks are unchanged.
+    @Sendable func cancel(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let task = try await task(context)
+        let result = try await store.taskCancel(tenantID: context.tenantID, id: task.id, reason: "cancelled by API request")
+        return JSONResponse.make(TaskRepresentation.json(result))
+    }
+
+    private func task(_ context: HangarRequestContext) async throws -> TaskRecord {
+        let id = try context.parameters.require("task_id")
+        guard let task = try await store.taskGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("task", id) }
+        return task
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import HangarCore
+import Logging
+public import Hummingbird
+
+/// Every error leaves the server as `{"detail": "...", "status_code": N}` (the seeds' shape),
+/// plus `field` when one input field is to blame.
+public struct APIError: Error, HTTPResponseError, Sendable {
+    public var status: HTTPResponse.Status
+    public var detail: String
+    public var field: String?
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ detail: String, field: String? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.detail = detail
+        self.field = field
+        self.headers = headers
+    }
+
+    public static func invalid(_ field: String, _ message: String) -> APIError {
+        APIError(.unprocessableContent, "\(field): \(message)", field: field)
+    }
+
+    public static func notFound(_ resource: String, _ id: String) -> APIError {
+        APIError(.notFound, "\(resource) '\(id)' not found")
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var body: [String: JSONValue] = ["detail": .string(detail), "status_code": .int(Int64(status.code))]
+        if let field { body["field"] = .string(field) }
+        var response = JSONResponse.make(.object(body), status: status)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    /// Maps domain and framework errors to what the client is told.
+    static func from(_ error: any Error) -> APIError? {
+        switch error {
+        case let error as APIError:
+            return error
+        case let error as HangarError:
+            switch error {
+            case .notFound(let resource, let id): return .notFound(resource, id)
+            case .conflict(let message): return APIError(.conflict, message)
+            case .invalid(let field, let message): return .invalid(field, message)
+            case .leaseLost: return APIError(.conflict, error.description)
+            case .unavailable(let message): return APIError(.serviceUnavailable, message)
+            }
+        case let error as HTTPError:
+            return APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        case let error as any HTTPResponseError:
+            return APIError(error.status, error.status.reasonPhrase)
+        default:
+            return nil
+        }
+    }
+}
+
+/// Turns every thrown error into the JSON error shape. Unknown errors are logged in full
+/// and answered with a generic 500, so internals never leak to clients.
+struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            if let apiError = APIError.from(error) {
+                return try apiError.response(from: request, context: context)
+            }
+            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            return try APIError(.internalServerError, "internal error").response(from: request, context: context)
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import HangarCore
+import Hummingbird
+import NIOCore
+
+/// A request's JSON object, with accessors that name the offending field when a value is
+/// missing or of the wrong type. Bodies are read up to a size limit (413 beyond it).
+/// Unknown fields are ignored, as the seeds' clients send extra ones.
+struct JSONBody {
+    let fields: [String: JSONValue]
+
+    static func read(_ request: Request, limit: Int) async throws -> JSONBody {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw APIError(.contentTooLarge, "request body of \(length) bytes exceeds the limit of \(limit) bytes")
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw APIError(.contentTooLarge, "request body exceeds the limit of \(limit) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "request body is empty; expected a JSON object") }
+        let value: JSONValue
+        do {
+            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+        } catch {
+            throw APIError(.badRequest, "request body is not valid JSON: \(Self.describe(error))")
+        }
+        guard case .object(let fields) = value else { throw APIError(.unprocessableContent, "request body must be a JSON object") }
+        return JSONBody(fields: fields)
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if case DecodingError.dataCorrupted(let context) = error {
+            return (context.underlyingError.map { "\($0)" } ?? context.debugDescription).prefix(200).description
+        }
+        return "unreadable"
+    }
+
+    /// Present, even if `null`.
+    func has(_ key: String) -> Bool { fields[key] != nil }
+
+    func isNull(_ key: String) -> Bool { fields[key] == .null }
+
+    func string(_ key: String, maxLength: Int = 100_000, prefix: String = "") throws -> String? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard let text = value.stringValue else { throw APIError.invalid(prefix + key, "must be a string") }
+        guard text.utf8.count <= maxLength else { throw APIError.invalid(prefix + key, "must be at most \(maxLength) bytes") }
+        return text
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>, prefix: String = "") throws -> Int? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard let number = value.intValue, range.contains(number) else {
+            throw APIError.invalid(prefix + key, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func double(_ key: String, in range: ClosedRange<Double>, prefix: String = "") throws -> Double? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard let number = value.doubleValue, number.isFinite, range.contains(number) else {
+            throw APIError.invalid(prefix + key, "must be a number from \(range.lowerBound.formatted()) to \(range.upperBound.formatted())")
+        }
+        return number
+    }
+
+    func bool(_ key: String) throws -> Bool? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard let flag = value.boolValue else { throw APIError.invalid(key, "must be true or false") }
+        return flag
+    }
+
+    func object(_ key: String) throws -> JSONValue? {
+        guard let value = fields[key], value != .null else { return nil }
+        guard case .object = value else { throw APIError.invalid(key, "must be a JSON object") }
+        return value
+    }
+}
+
+/// Query-string parameters with the same error reporting.
+struct Query {
+    let parameters: [String: String]
+
+    init(_ request: Request) {
+        var parameters: [String: String] = [:]
+        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+        self.parameters = parameters
+    }
+
+    func string(_ key: String) -> String? {
+        parameters[key].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    func int(_ key: String, in range: ClosedRange<Int>, default value: Int) throws -> Int {
+        guard let text = string(key) else { return value }
+        guard let number = Int(text), range.contains(number) else {
+            throw APIError.invalid(key, "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+
+    func bool(_ key: String, default value: Bool) throws -> Bool {
+        guard let text = string(key)?.lowercased() else { return value }
+        switch text {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw APIError.invalid(key, "must be true or false")
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import HangarCore
+import HangarRuntime
+import HangarStore
+import HangarServer
+import Hummingbird
+import Logging
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP API, the scheduler and a worker pool in one process (the main job).")
+
+    @Option(name: .long, help: "Address to listen on. Env: HANGAR_HOST. Default: 127.0.0.1")
+    var host: String?
+
+    @Option(name: .long, help: "Port to listen on (0 = any free port). Env: HANGAR_PORT. Default: 8000")
+    var port: Int?
+
+    @OptionGroup var storage: StorageOptions
+    @OptionGroup var worker: WorkerOptions
+
+    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted. Default: 1048576")
+    var maxBodyBytes: Int?
+
+    func run() async throws {
+        let logger = Runtime.logger("hangar")
+        let store = try await storage.openStore(maxConnections: 20, logger: logger)
+        let configuration = ServerConfiguration(
+            host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try port ?? Environment.int("HANGAR_PORT") ?? 8000,
+            maxBodyBytes: maxBodyBytes ?? (1 << 20), adminKey: Environment.string("HANGAR_ADMIN_KEY"))
+        let services = try Runtime.services(store: store, options: worker, logger: logger)
+        let workers = try worker.resolvedWorkers()
+        logger.info(
+            "starting Hangar",
+            metadata: [
+                "database": .string(storage.databaseURL.map(redact) ?? "sqlite:\(storage.resolvedDataDir)/hangar.sqlite"),
+                "workers": "\(workers)", "address": "\(configuration.host):\(configuration.port)",
+            ])
+        let app = buildApplication(
+            store: store, registry: Runtime.registry(), configuration: configuration, services: services, logger: logger)
+        do {
+            try await app.runService()
+        } catch {
+            try? await store.close()
+            throw error
+        }
+        try await store.close()
+    }
+}
+
+/// Hides the password of a database URL in logs.
+func redact(_ url: String) -> String {
+    guard var components = URLComponents(string: url), components.password != nil else { return url }
+    components.password = "***"
+    return components.string ?? url
+}

@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import HangarCore
+import NIOHTTP1
+
+struct TasksCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tasks", abstract: "Submit and watch tasks on a running server.",
+        subcommands: [Submit.self, Get.self, List.self, Cancel.self, Events.self])
+
+    /// Exit codes of `--follow`: the task's outcome.
+    static func exitCode(for status: String) -> ExitCode {
+        switch status {
+        case "completed": return .success
+        case "failed": return ExitCode(1)
+        case "cancelled": return ExitCode(3)
+        case "timed_out": return ExitCode(4)
+        default: return ExitCode(5)
+        }
+    }
+
+    struct Submit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Submit a task to an agent.",
+            discussion: "With --follow, prints events to stderr as they happen, the final task to stdout, and exits with 0 (completed), 1 (failed), 3 (cancelled) or 4 (timed out).")
+        @OptionGroup var client: ClientOptions
+        @Argument(help: "Agent id or name.") var agent: String
+        @Option(help: "Task input as JSON, e.g. '{\"type\":\"generate\",\"prompt\":\"hi\"}'.") var input: String
+        @Option(help: "1-10 or low|normal|high|critical.") var priority: String?
+        @Option(help: "Seconds one attempt may run.") var timeout: Double?
+        @Option(name: .customLong("max-attempts")) var maxAttempts: Int?
+        @Option(name: .customLong("idempotency-key")) var idempotencyKey: String?
+        @Flag(help: "Stream the task's progress until it ends.") var follow = false
+
+        func run() async throws {
+            var body: [String: JSONValue] = ["agent_id": .string(agent), "input": try parseJSONArgument(input, name: "--input")]
+            if let priority { body["priority"] = Int(priority).map { .int(Int64($0)) } ?? .string(priority) }
+            if let timeout { body["timeout"] = .double(timeout) }
+            if let maxAttempts { body["max_attempts"] = .int(Int64(maxAttempts)) }
+            let api = client.client()
+            let task = try await api.send(
+                .POST, "/api/v1/tasks", body: .object(body), headers: idempotencyKey.map { [("Idempotency-Key", $0)] } ?? [])
+            guard follow, let id = task["id"]?.stringValue else {
+                printJSON(task)
+                return
+            }
+            FileHandle.standardError.write(Data("task \(id) queued\n".utf8))
+            try await api.followEvents(taskID: id) { event in
+                FileHandle.standardError.write(Data(describe(event).utf8))
+            }
+            let final = try await api.send(.GET, "/api/v1/tasks/\(id)")
+            printJSON(final)
+            throw TasksCommand.exitCode(for: final["status"]?.stringValue ?? "")
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a task.")
+        @OptionGroup var client: ClientOptions
+        @Argument var id: String
+
+        func run() async throws {
+            printJSON(try await client.client().send(.GET, "/api/v1/tasks/\(pathEscape(id))"))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List recent tasks.")
+        @OptionGroup var client: ClientOptions
+        @Option(help: "Agent id or name.") var agent: String?
+        @Option(help: "Status filter, e.g. running or queued,running.") var status: String?
+        @Option var limit = 50
+
+        func run() async throws {
+            var query = "limit=\(limit)"
+            if let agent { query += "&agent_id=\(pathEscape(agent))" }
+            if let status { query += "&status=\(status)" }
+            for task in try await client.client().send(.GET, "/api/v1/tasks?\(query)").arrayValue ?? [] {
+                print("\(task["id"]?.stringValue ?? "")  \(task["status"]?.stringValue ?? "")  attempts=\(task["attempts"]?.intValue ?? 0)  \(task["created_at"]?.stringValue ?? "")")
+            }
+        }
+    }
+
+    struct Cancel: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Cancel a task (queued: at once; running: within a second).")
+        @OptionGroup var client: ClientOptions
+        @Argument var id: String
+
+        func run() async throws {
+            printJSON(try await client.client().send(.DELETE, "/api/v1/tasks/\(pathEscape(id))"))
+        }
+    }
+
+    struct Events: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print a task's events; --follow streams until it ends.")
+        @OptionGroup var client: ClientOptions
+        @Argument var id: String
+        @Option var after: Int64 = 0
+        @Flag var follow = false
+
+        func run() async throws {
+            let api = client.client()
+            if follow {
+                try await api.followEvents(taskID: id, after: after) { print(describe($0), terminator: "") }
+                return
+            }
+            let page = try await api.send(.GET, "/api/v1/tasks/\(pathEscape(id))/events?after=\(after)&limit=1000")
+            for event in page["events"]?.arrayValue ?? [] { print(describe(event), terminator: "") }
+        }
+    }
+}
+
+/// One human-readable line per event.
+func describe(_ event: JSONValue) -> String {
+    let seq = event["seq"]?.intValue ?? 0
+    let type = event["type"]?.stringValue ?? "?"
+    let data = event["data"] ?? .null
+    switch type {
+    case "status":
+        var line = "[\(seq)] \(data["status"]?.stringValue ?? "?") (attempt \(data["attempt"]?.intValue ?? 0))"
+        if let error = data["error"]?.stringValue { line += ": \(error)" }
+        if let retry = data["retry_at"]?.stringValue { line += ", retry at \(retry)" }
+        return line + "\n"
+    case "token":
+        return data["text"]?.stringValue ?? ""
+    case "log":
+        return "[\(seq)] \(data["level"]?.stringValue ?? "info"): \(data["message"]?.stringValue ?? "")\n"
+    default:
+        return "[\(seq)] \(type) \(JSONText.encode(data))\n"
+    }
+}

@@ -1,0 +1,152 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HangarCore
+import NIOCore
+import NIOHTTP1
+
+struct ClientOptions: ParsableArguments {
+    @Option(name: .long, help: "Hangar server URL. Env: HANGAR_URL. Default: http://127.0.0.1:8000")
+    var url: String?
+
+    @Option(name: .long, help: "Bearer token. Env: HANGAR_ADMIN_KEY")
+    var key: String?
+
+    func client() -> HangarClient {
+        HangarClient(
+            base: (url ?? Environment.string("HANGAR_URL") ?? "http://127.0.0.1:8000").trimmingCharacters(in: CharacterSet(charactersIn: "/")),
+            key: key ?? Environment.string("HANGAR_ADMIN_KEY"))
+    }
+}
+
+struct ClientError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// A thin JSON-over-HTTP client for the CLI.
+struct HangarClient: Sendable {
+    let base: String
+    let key: String?
+
+    func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, headers: [(String, String)] = []) async throws -> JSONValue {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = method
+        if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: JSONText.encode(body)))
+        }
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        } catch {
+            throw ClientError(description: "cannot reach Hangar at \(base): \(error)")
+        }
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        let value = (try? JSONText.decode(String(buffer: bytes))) ?? .string(String(buffer: bytes))
+        guard (200..<300).contains(Int(response.status.code)) else {
+            let detail = value["detail"]?.stringValue ?? String(buffer: bytes)
+            throw ClientError(description: "HTTP \(response.status.code): \(detail)")
+        }
+        return value
+    }
+
+    /// Follows a task's events as Server-Sent Events, reconnecting with `Last-Event-ID`
+    /// until the task's final status arrives.
+    func followEvents(taskID: String, after: Int64 = 0, onEvent: (JSONValue) throws -> Void) async throws {
+        var lastSeq = after
+        var failures = 0
+        while true {
+            var request = HTTPClientRequest(url: base + "/api/v1/tasks/\(taskID)/events")
+            request.headers.add(name: "Accept", value: "text/event-stream")
+            request.headers.add(name: "Last-Event-ID", value: String(lastSeq))
+            if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
+            do {
+                let response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
+                guard response.status == .ok else {
+                    let bytes = try await response.body.collect(upTo: 1 << 20)
+                    throw ClientError(description: "HTTP \(response.status.code): \(String(buffer: bytes))")
+                }
+                var parser = SSEParser()
+                for try await buffer in response.body {
+                    for event in parser.feed(String(buffer: buffer)) {
+                        guard let data = try? JSONText.decode(event.data) else { continue }
+                        if let seq = data["seq"]?.intValue { lastSeq = Int64(seq) }
+                        try onEvent(data)
+                        if data["type"] == "status", let status = data["data"]?["status"]?.stringValue,
+                            TaskStatus(rawValue: status)?.isFinal == true
+                        {
+                            return
+                        }
+                    }
+                }
+                failures = 0
+            } catch let error as ClientError {
+                throw error
+            } catch {
+                failures += 1
+                if failures > 30 { throw ClientError(description: "lost the event stream: \(error)") }
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+}
+
+/// Incremental `text/event-stream` parser.
+struct SSEParser {
+    struct Event {
+        var id: String?
+        var event: String?
+        var data: String
+    }
+
+    private var buffer = ""
+    private var current = Event(data: "")
+    private var hasData = false
+
+    mutating func feed(_ text: String) -> [Event] {
+        buffer += text
+        var events: [Event] = []
+        while let newline = buffer.firstIndex(of: "\n") {
+            var line = String(buffer[..<newline])
+            buffer = String(buffer[buffer.index(after: newline)...])
+            if line.hasSuffix("\r") { line.removeLast() }
+            if line.isEmpty {
+                if hasData { events.append(current) }
+                current = Event(data: "")
+                hasData = false
+            } else if line.hasPrefix(":") {
+                continue
+            } else {
+                let parts = line.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                let field = String(parts[0])
+                var value = parts.count > 1 ? String(parts[1]) : ""
+                if value.hasPrefix(" ") { value.removeFirst() }
+                switch field {
+                case "id": current.id = value
+                case "event": current.event = value
+                case "data":
+                    current.data += hasData ? "\n" + value : value
+                    hasData = true
+                default: break
+                }
+            }
+        }
+        return events
+    }
+}
+
+func printJSON(_ value: JSONValue) {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    if let data = try? encoder.encode(value) { print(String(decoding: data, as: UTF8.self)) }
+}
+
+func parseJSONArgument(_ text: String, name: String) throws -> JSONValue {
+    do {
+        return try JSONText.decode(text)
+    } catch {
+        throw ValidationError("\(name) is not valid JSON: \(text)")
+    }
+}

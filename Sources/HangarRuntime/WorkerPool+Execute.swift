@@ -12,7 +12,7 @@ extension WorkerPool {
         logger[metadataKey: "task_id"] = .string(task.id)
         logger[metadataKey: "agent_id"] = .string(task.agentID)
         defer {
-            running.withLock { _ = $0.removeValue(forKey: task.id) }
+            running.withLock { _ = $0.removeValue(forKey: execution.leaseToken) }
             stats.attemptsFinished.add(1, ordering: .relaxed)
             wake.signal()
         }

@@ -19,6 +19,8 @@ public final class WorkerPool: Service, Sendable {
     let registry: ExecutorRegistry
     public let configuration: WorkerConfiguration
     let logger: Logger
+    /// Attempts in progress, by lease token (a pool may briefly hold a stale attempt and a
+    /// new one of the same task, after its lease expired and it claimed the task again).
     let running = Mutex<[String: Execution]>([:])
     let wake = WakeSignal()
     let stopping = Atomic<Bool>(false)
@@ -74,7 +76,7 @@ public final class WorkerPool: Service, Sendable {
                     failures = 0
                     for claimed in result.claimed {
                         let execution = Execution(taskID: claimed.task.id, leaseToken: claimed.task.leaseToken ?? "", resources: claimed.agent.resources)
-                        running.withLock { $0[claimed.task.id] = execution }
+                        running.withLock { $0[execution.leaseToken] = execution }
                         group.addTask { await self.execute(claimed, execution) }
                     }
                     // A full batch suggests more work: claim again without waiting.
@@ -123,11 +125,12 @@ public final class WorkerPool: Service, Sendable {
                 let states = try await store.taskHeartbeat(
                     TaskHeartbeatParams(workerID: configuration.workerID, leases: leases, leaseDuration: configuration.leaseDuration))
                 for state in states {
+                    let execution = running.withLock { $0[state.leaseToken] }
                     if !state.held {
                         logger.warning("lease lost; stopping attempt", metadata: ["task_id": .string(state.taskID)])
-                        stopExecution(state.taskID, reason: .leaseLost)
+                        execution?.stop(.leaseLost)
                     } else if state.cancelRequested {
-                        stopExecution(state.taskID, reason: .cancelled)
+                        execution?.stop(.cancelled)
                     }
                 }
             } catch {
@@ -136,8 +139,11 @@ public final class WorkerPool: Service, Sendable {
         }
     }
 
+    /// Stops every attempt of the task this pool runs (normally one).
     func stopExecution(_ taskID: String, reason: StopReason) {
-        running.withLock { $0[taskID] }?.stop(reason)
+        for execution in running.withLock({ $0.values.filter { $0.taskID == taskID } }) {
+            execution.stop(reason)
+        }
     }
 
     /// After claiming stops: let attempts finish for `shutdownGrace`, then stop the rest

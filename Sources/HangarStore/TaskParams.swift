@@ -137,12 +137,14 @@ public struct TaskHeartbeatParams: Sendable {
 
 public struct LeaseState: Sendable, Hashable {
     public var taskID: String
+    public var leaseToken: String
     /// `false`: the lease is gone; stop the attempt and record nothing.
     public var held: Bool
     public var cancelRequested: Bool
 
-    public init(taskID: String, held: Bool, cancelRequested: Bool) {
+    public init(taskID: String, leaseToken: String, held: Bool, cancelRequested: Bool) {
         self.taskID = taskID
+        self.leaseToken = leaseToken
         self.held = held
         self.cancelRequested = cancelRequested
     }

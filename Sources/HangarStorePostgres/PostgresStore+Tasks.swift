@@ -141,12 +141,14 @@ extension PostgresStore {
             UPDATE tasks t SET lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second'
             FROM unnest(\(ids)::text[], \(tokens)::text[]) AS l(id, token)
             WHERE t.id = l.id AND t.lease_token = l.token AND t.status = 'running'
-            RETURNING t.id, t.cancel_requested
+            RETURNING t.lease_token, t.cancel_requested
             """, logger: logger
         ).all { try $0.decode((String, Bool).self) }
-        let cancelByID = Dictionary(held, uniquingKeysWith: { $1 })
-        return ids.map { id in
-            LeaseState(taskID: id, held: cancelByID[id] != nil, cancelRequested: cancelByID[id] ?? false)
+        let cancelByToken = Dictionary(held, uniquingKeysWith: { $1 })
+        return params.leases.map { lease in
+            LeaseState(
+                taskID: lease.taskID, leaseToken: lease.token, held: cancelByToken[lease.token] != nil,
+                cancelRequested: cancelByToken[lease.token] ?? false)
         }
     }
 

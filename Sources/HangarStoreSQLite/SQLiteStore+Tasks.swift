@@ -135,7 +135,7 @@ extension SQLiteStore {
                     """)
             return try params.leases.map { lease in
                 let cancel = try Bool.fetchOne(statement, arguments: [expires.sqlite, lease.taskID, lease.token])
-                return LeaseState(taskID: lease.taskID, held: cancel != nil, cancelRequested: cancel ?? false)
+                return LeaseState(taskID: lease.taskID, leaseToken: lease.token, held: cancel != nil, cancelRequested: cancel ?? false)
             }
         }
     }

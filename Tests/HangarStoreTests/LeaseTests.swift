@@ -48,7 +48,7 @@ struct LeaseTests {
             }
             let heartbeat = try await store.taskHeartbeat(
                 TaskHeartbeatParams(workerID: "zombie", leases: [(task.id, zombie.task.leaseToken!)], leaseDuration: .seconds(30)))
-            #expect(heartbeat == [LeaseState(taskID: task.id, held: false, cancelRequested: false)])
+            #expect(heartbeat == [LeaseState(taskID: task.id, leaseToken: zombie.task.leaseToken!, held: false, cancelRequested: false)])
 
             let done = try await store.complete(current, output: "fresh")
             #expect(done.status == .completed)

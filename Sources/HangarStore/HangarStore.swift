@@ -38,6 +38,7 @@ public protocol HangarStore: Sendable {
     /// exists for the tenant, returns the existing task and `inserted == false`.
     func taskInsert(_ params: TaskInsertParams) async throws -> TaskInsertResult
     func taskGet(tenantID: String?, id: String) async throws -> TaskRecord?
+    func taskGetByIdempotencyKey(tenantID: String, key: String) async throws -> TaskRecord?
     func taskList(_ params: TaskListParams) async throws -> [TaskRecord]
     /// Changes priority / timeout / max attempts while the task is queued; `conflict` after.
     func taskUpdateQueued(_ params: TaskUpdateParams) async throws -> TaskRecord

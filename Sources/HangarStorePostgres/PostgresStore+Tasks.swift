@@ -39,6 +39,10 @@ extension PostgresStore {
         }
     }
 
+    public func taskGetByIdempotencyKey(tenantID: String, key: String) async throws -> TaskRecord? {
+        try await existingTask(tenantID: tenantID, idempotencyKey: key)
+    }
+
     private func existingTask(tenantID: String, idempotencyKey: String?) async throws -> TaskRecord? {
         guard let idempotencyKey else { return nil }
         return try await client.query(

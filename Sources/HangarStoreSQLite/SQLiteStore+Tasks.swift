@@ -46,6 +46,14 @@ extension SQLiteStore {
         }
     }
 
+    public func taskGetByIdempotencyKey(tenantID: String, key: String) async throws -> TaskRecord? {
+        try await read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE tenant_id = ? AND idempotency_key = ?", arguments: [tenantID, key]
+            ).map(SQLiteRows.task)
+        }
+    }
+
     public func taskList(_ params: TaskListParams) async throws -> [TaskRecord] {
         try await read { db in
             var clauses: [String] = []

@@ -58,4 +58,6 @@ extension HangarStore {
 
 public struct WaitTimeout: Error, CustomStringConvertible {
     public var description: String
+
+    public init(description: String) { self.description = description }
 }

@@ -28,6 +28,11 @@ struct TaskController {
         var submission = try TaskSubmission.parse(
             body, tenantID: context.tenantID, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
             configuration: configuration)
+        if let key = submission.params.idempotencyKey,
+            let first = try await store.taskGetByIdempotencyKey(tenantID: context.tenantID, key: key)
+        {
+            return Self.created(first, replayed: true)
+        }
         guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: submission.agentReference) else {
             throw APIError(.notFound, "agent '\(submission.agentReference)' not found", field: "agent_id")
         }
@@ -37,9 +42,13 @@ struct TaskController {
         }
         submission.params.agentID = agent.id
         let result = try await store.taskInsert(submission.params)
-        var headers: HTTPFields = [.location: "/api/v1/tasks/\(result.task.id)"]
-        if !result.inserted { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
-        return JSONResponse.make(TaskRepresentation.json(result.task), status: .created, headers: headers)
+        return Self.created(result.task, replayed: !result.inserted)
+    }
+
+    private static func created(_ task: TaskRecord, replayed: Bool) -> Response {
+        var headers: HTTPFields = [.location: "/api/v1/tasks/\(task.id)"]
+        if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return JSONResponse.make(TaskRepresentation.json(task), status: .created, headers: headers)
     }
 
     @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -74,7 +83,7 @@ struct TaskController {
         let updated = try await store.taskUpdateQueued(
             TaskUpdateParams(
                 tenantID: context.tenantID, id: task.id,
-                priority: body.has("priority") ? try TaskSubmission.parsePriority(body.fields["priority"]) : nil,
+                priority: body.has("priority") && !body.isNull("priority") ? try TaskSubmission.parsePriority(body.fields["priority"]) : nil,
                 timeoutSeconds: try body.double("timeout", in: 0.001...604_800), maxAttempts: try body.int("max_attempts", in: 1...100)))
         return JSONResponse.make(TaskRepresentation.json(updated))
     }

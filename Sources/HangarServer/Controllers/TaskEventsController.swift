@@ -85,6 +85,8 @@ struct TaskEventsController {
                     }
                     if finished { break }
                     if events.count == Self.pageSize { continue }
+                    // Resumed at or past the end of a finished task: nothing more will come.
+                    if events.isEmpty, try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true { break }
                     await wake.wait(timeout: keepAlive)
                     if try await store.eventList(taskID: taskID, afterSeq: after, limit: 1).isEmpty {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))

@@ -1,0 +1,64 @@
+import Foundation
+import HangarCore
+import HangarRuntime
+import HangarServer
+import HangarStore
+import HangarTestSupport
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+
+/// Runs `body` against the router on a fresh store, with a worker pool when asked.
+func withAPI(
+    _ backend: TestBackend = .sqlite, adminKey: String? = nil, workers: Bool = true, maxBodyBytes: Int = 1 << 20,
+    _ body: @escaping @Sendable (any TestClientProtocol, any HangarStore) async throws -> Void
+) async throws {
+    try await withTestStore(backend) { store, _ in
+        let configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, adminKey: adminKey, sseKeepAlive: .milliseconds(200))
+        let router = buildRouter(store: store, registry: .standard, configuration: configuration)
+        let app = Application(router: router)
+        let harness = workers ? PoolHarness(store: store, configuration: .testing()) : nil
+        do {
+            try await app.test(.router) { client in try await body(client, store) }
+        } catch {
+            try? await harness?.stop()
+            throw error
+        }
+        try await harness?.stop()
+    }
+}
+
+extension TestResponse {
+    var json: JSONValue { (try? JSONText.decode(String(buffer: body))) ?? .string(String(buffer: body)) }
+    var text: String { String(buffer: body) }
+}
+
+extension TestClientProtocol {
+    func send(_ method: HTTPRequest.Method, _ uri: String, json: JSONValue? = nil, headers: HTTPFields = [:]) async throws -> TestResponse {
+        var headers = headers
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: JSONText.encode($0)) })
+    }
+
+    func raw(_ method: HTTPRequest.Method, _ uri: String, body: String) async throws -> TestResponse {
+        try await execute(uri: uri, method: method, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
+    }
+
+    /// Registers an agent and returns its JSON.
+    func agent(_ fields: JSONValue) async throws -> JSONValue {
+        let response = try await send(.post, "/api/v1/agents", json: fields)
+        guard response.status == .created else { throw WaitTimeout(description: "agent create failed: \(response.text)") }
+        return response.json
+    }
+
+    /// Polls a task until its status is final.
+    func finished(_ id: String, timeout: Duration = .seconds(10)) async throws -> JSONValue {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let task = try await send(.get, "/api/v1/tasks/\(id)").json
+            if let status = task["status"]?.stringValue, TaskStatus(rawValue: status)?.isFinal == true { return task }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw WaitTimeout(description: "task \(id) did not finish")
+    }
+}

@@ -1,0 +1,97 @@
+import HangarCore
+import HangarTestSupport
+import HTTPTypes
+import HummingbirdTesting
+import Testing
+
+@Suite("API: system and agents")
+struct AgentAPITests {
+    @Test("health has the seed's shape; ready answers once the database does")
+    func health() async throws {
+        try await withAPI(workers: false) { client, _ in
+            let health = try await client.send(.get, "/api/v1/health")
+            #expect(health.status == .ok)
+            #expect(health.json["status"] == "healthy")
+            #expect(health.json["app_name"] == "Hangar")
+            #expect(health.json["version"]?.stringValue != nil)
+            #expect(health.json["timestamp"]?.stringValue.flatMap(Timestamp.parse) != nil)
+            let ready = try await client.send(.get, "/api/v1/ready")
+            #expect(ready.status == .ok)
+            #expect(ready.headers[HTTPField.Name("X-Request-ID")!] != nil)
+        }
+    }
+
+    @Test("agents: create (both seed shapes), read by id and name, update, list, delete")
+    func lifecycle() async throws {
+        try await withAPI(workers: false) { client, _ in
+            let created = try await client.agent(["name": "echo", "kind": "llm", "model": "mock/echo", "max_concurrency": 2])
+            let id = try #require(created["id"]?.stringValue)
+            #expect(created["model_name"] == "mock/echo")
+            #expect(created["max_concurrency"] == 2)
+            #expect(created["version"] == 1)
+
+            let seed004 = try await client.send(
+                .post, "/api/v1/agents/create",
+                json: ["name": "Test Summarizer", "description": "summaries", "model_name": "mock/echo", "config": ["temperature": 0.3]])
+            #expect(seed004.status == .created)
+            #expect(seed004.json["kind"] == "llm")
+            #expect(seed004.json["config"]?["temperature"] == 0.3)
+
+            #expect(try await client.send(.get, "/api/v1/agents/echo").json["id"] == .string(id))
+            let updated = try await client.send(.put, "/api/v1/agents/\(id)", json: ["description": "changed", "max_concurrency": nil])
+            #expect(updated.status == .ok)
+            #expect(updated.json["description"] == "changed")
+            #expect(updated.json["max_concurrency"] == .null)
+            #expect(updated.json["version"] == 2)
+
+            let list = try await client.send(.get, "/api/v1/agents?kind=llm&limit=1")
+            #expect(list.json.arrayValue?.count == 1)
+            #expect(try await client.send(.get, "/api/v1/agents?agent_type=browser").json.arrayValue?.isEmpty == true)
+
+            #expect(try await client.send(.delete, "/api/v1/agents/\(id)").status == .ok)
+            let gone = try await client.send(.get, "/api/v1/agents/\(id)")
+            #expect(gone.status == .notFound)
+            #expect(gone.json["status_code"] == 404)
+            #expect(gone.json["detail"]?.stringValue?.contains(id) == true)
+        }
+    }
+
+    @Test("invalid agent definitions are refused with the field named")
+    func validation() async throws {
+        try await withAPI(workers: false) { client, _ in
+            let cases: [(JSONValue, String, HTTPResponse.Status)] = [
+                (["kind": "llm"], "name", .unprocessableContent),
+                (["name": "x", "kind": "teleporter"], "kind", .unprocessableContent),
+                (["name": "x", "max_concurrency": 0], "max_concurrency", .unprocessableContent),
+                (["name": "x", "config": "not an object"], "config", .unprocessableContent),
+                (["name": "x", "resources": ["gpu": -1]], "resources.gpu", .unprocessableContent),
+                (["name": "x", "secrets": [["key": "k", "value": "v"]]], "secrets", .unprocessableContent),
+                (["name": .int(7)], "name", .unprocessableContent),
+            ]
+            for (body, field, status) in cases {
+                let response = try await client.send(.post, "/api/v1/agents", json: body)
+                #expect(response.status == status, "\(body)")
+                #expect(response.json["field"] == .string(field), "\(response.text)")
+                #expect(response.json["status_code"] == .int(Int64(status.code)))
+            }
+            _ = try await client.agent(["name": "dup"])
+            let duplicate = try await client.send(.post, "/api/v1/agents", json: ["name": "dup"])
+            #expect(duplicate.status == .conflict)
+        }
+    }
+
+    @Test("with an admin key configured, only public routes answer without it")
+    func adminKey() async throws {
+        try await withAPI(adminKey: "s3cret-key-for-tests", workers: false) { client, _ in
+            #expect(try await client.send(.get, "/api/v1/health").status == .ok)
+            #expect(try await client.send(.get, "/openapi.json").status == .ok)
+            let denied = try await client.send(.get, "/api/v1/agents")
+            #expect(denied.status == .unauthorized)
+            #expect(denied.json["detail"] != nil)
+            let wrong = try await client.send(.get, "/api/v1/agents", headers: [.authorization: "Bearer nope"])
+            #expect(wrong.status == .unauthorized)
+            let allowed = try await client.send(.get, "/api/v1/agents", headers: [.authorization: "Bearer s3cret-key-for-tests"])
+            #expect(allowed.status == .ok)
+        }
+    }
+}

@@ -36,14 +36,17 @@ public struct Maintenance: Service {
     }
 
     public func run() async throws {
-        var lastRetention = ContinuousClock.now - configuration.retentionInterval
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await rescueExpired()
-            if ContinuousClock.now - lastRetention >= configuration.retentionInterval {
-                lastRetention = .now
-                await deleteExpired()
+        // Between sweeps there is nothing to finish: stop at once on shutdown.
+        try? await cancelWhenGracefulShutdown {
+            var lastRetention = ContinuousClock.now - configuration.retentionInterval
+            while !Task.isCancelled {
+                await rescueExpired()
+                if ContinuousClock.now - lastRetention >= configuration.retentionInterval {
+                    lastRetention = .now
+                    await deleteExpired()
+                }
+                try await Task.sleep(for: configuration.rescueInterval)
             }
-            try? await Task.sleep(for: configuration.rescueInterval)
         }
     }
 

@@ -1,0 +1,162 @@
+import Foundation
+import HangarCore
+import HangarStore
+import HangarTestSupport
+import NIOHTTP1
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whole processes: the binary users run, killed the way machines die.
+@Suite("Processes", .serialized)
+struct ProcessTests {
+    @Test("end to end on SQLite: serve, submit over HTTP, read results; restart and everything is still there")
+    func restart() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-e2e-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        var server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "4"], port: port)
+        try await server.waitUntilReady()
+        let base = server.baseURL
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo", "model": "mock/echo"]).status == 201)
+        var ids: [String] = []
+        for index in 0..<20 {
+            let reply = try await HTTP.send(.POST, base + "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": .string("p\(index)")]])
+            #expect(reply.status == 201)
+            ids.append(try #require(reply.json["id"]?.stringValue))
+        }
+        #expect(await eventually(timeout: .seconds(20)) {
+            let done = try? await HTTP.send(.GET, base + "/api/v1/tasks?status=completed&limit=100")
+            return done?.json.arrayValue?.count == 20
+        })
+        server.kill(SIGTERM)
+        #expect(server.process.terminationStatus == 0, "graceful exit:\n\(server.output)")
+
+        server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "4"], port: port)
+        try await server.waitUntilReady()
+        for (index, id) in ids.enumerated() {
+            let task = try await HTTP.send(.GET, base + "/api/v1/tasks/\(id)")
+            #expect(task.json["status"] == "completed")
+            #expect(task.json["output"]?["response"] == .string("p\(index)"))
+        }
+        #expect(try await HTTP.send(.GET, base + "/api/v1/agents/echo").status == 200)
+        server.stop()
+    }
+
+    @Test("crash durability on SQLite: every task that got a 201 exists after SIGKILL and restart")
+    func crashDurability() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-crash-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        var server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "2"], port: port)
+        try await server.waitUntilReady()
+        let base = server.baseURL
+        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"])
+        let acknowledged = Acknowledged()
+        let submitters = (0..<4).map { _ in
+            Task {
+                while !Task.isCancelled {
+                    guard let reply = try? await HTTP.send(.POST, base + "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": "x"]]) else { return }
+                    if reply.status == 201, let id = reply.json["id"]?.stringValue { await acknowledged.add(id) }
+                }
+            }
+        }
+        #expect(await eventually(timeout: .seconds(20)) { await acknowledged.count >= 200 })
+        server.kill(SIGKILL)
+        for submitter in submitters { await submitter.value }
+        let ids = await acknowledged.ids
+        #expect(ids.count >= 200)
+
+        server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "0"], port: port)
+        try await server.waitUntilReady()
+        var missing: [String] = []
+        for id in ids where try await HTTP.send(.GET, base + "/api/v1/tasks/\(id)").status != 200 { missing.append(id) }
+        #expect(missing.isEmpty, "acknowledged but lost: \(missing.count) of \(ids.count)")
+        server.stop()
+    }
+
+    @Test("PostgreSQL, many processes: a SIGKILLed worker's tasks are re-run after their lease expires; each task completes once")
+    func killedWorker() async throws {
+        let database = try TestDatabase.make(.postgres)
+        let store = try await database.open()
+        let port = try freePort()
+        let api = try HangarProcess(["serve", "--database", database.url, "--workers", "0", "--lease-seconds", "2"], port: port)
+        try await api.waitUntilReady()
+        let base = api.baseURL
+        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "sleepy", "config": ["latency_ms": 150]])
+        let workerArguments = ["worker", "--database", database.url, "--workers", "8", "--lease-seconds", "2"]
+        let doomed = try HangarProcess(workerArguments)
+        let survivor = try HangarProcess(workerArguments)
+
+        var ids: [String] = []
+        for _ in 0..<300 {
+            let reply = try await HTTP.send(.POST, base + "/api/v1/tasks", json: ["agent_id": "sleepy", "input": ["prompt": "x"], "max_attempts": 5])
+            ids.append(try #require(reply.json["id"]?.stringValue))
+        }
+        // Kill one worker while it holds tasks.
+        let marker = "-\(doomed.pid)-"
+        #expect(await eventually(timeout: .seconds(30)) {
+            let running = (try? await store.taskList(TaskListParams(tenantID: nil, statuses: [.running], limit: 1000))) ?? []
+            let completed = (try? await store.taskCounts(tenantID: nil).byStatus[.completed]) ?? 0
+            return completed >= 40 && running.contains { $0.leaseOwner?.contains(marker) == true }
+        })
+        doomed.kill(SIGKILL)
+        // What the dead worker still held: its leases stay until they expire (2 s).
+        let heldByDoomed = try await store.taskList(TaskListParams(tenantID: nil, statuses: [.running], limit: 1000))
+            .filter { $0.leaseOwner?.contains(marker) == true }.map(\.id)
+        #expect(!heldByDoomed.isEmpty)
+
+        let allDone = await eventually(timeout: .seconds(90)) {
+            (try? await store.taskCounts(tenantID: nil).byStatus[.completed]) == 300
+        }
+        let counts = try await store.taskCounts(tenantID: nil)
+        #expect(allDone, "\(counts)")
+        for id in ids {
+            let statuses = try await store.statusEvents(id)
+            #expect(statuses.filter { $0 == "completed" }.count == 1, "task \(id): \(statuses)")
+        }
+        for id in heldByDoomed {
+            let task = try #require(try await store.taskGet(tenantID: nil, id: id))
+            #expect(task.status == .completed)
+            #expect(task.attempts >= 2, "re-run after the lease expired")
+            let events = try await store.eventList(taskID: id, afterSeq: 0, limit: 100)
+            #expect(events.contains { $0.data["error_code"] == "lease_expired" })
+        }
+        survivor.stop()
+        api.stop()
+        try await store.close()
+    }
+
+    @Test("`hangar tasks submit --follow` streams progress and exits with the task's outcome")
+    func cliFollow() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-cli-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        let server = try HangarProcess(["serve", "--data-dir", dir], port: port)
+        try await server.waitUntilReady()
+        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "echo"])
+        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "broken", "config": ["fail_times": 9]])
+
+        let ok = try HangarProcess([
+            "tasks", "submit", "echo", "--url", server.baseURL, "--follow",
+            "--input", #"{"type":"generate","prompt":"hello world","stream":true,"latency_ms":200}"#,
+        ])
+        ok.process.waitUntilExit()
+        #expect(ok.process.terminationStatus == 0, "\(ok.output)")
+        #expect(ok.output.contains("running (attempt 1)"))
+        #expect(ok.output.contains("hello world"))
+        #expect(ok.output.contains("\"status\" : \"completed\""))
+
+        let failing = try HangarProcess([
+            "tasks", "submit", "broken", "--url", server.baseURL, "--follow", "--max-attempts", "1", "--input", #"{"prompt":"x"}"#,
+        ])
+        failing.process.waitUntilExit()
+        #expect(failing.process.terminationStatus == 1, "\(failing.output)")
+        server.stop()
+    }
+}
+
+actor Acknowledged {
+    private(set) var ids: [String] = []
+    var count: Int { ids.count }
+    func add(_ id: String) { ids.append(id) }
+}

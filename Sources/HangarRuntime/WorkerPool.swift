@@ -79,8 +79,9 @@ public final class WorkerPool: Service, Sendable {
                         running.withLock { $0[execution.leaseToken] = execution }
                         group.addTask { await self.execute(claimed, execution) }
                     }
-                    // A full batch suggests more work: claim again without waiting.
-                    if result.claimed.count == limit { continue }
+                    // Got work: there may be more, so claim again without waiting. An empty
+                    // claim ends the burst; a full pool waits for a slot on the next turn.
+                    if !result.claimed.isEmpty { continue }
                     nextRunAt = result.nextRunAt
                 } catch {
                     failures += 1

@@ -82,7 +82,7 @@ extension PostgresStore {
     private func claimCandidates(
         _ connection: PostgresConnection, params: TaskClaimParams, excluding excluded: Set<String>
     ) async throws -> (candidates: [ClaimPlanner.Candidate], truncated: Bool) {
-        let perTenant = min(256, max(16, params.limit * 2))
+        let perTenant = min(1000, max(16, params.limit * 2))
         let excludedIDs = Array(excluded)
         let candidates = try await connection.query(
             """

@@ -63,7 +63,7 @@ extension SQLiteStore {
     static func claimCandidates(
         _ db: Database, params: TaskClaimParams, now: Date, excluding excluded: Set<String>
     ) throws -> (candidates: [ClaimPlanner.Candidate], truncated: Bool) {
-        let perTenant = min(256, max(16, params.limit * 2))
+        let perTenant = min(1000, max(16, params.limit * 2))
         let tenants = try String.fetchAll(db, sql: "SELECT id FROM tenants")
         var kindFilter = ""
         var kindArguments = StatementArguments()

@@ -1,2 +1,260 @@
 import ArgumentParser
-struct Bench: AsyncParsableCommand { func run() async throws {} }
+import AsyncHTTPClient
+import Foundation
+import HangarCore
+import NIOCore
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// End-to-end benchmark of a real `hangar serve` process (this same binary), driven over HTTP:
+///
+/// 1. throughput: N no-op `mock/echo` tasks submitted by concurrent clients and completed
+///    by the server's workers; submit→start and submit→complete latency percentiles from the
+///    tasks' own timestamps;
+/// 2. memory: M tasks of `latency_ms` each in flight at once; peak resident memory of the
+///    server process (read from /proc).
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark throughput, latency and memory of a hangar server process.")
+
+    @Option(help: "postgres://… to benchmark PostgreSQL (tables go to a fresh schema); default: SQLite in a temp dir.")
+    var database: String?
+    @Option(help: "No-op tasks for the throughput run.") var tasks = 5000
+    @Option(help: "Concurrent HTTP submitters.") var submitters = 32
+    @Option(help: "Worker concurrency of the server in the throughput run.") var workers = 64
+    @Option(name: .customLong("memory-tasks"), help: "Tasks in flight for the memory run (0 skips it).") var memoryTasks = 10_000
+    @Option(name: .customLong("memory-latency-ms"), help: "Latency of each task in the memory run.") var memoryLatencyMs = 2000
+
+    func run() async throws {
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: submitters + 4)))
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-bench-\(Identifier.leaseToken())").path
+        /// Each phase gets an empty database: a fresh SQLite directory or PostgreSQL schema.
+        func freshBackend(_ phase: String) -> [String] {
+            guard let database else { return ["--data-dir", "\(scratch)/\(phase)"] }
+            let separator = database.contains("?") ? "&" : "?"
+            let schema = "bench_\(phase)_\(Identifier.leaseToken().prefix(8).replacingOccurrences(of: "-", with: ""))"
+            return ["--database", "\(database)\(separator)schema=\(schema)"]
+        }
+        print("# hangar bench — \(database == nil ? "SQLite" : "PostgreSQL"), \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+        do {
+            try await throughput(client: client, backend: freshBackend("throughput"))
+            if memoryTasks > 0 { try await memory(client: client, backend: freshBackend("memory")) }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+        try? FileManager.default.removeItem(atPath: scratch)
+    }
+
+    private func throughput(client: HTTPClient, backend: [String]) async throws {
+        let server = try BenchServer(arguments: ["serve"] + backend + ["--workers", String(workers)])
+        defer { server.stop() }
+        try await server.waitUntilReady(client)
+        let agent = try await server.createAgent(client, name: "noop-\(Identifier.leaseToken().prefix(6))", config: [:])
+        let idleRSS = server.residentKB()
+
+        let started = ContinuousClock.now
+        try await submitAll(client, server: server, agent: agent, count: tasks)
+        let submitted = ContinuousClock.now
+        try await server.waitForCompleted(client, atLeast: tasks)
+        let finished = ContinuousClock.now
+
+        var startLatency: [Double] = []
+        var endLatency: [Double] = []
+        var offset = 0
+        while true {
+            let page = try await server.get(client, "/api/v1/tasks?status=completed&limit=1000&offset=\(offset)")
+            let items = page.arrayValue ?? []
+            for task in items {
+                guard let created = task["created_at"]?.stringValue.flatMap(Timestamp.parse),
+                    let start = task["started_at"]?.stringValue.flatMap(Timestamp.parse),
+                    let end = task["completed_at"]?.stringValue.flatMap(Timestamp.parse)
+                else { continue }
+                startLatency.append(start.timeIntervalSince(created) * 1000)
+                endLatency.append(end.timeIntervalSince(created) * 1000)
+            }
+            if items.count < 1000 { break }
+            offset += 1000
+        }
+        let total = (finished - started).seconds
+        print("## Throughput: \(tasks) no-op tasks, \(submitters) HTTP submitters, server --workers \(workers)\n")
+        print("| measure | value |")
+        print("| --- | --- |")
+        print("| submitted over HTTP (201 each) | \(rate(tasks, (submitted - started).seconds)) tasks/s |")
+        print("| completed end to end | \(rate(tasks, total)) tasks/s (\(String(format: "%.2f", total)) s in all) |")
+        print("| submit → start latency p50 / p99 | \(ms(percentile(startLatency, 0.5))) / \(ms(percentile(startLatency, 0.99))) |")
+        print("| submit → completed latency p50 / p99 | \(ms(percentile(endLatency, 0.5))) / \(ms(percentile(endLatency, 0.99))) |")
+        print("| server RSS idle → after run | \(mb(idleRSS)) → \(mb(server.residentKB())) |")
+        print("")
+    }
+
+    private func memory(client: HTTPClient, backend: [String]) async throws {
+        // Queue everything first with a server that does not run tasks, then start one with
+        // enough worker slots to hold all of them in flight at once.
+        let agentName = "sleepy-\(Identifier.leaseToken().prefix(6))"
+        do {
+            let loader = try BenchServer(arguments: ["serve"] + backend + ["--workers", "0"])
+            defer { loader.stop() }
+            try await loader.waitUntilReady(client)
+            let agent = try await loader.createAgent(client, name: agentName, config: ["latency_ms": .int(Int64(memoryLatencyMs))])
+            try await submitAll(client, server: loader, agent: agent, count: memoryTasks)
+        }
+        let server = try BenchServer(
+            arguments: ["serve"] + backend + ["--workers", String(memoryTasks), "--claim-batch", "1000"])
+        defer { server.stop() }
+        try await server.waitUntilReady(client)
+        let startRSS = server.residentKB()
+        var peakRunning = 0
+        var peakRSS = 0
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < .seconds(600) {
+            let stats = try await server.get(client, "/api/v1/queue/stats")
+            peakRunning = max(peakRunning, stats["tasks_by_status"]?["running"]?.intValue ?? 0)
+            peakRSS = max(peakRSS, server.residentKB())
+            if (stats["tasks_by_status"]?["completed"]?.intValue ?? 0) >= memoryTasks { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let elapsed = (ContinuousClock.now - started).seconds
+        print("## Memory: \(memoryTasks) mock tasks of \(memoryLatencyMs) ms, server --workers \(memoryTasks)\n")
+        print("| measure | value |")
+        print("| --- | --- |")
+        print("| most tasks running at once (sampled) | \(peakRunning) |")
+        print("| server RSS when ready | \(mb(startRSS)) |")
+        print("| server peak RSS (VmHWM) | \(mb(max(peakRSS, server.peakKB()))) |")
+        print("| all \(memoryTasks) completed after | \(String(format: "%.1f", elapsed)) s |")
+        print("")
+    }
+
+    private func submitAll(_ client: HTTPClient, server: BenchServer, agent: String, count: Int) async throws {
+        let next = Counter()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<submitters {
+                group.addTask {
+                    while await next.take(below: count) {
+                        let reply = try await server.post(client, "/api/v1/tasks", ["agent_id": .string(agent), "input": ["prompt": "bench"]])
+                        guard reply.status == 201 else { throw ValidationError("submit failed: HTTP \(reply.status)") }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}
+
+private actor Counter {
+    private var value = 0
+    func take(below limit: Int) -> Bool {
+        guard value < limit else { return false }
+        value += 1
+        return true
+    }
+}
+
+/// A `hangar serve` child process on a free port.
+private final class BenchServer: @unchecked Sendable {
+    let process = Process()
+    let port: Int
+
+    init(arguments: [String]) throws {
+        port = try Self.freePort()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = arguments + ["--port", String(port)]
+        var environment = ProcessInfo.processInfo.environment
+        environment["HANGAR_LOG_LEVEL"] = "error"
+        process.environment = environment
+        try process.run()
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+    }
+
+    func waitUntilReady(_ client: HTTPClient) async throws {
+        for _ in 0..<400 {
+            if let reply = try? await request(client, .GET, "/api/v1/ready", nil), reply.status == 200 { return }
+            guard process.isRunning else { throw ValidationError("hangar serve exited during start-up") }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw ValidationError("hangar serve did not become ready")
+    }
+
+    func createAgent(_ client: HTTPClient, name: String, config: [String: JSONValue]) async throws -> String {
+        let reply = try await post(client, "/api/v1/agents", ["name": .string(name), "model": "mock/echo", "config": .object(config)])
+        guard let id = reply.json["id"]?.stringValue else { throw ValidationError("agent creation failed: \(reply.json)") }
+        return id
+    }
+
+    func waitForCompleted(_ client: HTTPClient, atLeast count: Int) async throws {
+        while true {
+            let stats = try await get(client, "/api/v1/queue/stats")
+            if (stats["tasks_by_status"]?["completed"]?.intValue ?? 0) >= count { return }
+            if (stats["tasks_by_status"]?["failed"]?.intValue ?? 0) > 0 { throw ValidationError("tasks failed during the benchmark") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func get(_ client: HTTPClient, _ path: String) async throws -> JSONValue {
+        try await request(client, .GET, path, nil).json
+    }
+
+    func post(_ client: HTTPClient, _ path: String, _ body: JSONValue) async throws -> (status: Int, json: JSONValue) {
+        try await request(client, .POST, path, body)
+    }
+
+    private func request(_ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: JSONValue?) async throws -> (status: Int, json: JSONValue) {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
+        request.method = method
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: JSONText.encode(body)))
+        }
+        let response = try await client.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), (try? JSONText.decode(String(buffer: bytes))) ?? .null)
+    }
+
+    /// VmRSS of the server, in KiB.
+    func residentKB() -> Int { statusField("VmRSS") }
+    /// VmHWM (peak RSS) of the server, in KiB.
+    func peakKB() -> Int { statusField("VmHWM") }
+
+    private func statusField(_ name: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+            return Int(line.split(whereSeparator: \.isWhitespace).dropFirst().first ?? "0") ?? 0
+        }
+        return 0
+    }
+
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard ok else { throw ValidationError("no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+private func percentile(_ values: [Double], _ p: Double) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
+}
+
+private func ms(_ value: Double) -> String { String(format: "%.1f ms", value) }
+private func mb(_ kb: Int) -> String { String(format: "%.0f MiB", Double(kb) / 1024) }
+private func rate(_ count: Int, _ seconds: Double) -> String { String(format: "%.0f", Double(count) / max(seconds, 1e-9)) }

@@ -5,7 +5,7 @@ import PostgresNIO
 
 extension PostgresStore {
     public func tenantUpsert(id: String, name: String) async throws {
-        try await client.query(
+        _ = try await query(
             "INSERT INTO tenants (id, name) VALUES (\(id), \(name)) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
             logger: logger)
     }
@@ -31,7 +31,7 @@ extension PostgresStore {
     }
 
     public func agentGet(tenantID: String, idOrName: String) async throws -> Agent? {
-        try await client.query(
+        try await query(
             """
             SELECT \(unescaped: PostgresRows.agentColumns) FROM agents
             WHERE tenant_id = \(tenantID) AND (id = \(idOrName) OR name = \(idOrName)) AND deleted_at IS NULL
@@ -41,7 +41,7 @@ extension PostgresStore {
     }
 
     public func agentList(_ params: AgentListParams) async throws -> [Agent] {
-        try await client.query(
+        try await query(
             """
             SELECT \(unescaped: PostgresRows.agentColumns) FROM agents
             WHERE tenant_id = \(params.tenantID) AND deleted_at IS NULL

@@ -11,7 +11,7 @@ extension PostgresStore {
     }
 
     public func eventList(taskID: String, afterSeq: Int64, limit: Int) async throws -> [TaskEvent] {
-        try await client.query(
+        try await query(
             """
             SELECT task_id, seq, type, data::text AS data, created_at FROM task_events
             WHERE task_id = \(taskID) AND seq > \(afterSeq) ORDER BY seq LIMIT \(limit)

@@ -45,7 +45,7 @@ extension PostgresStore {
 
     private func existingTask(tenantID: String, idempotencyKey: String?) async throws -> TaskRecord? {
         guard let idempotencyKey else { return nil }
-        return try await client.query(
+        return try await query(
             """
             SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks
             WHERE tenant_id = \(tenantID) AND idempotency_key = \(idempotencyKey)
@@ -54,7 +54,7 @@ extension PostgresStore {
     }
 
     public func taskGet(tenantID: String?, id: String) async throws -> TaskRecord? {
-        try await client.query(
+        try await query(
             """
             SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks
             WHERE id = \(id) AND (\(tenantID)::text IS NULL OR tenant_id = \(tenantID))
@@ -71,7 +71,7 @@ extension PostgresStore {
 
     public func taskList(_ params: TaskListParams) async throws -> [TaskRecord] {
         let statuses = params.statuses.map(\.rawValue)
-        return try await client.query(
+        return try await query(
             """
             SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks
             WHERE (\(params.tenantID)::text IS NULL OR tenant_id = \(params.tenantID))
@@ -140,7 +140,7 @@ extension PostgresStore {
         guard !params.leases.isEmpty else { return [] }
         let ids = params.leases.map(\.taskID)
         let tokens = params.leases.map(\.token)
-        let held = try await client.query(
+        let held = try await query(
             """
             UPDATE tasks t SET lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second'
             FROM unnest(\(ids)::text[], \(tokens)::text[]) AS l(id, token)
@@ -269,14 +269,14 @@ extension PostgresStore {
 
     public func taskCounts(tenantID: String?) async throws -> TaskCounts {
         var byStatus: [TaskStatus: Int] = [:]
-        for (status, count) in try await client.query(
+        for (status, count) in try await query(
             "SELECT status, count(*)::bigint FROM tasks WHERE (\(tenantID)::text IS NULL OR tenant_id = \(tenantID)) GROUP BY status",
             logger: logger
         ).all({ try $0.decode((String, Int).self) }) {
             if let status = TaskStatus(rawValue: status) { byStatus[status] = count }
         }
         var byPriority: [Int: Int] = [:]
-        for (priority, count) in try await client.query(
+        for (priority, count) in try await query(
             """
             SELECT priority, count(*)::bigint FROM tasks
             WHERE status = 'queued' AND (\(tenantID)::text IS NULL OR tenant_id = \(tenantID)) GROUP BY priority

@@ -46,7 +46,7 @@ public final class PostgresStore: HangarStore {
     }
 
     public func ping() async throws {
-        _ = try await client.query("SELECT 1", logger: logger).collect()
+        _ = try await query("SELECT 1", logger: logger).collect()
     }
 
     /// True once this store receives notifications (tests wait for it).
@@ -158,13 +158,44 @@ public final class PostgresStore: HangarStore {
             }
         } catch let error as PostgresTransactionError {
             throw Self.unwrap(error)
+        } catch {
+            throw Self.mapUnavailable(error)
         }
     }
 
     static func unwrap(_ error: PostgresTransactionError) -> any Error {
-        if let closure = error.closureError { return closure }
-        if let commit = error.commitError { return commit }
-        if let begin = error.beginError { return begin }
+        if let closure = error.closureError { return mapUnavailable(closure) }
+        if let commit = error.commitError { return mapUnavailable(commit) }
+        if let begin = error.beginError { return mapUnavailable(begin) }
+        return error
+    }
+
+    /// One query outside a transaction, with connection failures mapped like everywhere else.
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        do {
+            return try await client.query(query, logger: logger)
+        } catch {
+            throw Self.mapUnavailable(error)
+        }
+    }
+
+    /// Connection-level failures become `HangarError.unavailable` (HTTP 503): the request may
+    /// be retried, and nothing about the database leaks to the client.
+    static func mapUnavailable(_ error: any Error) -> any Error {
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
+                return HangarError.unavailable("database unavailable")
+            case .server:
+                // SQLSTATE class 08 (connection exception) and 57P (operator intervention: shutdown).
+                let state = error.serverInfo?[.sqlState] ?? ""
+                if state.hasPrefix("08") || state.hasPrefix("57P") { return HangarError.unavailable("database unavailable") }
+                return error
+            default:
+                return error
+            }
+        }
+        if String(reflecting: type(of: error)).contains("ConnectionPool") { return HangarError.unavailable("database unavailable") }
         return error
     }
 

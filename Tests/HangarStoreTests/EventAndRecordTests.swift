@@ -128,3 +128,4 @@ struct EventAndRecordTests {
         }
     }
 }
+

@@ -138,19 +138,19 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     }
 }
 
-/// One place for how Hangar turns JSON values into text and back (storage columns, events).
+/// One place for how Hangar turns JSON values into text and back (storage columns, events,
+/// HTTP bodies). Output is compact with sorted keys.
 public enum JSONText {
     public static func encode(_ value: JSONValue) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON primitive, and
-        // non-finite doubles are rejected before they are built (see `JSONValue.double`).
-        let data = (try? encoder.encode(value)) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self)
+        JSONSerializer.serialize(value)
     }
 
     public static func decode(_ text: String) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        try JSONParser.parse(Array(text.utf8))
+    }
+
+    public static func decode(bytes: [UInt8]) throws -> JSONValue {
+        try JSONParser.parse(bytes)
     }
 
     public static func decodeOrNull(_ text: String?) -> JSONValue? {

@@ -17,25 +17,19 @@ enum SQLiteRows {
         lease_token, lease_expires_at, cancel_requested, last_event_seq, created_at, started_at, completed_at, updated_at
         """
 
+    /// Positional: the order of `taskColumns` (by-name lookups cost a lowercased string
+    /// comparison per column, which showed in profiles).
     static func task(_ row: Row) -> TaskRecord {
-        let errorText: String? = row["error"]
-        return TaskRecord(
-            id: row["id"], tenantID: row["tenant_id"], agentID: row["agent_id"], agentKind: row["agent_kind"],
-            status: TaskStatus(rawValue: row["status"]) ?? .failed, priority: row["priority"],
-            input: JSONText.decodeOrNull(row["input"]) ?? .null,
-            options: JSONText.decodeOrNull(row["options"]) ?? .emptyObject,
-            output: JSONText.decodeOrNull(row["output"]),
-            error: StorageCoding.failure(errorText),
-            progress: row["progress"], attempts: row["attempts"], maxAttempts: row["max_attempts"],
-            timeoutSeconds: row["timeout_seconds"], maxSteps: row["max_steps"], callbackURL: row["callback_url"],
-            idempotencyKey: row["idempotency_key"], usage: JSONText.decodeOrNull(row["usage"]),
-            runAt: Date(sqlite: row["run_at"]), leaseOwner: row["lease_owner"], leaseToken: row["lease_token"],
-            leaseExpiresAt: (row["lease_expires_at"] as Double?).map(Date.init(sqlite:)),
-            cancelRequested: row["cancel_requested"], lastEventSeq: row["last_event_seq"],
-            createdAt: Date(sqlite: row["created_at"]),
-            startedAt: (row["started_at"] as Double?).map(Date.init(sqlite:)),
-            completedAt: (row["completed_at"] as Double?).map(Date.init(sqlite:)),
-            updatedAt: Date(sqlite: row["updated_at"]))
+        TaskRecord(
+            id: row[0], tenantID: row[1], agentID: row[2], agentKind: row[3],
+            status: TaskStatus(rawValue: row[4]) ?? .failed, priority: row[5],
+            input: JSONText.decodeOrNull(row[6]) ?? .null, options: JSONText.decodeOrNull(row[7]) ?? .emptyObject,
+            output: JSONText.decodeOrNull(row[8]), error: StorageCoding.failure(row[9]), progress: row[10], attempts: row[11],
+            maxAttempts: row[12], timeoutSeconds: row[13], maxSteps: row[14], callbackURL: row[15], idempotencyKey: row[16],
+            usage: JSONText.decodeOrNull(row[17]), runAt: Date(sqlite: row[18]), leaseOwner: row[19], leaseToken: row[20],
+            leaseExpiresAt: (row[21] as Double?).map(Date.init(sqlite:)), cancelRequested: row[22], lastEventSeq: row[23],
+            createdAt: Date(sqlite: row[24]), startedAt: (row[25] as Double?).map(Date.init(sqlite:)),
+            completedAt: (row[26] as Double?).map(Date.init(sqlite:)), updatedAt: Date(sqlite: row[27]))
     }
 
     static let agentColumns = """
@@ -43,18 +37,19 @@ enum SQLiteRows {
         created_at, updated_at
         """
 
+    /// Positional: the order of `agentColumns`.
     static func agent(_ row: Row) -> Agent {
-        return Agent(
-            id: row["id"], tenantID: row["tenant_id"], name: row["name"], description: row["description"],
-            kind: row["kind"], model: row["model"], config: JSONText.decodeOrNull(row["config"]) ?? .emptyObject,
-            resources: StorageCoding.resources(row["resources"]),
-            maxConcurrency: row["max_concurrency"], isActive: row["is_active"], version: row["version"],
-            createdAt: Date(sqlite: row["created_at"]), updatedAt: Date(sqlite: row["updated_at"]))
+        Agent(
+            id: row[0], tenantID: row[1], name: row[2], description: row[3], kind: row[4], model: row[5],
+            config: JSONText.decodeOrNull(row[6]) ?? .emptyObject, resources: StorageCoding.resources(row[7]),
+            maxConcurrency: row[8], isActive: row[9], version: row[10], createdAt: Date(sqlite: row[11]),
+            updatedAt: Date(sqlite: row[12]))
     }
 
+    /// Positional: `task_id, seq, type, data, created_at`.
     static func event(_ row: Row) -> TaskEvent {
         TaskEvent(
-            taskID: row["task_id"], seq: row["seq"], type: row["type"],
-            data: JSONText.decodeOrNull(row["data"]) ?? .null, createdAt: Date(sqlite: row["created_at"]))
+            taskID: row[0], seq: row[1], type: row[2], data: JSONText.decodeOrNull(row[3]) ?? .null,
+            createdAt: Date(sqlite: row[4]))
     }
 }

@@ -8,7 +8,7 @@ extension SQLiteStore {
         let now = Date()
         try await write { db, _ in
             try db.execute(
-                sql: "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+                cached: "INSERT INTO tenants (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
                 arguments: [id, name, now.sqlite])
         }
     }
@@ -22,7 +22,7 @@ extension SQLiteStore {
         try await write { db, _ in
             do {
                 try db.execute(
-                    sql: """
+                    cached: """
                         INSERT INTO agents (id, tenant_id, name, description, kind, model, config, resources,
                             max_concurrency, is_active, version, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -43,7 +43,7 @@ extension SQLiteStore {
         try await read { db in
             try Row.fetchOne(
                 db,
-                sql: """
+                cached: """
                     SELECT \(SQLiteRows.agentColumns) FROM agents
                     WHERE tenant_id = ? AND (id = ? OR name = ?) AND deleted_at IS NULL
                     ORDER BY id = ? DESC LIMIT 1
@@ -76,7 +76,7 @@ extension SQLiteStore {
         return try await write { db, signals in
             do {
                 try db.execute(
-                    sql: """
+                    cached: """
                         UPDATE agents SET name = ?, description = ?, kind = ?, model = ?, config = ?, resources = ?,
                             max_concurrency = ?, is_active = ?, version = version + 1, updated_at = ?
                         WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
@@ -92,12 +92,12 @@ extension SQLiteStore {
             guard db.changesCount == 1 else { throw HangarError.notFound(resource: "agent", id: updated.id) }
             // Kind follows the agent so that workers filtering by kind see the change.
             try db.execute(
-                sql: "UPDATE tasks SET agent_kind = ? WHERE agent_id = ? AND status = 'queued'",
+                cached: "UPDATE tasks SET agent_kind = ? WHERE agent_id = ? AND status = 'queued'",
                 arguments: [updated.kind, updated.id])
             // A raised concurrency limit may make queued work claimable.
             signals.append(.taskAvailable)
             return try Row.fetchOne(
-                db, sql: "SELECT \(SQLiteRows.agentColumns) FROM agents WHERE id = ?", arguments: [updated.id]
+                db, cached: "SELECT \(SQLiteRows.agentColumns) FROM agents WHERE id = ?", arguments: [updated.id]
             ).map(SQLiteRows.agent)!
         }
     }
@@ -106,11 +106,11 @@ extension SQLiteStore {
         let now = Date()
         try await write { db, signals in
             try db.execute(
-                sql: "UPDATE agents SET deleted_at = ?, is_active = 0 WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                cached: "UPDATE agents SET deleted_at = ?, is_active = 0 WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                 arguments: [now.sqlite, id, tenantID])
             guard db.changesCount == 1 else { throw HangarError.notFound(resource: "agent", id: id) }
             let taskIDs = try String.fetchAll(
-                db, sql: "SELECT id FROM tasks WHERE agent_id = ? AND status IN ('queued', 'running')", arguments: [id])
+                db, cached: "SELECT id FROM tasks WHERE agent_id = ? AND status IN ('queued', 'running')", arguments: [id])
             for taskID in taskIDs {
                 _ = try SQLiteStore.cancel(db, taskID: taskID, reason: "agent deleted", now: now, signals: &signals)
             }

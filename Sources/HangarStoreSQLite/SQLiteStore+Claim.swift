@@ -22,21 +22,21 @@ extension SQLiteStore {
             for candidate in chosen {
                 let token = Identifier.leaseToken()
                 try update.execute(arguments: [params.workerID, token, leaseExpires.sqlite, now.sqlite, now.sqlite, candidate.taskID])
-                let attempt = try Int.fetchOne(db, sql: "SELECT attempts FROM tasks WHERE id = ?", arguments: [candidate.taskID]) ?? 1
+                let attempt = try Int.fetchOne(db, cached: "SELECT attempts FROM tasks WHERE id = ?", arguments: [candidate.taskID]) ?? 1
                 _ = try SQLiteStore.append(
                     db, taskID: candidate.taskID, events: [StatusEvent.make(.running, attempt: attempt, workerID: params.workerID)],
                     now: now, signals: &signals)
                 guard let task = try SQLiteStore.fetchTask(db, id: candidate.taskID) else { continue }
                 if agents[task.agentID] == nil {
                     agents[task.agentID] = try Row.fetchOne(
-                        db, sql: "SELECT \(SQLiteRows.agentColumns) FROM agents WHERE id = ?", arguments: [task.agentID]
+                        db, cached: "SELECT \(SQLiteRows.agentColumns) FROM agents WHERE id = ?", arguments: [task.agentID]
                     ).map(SQLiteRows.agent)
                 }
                 guard let agent = agents[task.agentID] else { continue }
                 claimed.append(ClaimedTask(task: task, agent: agent))
             }
             let nextRunAt = try Double.fetchOne(
-                db, sql: "SELECT min(run_at) FROM tasks WHERE status = 'queued' AND run_at > ?", arguments: [now.sqlite]
+                db, cached: "SELECT min(run_at) FROM tasks WHERE status = 'queued' AND run_at > ?", arguments: [now.sqlite]
             ).map(Date.init(sqlite:))
             return TaskClaimResult(claimed: claimed, nextRunAt: nextRunAt)
         }
@@ -64,7 +64,7 @@ extension SQLiteStore {
         _ db: Database, params: TaskClaimParams, now: Date, excluding excluded: Set<String>
     ) throws -> (candidates: [ClaimPlanner.Candidate], truncated: Bool) {
         let perTenant = min(1000, max(16, params.limit * 2))
-        let tenants = try String.fetchAll(db, sql: "SELECT id FROM tenants")
+        let tenants = try String.fetchAll(db, cached: "SELECT id FROM tenants")
         var kindFilter = ""
         var kindArguments = StatementArguments()
         if !excluded.isEmpty {

@@ -15,7 +15,7 @@ extension SQLiteStore {
         try await read { db in
             try Row.fetchAll(
                 db,
-                sql: "SELECT task_id, seq, type, data, created_at FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                cached: "SELECT task_id, seq, type, data, created_at FROM task_events WHERE task_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                 arguments: [taskID, afterSeq, limit]
             ).map(SQLiteRows.event)
         }
@@ -32,7 +32,7 @@ extension SQLiteStore {
         if let leaseToken {
             last = try Int64.fetchOne(
                 db,
-                sql: """
+                cached: """
                     UPDATE tasks SET last_event_seq = last_event_seq + ?
                     WHERE id = ? AND lease_token = ? AND status = 'running' RETURNING last_event_seq
                     """,
@@ -40,7 +40,7 @@ extension SQLiteStore {
             guard last != nil else { throw HangarError.leaseLost(taskID: taskID) }
         } else {
             last = try Int64.fetchOne(
-                db, sql: "UPDATE tasks SET last_event_seq = last_event_seq + ? WHERE id = ? RETURNING last_event_seq",
+                db, cached: "UPDATE tasks SET last_event_seq = last_event_seq + ? WHERE id = ? RETURNING last_event_seq",
                 arguments: [events.count, taskID])
             guard last != nil else { throw HangarError.notFound(resource: "task", id: taskID) }
         }

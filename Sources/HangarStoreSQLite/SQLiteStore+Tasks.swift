@@ -9,20 +9,20 @@ extension SQLiteStore {
         return try await write { db, signals in
             if let key = params.idempotencyKey,
                 let existing = try Row.fetchOne(
-                    db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE tenant_id = ? AND idempotency_key = ?",
+                    db, cached: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE tenant_id = ? AND idempotency_key = ?",
                     arguments: [params.tenantID, key])
             {
                 return TaskInsertResult(task: SQLiteRows.task(existing), inserted: false)
             }
             guard
                 let kind = try String.fetchOne(
-                    db, sql: "SELECT kind FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
+                    db, cached: "SELECT kind FROM agents WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL",
                     arguments: [params.agentID, params.tenantID])
             else { throw HangarError.notFound(resource: "agent", id: params.agentID) }
             let id = Identifier.make(now: now)
             let runAt = params.runAt ?? now
             try db.execute(
-                sql: """
+                cached: """
                     INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
                         timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at)
                     VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -49,7 +49,7 @@ extension SQLiteStore {
     public func taskGetByIdempotencyKey(tenantID: String, key: String) async throws -> TaskRecord? {
         try await read { db in
             try Row.fetchOne(
-                db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE tenant_id = ? AND idempotency_key = ?", arguments: [tenantID, key]
+                db, cached: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE tenant_id = ? AND idempotency_key = ?", arguments: [tenantID, key]
             ).map(SQLiteRows.task)
         }
     }
@@ -93,7 +93,7 @@ extension SQLiteStore {
                 throw HangarError.conflict("task is \(task.status.rawValue); only queued tasks can be changed")
             }
             try db.execute(
-                sql: """
+                cached: """
                     UPDATE tasks SET priority = COALESCE(?, priority), timeout_seconds = COALESCE(?, timeout_seconds),
                         max_attempts = COALESCE(?, max_attempts), updated_at = ? WHERE id = ?
                     """,
@@ -119,12 +119,12 @@ extension SQLiteStore {
         case .queued:
             let failure = TaskFailure(code: "cancelled", message: reason, retryable: false)
             try db.execute(
-                sql: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ? WHERE id = ?",
+                cached: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ? WHERE id = ?",
                 arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, taskID])
             _ = try append(db, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)], now: now, signals: &signals)
         case .running where !task.cancelRequested:
             try db.execute(
-                sql: "UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ?", arguments: [now.sqlite, taskID])
+                cached: "UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ?", arguments: [now.sqlite, taskID])
             _ = try append(db, taskID: taskID, events: [StorageCoding.cancelRequestedEvent(reason: reason)], now: now, signals: &signals)
             signals.append(.cancelRequested(taskID: taskID))
         default:
@@ -154,7 +154,7 @@ extension SQLiteStore {
             guard
                 let row = try Row.fetchOne(
                     db,
-                    sql: """
+                    cached: """
                         SELECT t.attempts, t.max_attempts, a.max_concurrency FROM tasks t LEFT JOIN agents a ON a.id = t.agent_id
                         WHERE t.id = ? AND t.lease_token = ? AND t.status = 'running'
                         """,
@@ -168,7 +168,7 @@ extension SQLiteStore {
             switch params.outcome {
             case .completed(let output, let usage):
                 try db.execute(
-                    sql: """
+                    cached: """
                         UPDATE tasks SET status = 'completed', output = ?, usage = ?, error = NULL, progress = 100,
                             completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?
                         """,
@@ -178,7 +178,7 @@ extension SQLiteStore {
                 if failure.retryable && attempts < maxAttempts {
                     let runAt = now.addingTimeInterval(delay.seconds)
                     try db.execute(
-                        sql: """
+                        cached: """
                             UPDATE tasks SET status = 'queued', error = ?, run_at = ?, cancel_requested = 0, updated_at = ?,
                                 \(clearLease) WHERE id = ?
                             """,
@@ -187,19 +187,19 @@ extension SQLiteStore {
                     signals.append(.taskAvailable)
                 } else {
                     try db.execute(
-                        sql: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
+                        cached: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                         arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
                     event = StatusEvent.make(.failed, attempt: attempts, error: failure)
                 }
             case .cancelled(let reason):
                 let failure = TaskFailure(code: "cancelled", message: reason, retryable: false)
                 try db.execute(
-                    sql: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
+                    cached: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                     arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
                 event = StatusEvent.make(.cancelled, attempt: attempts, reason: reason)
             case .timedOut(let failure):
                 try db.execute(
-                    sql: "UPDATE tasks SET status = 'timed_out', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
+                    cached: "UPDATE tasks SET status = 'timed_out', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                     arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
                 event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
             }
@@ -214,7 +214,7 @@ extension SQLiteStore {
         return try await write { db, signals in
             let rows = try Row.fetchAll(
                 db,
-                sql: """
+                cached: """
                     SELECT id, attempts, max_attempts, cancel_requested FROM tasks
                     WHERE status = 'running' AND lease_expires_at < ? LIMIT ?
                     """,
@@ -229,18 +229,18 @@ extension SQLiteStore {
                 let event: NewTaskEvent
                 if cancelRequested {
                     try db.execute(
-                        sql: "UPDATE tasks SET status = 'cancelled', completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
+                        cached: "UPDATE tasks SET status = 'cancelled', completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                         arguments: [now.sqlite, now.sqlite, id])
                     event = StatusEvent.make(.cancelled, attempt: attempts, reason: "cancelled while its worker was lost")
                 } else if attempts >= maxAttempts {
                     try db.execute(
-                        sql: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
+                        cached: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                         arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, id])
                     event = StatusEvent.make(.failed, attempt: attempts, error: failure)
                 } else {
                     let runAt = now.addingTimeInterval(params.retryDelay(attempts).seconds)
                     try db.execute(
-                        sql: "UPDATE tasks SET status = 'queued', error = ?, run_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
+                        cached: "UPDATE tasks SET status = 'queued', error = ?, run_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                         arguments: [StorageCoding.text(failure), runAt.sqlite, now.sqlite, id])
                     event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
                 }
@@ -254,7 +254,7 @@ extension SQLiteStore {
     public func taskDeleteFinished(before: Date, limit: Int) async throws -> Int {
         try await write { db, _ in
             let ids = try String.fetchAll(
-                db, sql: "SELECT id FROM tasks WHERE completed_at IS NOT NULL AND completed_at < ? LIMIT ?",
+                db, cached: "SELECT id FROM tasks WHERE completed_at IS NOT NULL AND completed_at < ? LIMIT ?",
                 arguments: [before.sqlite, limit])
             guard !ids.isEmpty else { return 0 }
             let marks = ids.map { _ in "?" }.joined(separator: ", ")
@@ -282,6 +282,6 @@ extension SQLiteStore {
     }
 
     static func fetchTask(_ db: Database, id: String) throws -> TaskRecord? {
-        try Row.fetchOne(db, sql: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE id = ?", arguments: [id]).map(SQLiteRows.task)
+        try Row.fetchOne(db, cached: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE id = ?", arguments: [id]).map(SQLiteRows.task)
     }
 }

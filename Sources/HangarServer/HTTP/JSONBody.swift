@@ -23,19 +23,12 @@ struct JSONBody {
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "request body is empty; expected a JSON object") }
         let value: JSONValue
         do {
-            value = try JSONDecoder().decode(JSONValue.self, from: Data(buffer.readableBytesView))
+            value = try JSONText.decode(bytes: Array(buffer.readableBytesView))
         } catch {
-            throw APIError(.badRequest, "request body is not valid JSON: \(Self.describe(error))")
+            throw APIError(.badRequest, "request body is not valid JSON: \(error)")
         }
         guard case .object(let fields) = value else { throw APIError(.unprocessableContent, "request body must be a JSON object") }
         return JSONBody(fields: fields)
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            return (context.underlyingError.map { "\($0)" } ?? context.debugDescription).prefix(200).description
-        }
-        return "unreadable"
     }
 
     /// Present, even if `null`.

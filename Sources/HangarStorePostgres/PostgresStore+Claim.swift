@@ -46,21 +46,22 @@ extension PostgresStore {
                     """
                     UPDATE tasks t SET status = 'running', attempts = t.attempts + 1, lease_owner = \(params.workerID),
                         lease_token = c.token, lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second',
-                        started_at = COALESCE(t.started_at, now()), updated_at = now()
+                        started_at = COALESCE(t.started_at, now()), updated_at = now(), last_event_seq = t.last_event_seq + 1
                     FROM unnest(\(ids)::text[], \(tokens)::text[]) AS c(id, token)
                     WHERE t.id = c.id AND t.status = 'queued'
                     RETURNING \(unescaped: PostgresRows.taskColumns("t"))
                     """, logger: self.logger
                 ).all(PostgresRows.task)
-                var started: [TaskRecord] = []
-                for task in tasks {
-                    let events = try await self.append(
-                        connection, taskID: task.id,
-                        events: [StatusEvent.make(.running, attempt: task.attempts, workerID: params.workerID)], signals: &signals)
-                    var task = task
-                    task.lastEventSeq = events.last?.seq ?? task.lastEventSeq
-                    started.append(task)
-                }
+                // The UPDATE numbered each task's `running` event; store them all at once.
+                let started = tasks
+                let events = started.map { JSONText.encode(StatusEvent.make(.running, attempt: $0.attempts, workerID: params.workerID).data) }
+                try await connection.query(
+                    """
+                    INSERT INTO task_events (task_id, seq, type, data, created_at)
+                    SELECT e.id, e.seq, 'status', e.data::jsonb, now()
+                    FROM unnest(\(started.map(\.id))::text[], \(started.map(\.lastEventSeq))::bigint[], \(events)::text[]) AS e(id, seq, data)
+                    """, logger: self.logger)
+                for task in started { signals.append(.event(taskID: task.id, seq: task.lastEventSeq)) }
                 let agentIDs = Array(Set(started.map(\.agentID)))
                 let agents = try await connection.query(
                     "SELECT \(unescaped: PostgresRows.agentColumns) FROM agents WHERE id = ANY(\(agentIDs)::text[])", logger: self.logger

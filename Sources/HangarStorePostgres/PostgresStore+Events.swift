@@ -1,12 +1,15 @@
 import Foundation
 public import HangarCore
 public import HangarStore
+import Logging
 import PostgresNIO
 
 extension PostgresStore {
     public func eventAppend(_ params: EventAppendParams) async throws -> [TaskEvent] {
-        try await transaction { connection, signals in
-            try await self.append(connection, taskID: params.taskID, leaseToken: params.leaseToken, events: params.events, signals: &signals)
+        do {
+            return try await append(client, taskID: params.taskID, leaseToken: params.leaseToken, events: params.events)
+        } catch {
+            throw Self.mapUnavailable(error)
         }
     }
 
@@ -19,35 +22,54 @@ extension PostgresStore {
         ).all(PostgresRows.event)
     }
 
-    /// Numbers and stores events inside the caller's transaction. The counter lives on the
-    /// task row, whose row lock serialises concurrent appenders: the sequence has no gaps.
+    /// Numbers, stores and announces events in ONE statement: the counter lives on the task
+    /// row, whose row lock serialises concurrent appenders, so the sequence has no gaps; the
+    /// NOTIFY is delivered when the surrounding transaction (or the statement) commits.
     func append(
-        _ connection: PostgresConnection, taskID: String, leaseToken: String? = nil, events: [NewTaskEvent],
-        signals: inout [QueueSignal]
+        _ executor: some PostgresQueryRunner, taskID: String, leaseToken: String? = nil, events: [NewTaskEvent]
     ) async throws -> [TaskEvent] {
         guard !events.isEmpty else { return [] }
         let count = events.count
-        let row = try await connection.query(
+        let types = events.map(\.type)
+        let data = events.map { JSONText.encode($0.data) }
+        let row = try await executor.run(
             """
-            UPDATE tasks SET last_event_seq = last_event_seq + \(count)
-            WHERE id = \(taskID) AND (\(leaseToken)::text IS NULL OR (lease_token = \(leaseToken) AND status = 'running'))
-            RETURNING last_event_seq, now()
+            WITH t AS (
+                UPDATE tasks SET last_event_seq = last_event_seq + \(count)
+                WHERE id = \(taskID) AND (\(leaseToken)::text IS NULL OR (lease_token = \(leaseToken) AND status = 'running'))
+                RETURNING last_event_seq, now() AS at
+            ), inserted AS (
+                INSERT INTO task_events (task_id, seq, type, data, created_at)
+                SELECT \(taskID), t.last_event_seq - \(count) + u.n, u.type, u.data::jsonb, t.at
+                FROM t, unnest(\(types)::text[], \(data)::text[]) WITH ORDINALITY AS u(type, data, n)
+            )
+            SELECT t.last_event_seq, t.at, pg_notify(\(url.channel), 'e:' || \(taskID) || ':' || t.last_event_seq) IS NULL FROM t
             """, logger: logger
-        ).first { try $0.decode((Int64, Date).self) }
-        guard let (last, now) = row else {
+        ).first { try $0.decode((Int64, Date, Bool).self) }
+        guard let (last, now, _) = row else {
             if leaseToken != nil { throw HangarError.leaseLost(taskID: taskID) }
             throw HangarError.notFound(resource: "task", id: taskID)
         }
         let first = last - Int64(count) + 1
-        let seqs = (0..<count).map { first + Int64($0) }
-        let types = events.map(\.type)
-        let data = events.map { JSONText.encode($0.data) }
-        try await connection.query(
-            """
-            INSERT INTO task_events (task_id, seq, type, data, created_at)
-            SELECT \(taskID), s, t, d::jsonb, \(now) FROM unnest(\(seqs)::bigint[], \(types)::text[], \(data)::text[]) AS u(s, t, d)
-            """, logger: logger)
-        signals.append(.event(taskID: taskID, seq: last))
-        return zip(seqs, events).map { TaskEvent(taskID: taskID, seq: $0, type: $1.type, data: $1.data, createdAt: now) }
+        return events.enumerated().map { offset, event in
+            TaskEvent(taskID: taskID, seq: first + Int64(offset), type: event.type, data: event.data, createdAt: now)
+        }
+    }
+}
+
+/// Runs a query on a pooled client or on one connection inside a transaction.
+protocol PostgresQueryRunner: Sendable {
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
+}
+
+extension PostgresClient: PostgresQueryRunner {
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: logger)
+    }
+}
+
+extension PostgresConnection: PostgresQueryRunner {
+    func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
+        try await self.query(query, logger: logger)
     }
 }

@@ -9,27 +9,31 @@ extension PostgresStore {
             return TaskInsertResult(task: existing, inserted: false)
         }
         let id = Identifier.make()
+        let queued = JSONText.encode(StatusEvent.make(.queued, attempt: 0).data)
         do {
-            return try await transaction { connection, signals in
-                guard
-                    let kind = try await connection.query(
-                        "SELECT kind FROM agents WHERE id = \(params.agentID) AND tenant_id = \(params.tenantID) AND deleted_at IS NULL",
-                        logger: logger
-                    ).first({ try $0.decode(String.self) })
-                else { throw HangarError.notFound(resource: "agent", id: params.agentID) }
-                try await connection.query(
-                    """
+            // One statement (atomic on its own): agent check, insert, first event, wake-ups.
+            let inserted = try await query(
+                """
+                WITH a AS (
+                    SELECT kind FROM agents WHERE id = \(params.agentID) AND tenant_id = \(params.tenantID) AND deleted_at IS NULL
+                ), t AS (
                     INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
-                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at)
-                    VALUES (\(id), \(params.tenantID), \(params.agentID), \(kind), 'queued', \(params.priority),
+                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, last_event_seq)
+                    SELECT \(id), \(params.tenantID), \(params.agentID), a.kind, 'queued', \(params.priority),
                         \(JSONText.encode(params.input))::jsonb, \(JSONText.encode(params.options))::jsonb, \(params.maxAttempts),
                         \(params.timeoutSeconds), \(params.maxSteps), \(params.callbackURL), \(params.idempotencyKey),
-                        COALESCE(\(params.runAt), now()), now(), now())
-                    """, logger: logger)
-                _ = try await self.append(connection, taskID: id, events: [StatusEvent.make(.queued, attempt: 0)], signals: &signals)
-                signals.append(.taskAvailable)
-                return TaskInsertResult(task: try await self.fetchTask(connection, id: id)!, inserted: true)
-            }
+                        COALESCE(\(params.runAt), now()), now(), now(), 1
+                    FROM a
+                    RETURNING \(unescaped: PostgresRows.taskColumns())
+                ), e AS (
+                    INSERT INTO task_events (task_id, seq, type, data, created_at)
+                    SELECT t.id, 1, 'status', \(queued)::jsonb, t.created_at FROM t
+                )
+                SELECT t.*, pg_notify(\(url.channel), 'q') IS NULL AS woke, pg_notify(\(url.channel), 'e:' || t.id || ':1') IS NULL AS told FROM t
+                """, logger: logger
+            ).first(PostgresRows.task)
+            guard let inserted else { throw HangarError.notFound(resource: "agent", id: params.agentID) }
+            return TaskInsertResult(task: inserted, inserted: true)
         } catch where Self.isUniqueViolation(error) && params.idempotencyKey != nil {
             // Lost a race with a concurrent submit of the same key: theirs is the first task.
             if let existing = try await existingTask(tenantID: params.tenantID, idempotencyKey: params.idempotencyKey) {
@@ -124,11 +128,11 @@ extension PostgresStore {
                 UPDATE tasks SET status = 'cancelled', error = \(StorageCoding.text(failure))::jsonb, completed_at = now(),
                     updated_at = now() WHERE id = \(taskID)
                 """, logger: logger)
-            _ = try await append(connection, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)], signals: &signals)
+            _ = try await append(connection, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)])
         case .running where !task.cancelRequested:
             try await connection.query(
                 "UPDATE tasks SET cancel_requested = true, updated_at = now() WHERE id = \(taskID)", logger: logger)
-            _ = try await append(connection, taskID: taskID, events: [StorageCoding.cancelRequestedEvent(reason: reason)], signals: &signals)
+            _ = try await append(connection, taskID: taskID, events: [StorageCoding.cancelRequestedEvent(reason: reason)])
             signals.append(.cancelRequested(taskID: taskID))
         default:
             break
@@ -200,7 +204,7 @@ extension PostgresStore {
                 try await self.end(connection, params.taskID, status: .timedOut, failure: failure)
                 event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
             }
-            _ = try await self.append(connection, taskID: params.taskID, events: [event], signals: &signals)
+            _ = try await self.append(connection, taskID: params.taskID, events: [event])
             if limit != nil { signals.append(.taskAvailable) }
             return try await self.fetchTask(connection, id: params.taskID)!
         }
@@ -245,7 +249,7 @@ extension PostgresStore {
                     ).first { try $0.decode(Date.self) }
                     event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
                 }
-                _ = try await self.append(connection, taskID: id, events: [event], signals: &signals)
+                _ = try await self.append(connection, taskID: id, events: [event])
             }
             if !rows.isEmpty { signals.append(.taskAvailable) }
             return rows.map(\.0)

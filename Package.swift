@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // JWTKit 5.8 needs swift-crypto >= 4.1 (TOOLCHAIN.md).
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Domain value types and errors. No dependencies.
@@ -70,12 +73,23 @@ let package = Package(
             dependencies: [
                 "HangarRuntime",
                 "HangarAgents",
+                "HangarAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // Identity: API keys, JWTs, roles, the bootstrap admin key.
+        .target(
+            name: "HangarAuth",
+            dependencies: [
+                "HangarStore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Opens a store from a URL: the one place that knows every backend.
@@ -88,6 +102,7 @@ let package = Package(
             name: "hangar",
             dependencies: [
                 "HangarServer",
+                "HangarAuth",
                 "HangarBackends",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -119,8 +134,9 @@ let package = Package(
         .testTarget(
             name: "HangarServerTests",
             dependencies: [
-                "HangarTestSupport", "HangarServer",
+                "HangarTestSupport", "HangarServer", "HangarAuth",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,3 +1,4 @@
+public import HangarAuth
 import HangarCore
 public import HangarRuntime
 public import HangarStore
@@ -7,14 +8,15 @@ public import ServiceLifecycle
 
 /// The router with every route Hangar serves. Tests drive it directly; `buildApplication`
 /// wraps it in a server.
-public func buildRouter(store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration) -> Router<HangarRequestContext> {
+public func buildRouter(
+    store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator
+) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ErrorMiddleware())
-    if let key = configuration.adminKey, !key.isEmpty {
-        router.add(middleware: AdminKeyMiddleware(key: key))
-    }
+    router.add(middleware: AuthMiddleware(authenticator: authenticator))
     SystemController(store: store).addRoutes(to: router)
+    AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
     AgentController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
     TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
     TaskEventsController(store: store, configuration: configuration).addRoutes(to: router)
@@ -24,11 +26,11 @@ public func buildRouter(store: any HangarStore, registry: ExecutorRegistry, conf
 /// The HTTP server plus whatever else runs in this process (workers, maintenance), all
 /// shut down together on SIGTERM/SIGINT.
 public func buildApplication(
-    store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, services: [any Service] = [],
-    logger: Logger
+    store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
+    services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, registry: registry, configuration: configuration),
+        router: buildRouter(store: store, registry: registry, configuration: configuration, authenticator: authenticator),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)

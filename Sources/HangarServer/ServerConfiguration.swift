@@ -4,9 +4,6 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Largest request body accepted (413 beyond it).
     public var maxBodyBytes: Int
-    /// When set, every route but health, readiness and the API document requires
-    /// `Authorization: Bearer <key>`. (Full authentication arrives with tenants and API keys.)
-    public var adminKey: String?
     public var defaultTimeoutSeconds: Double
     public var defaultMaxAttempts: Int
     /// The model of an `llm` agent registered without one.
@@ -15,14 +12,13 @@ public struct ServerConfiguration: Sendable {
     public var sseKeepAlive: Duration
 
     public init(
-        host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20, adminKey: String? = nil,
+        host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,
         defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String = "mock/echo",
         sseKeepAlive: Duration = .seconds(15)
     ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
-        self.adminKey = adminKey
         self.defaultTimeoutSeconds = defaultTimeoutSeconds
         self.defaultMaxAttempts = defaultMaxAttempts
         self.defaultModel = defaultModel

@@ -85,5 +85,33 @@ enum PostgresMigrations {
                     PRIMARY KEY (task_id, seq)
                 );
                 """),
+        Migration(
+            version: 2, name: "identity",
+            sql: """
+                CREATE TABLE api_keys (
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL REFERENCES tenants (id),
+                    name text NOT NULL,
+                    role text NOT NULL,
+                    secret_hash text NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    last_used_at timestamptz,
+                    revoked_at timestamptz
+                );
+                CREATE INDEX api_keys_tenant ON api_keys (tenant_id);
+
+                CREATE TABLE audit_log (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    actor text NOT NULL,
+                    action text NOT NULL,
+                    resource_type text NOT NULL,
+                    resource_id text,
+                    details jsonb NOT NULL,
+                    created_at timestamptz NOT NULL
+                );
+                CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq DESC);
+                """),
     ]
 }

@@ -82,6 +82,35 @@ enum SQLiteMigrations {
                     ) WITHOUT ROWID;
                     """)
         }
+        migrator.registerMigration("0002_identity") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_keys (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL REFERENCES tenants(id),
+                        name TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        secret_hash TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        last_used_at REAL,
+                        revoked_at REAL
+                    );
+                    CREATE INDEX api_keys_tenant ON api_keys (tenant_id);
+
+                    CREATE TABLE audit_log (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        resource_type TEXT NOT NULL,
+                        resource_id TEXT,
+                        details TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq DESC);
+                    """)
+        }
         return migrator
     }
 }

@@ -15,6 +15,9 @@ final class HangarProcess: @unchecked Sendable {
     let log: URL
     let port: Int?
 
+    /// Every process of these tests accepts (servers) or sends (clients) this admin key.
+    static let adminKey = "hgr_proctest_\(Identifier.leaseToken())"
+
     static func binary() throws -> URL {
         if let path = ProcessInfo.processInfo.environment["HANGAR_BINARY"] { return URL(fileURLWithPath: path) }
         let candidates = [
@@ -36,6 +39,7 @@ final class HangarProcess: @unchecked Sendable {
         process.arguments = arguments + (port.map { ["--port", String($0)] } ?? [])
         var env = ProcessInfo.processInfo.environment
         env["HANGAR_LOG_LEVEL"] = "warning"
+        env["HANGAR_ADMIN_KEY"] = Self.adminKey
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = handle
@@ -102,6 +106,7 @@ enum HTTP {
     static func send(_ method: HTTPMethod, _ url: String, json: JSONValue? = nil) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(HangarProcess.adminKey)")
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: JSONText.encode(json)))

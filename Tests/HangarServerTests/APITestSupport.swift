@@ -1,4 +1,5 @@
 import Foundation
+import HangarAuth
 import HangarCore
 import HangarRuntime
 import HangarServer
@@ -9,13 +10,16 @@ import HummingbirdTesting
 import NIOCore
 
 /// Runs `body` against the router on a fresh store, with a worker pool when asked.
+/// Authentication is off (`--auth none`) unless `auth` is `.required`; the authorization
+/// tests turn it on.
 func withAPI(
-    _ backend: TestBackend = .sqlite, adminKey: String? = nil, workers: Bool = true, maxBodyBytes: Int = 1 << 20,
+    _ backend: TestBackend = .sqlite, auth: Authenticator.Mode = .none, workers: Bool = true, maxBodyBytes: Int = 1 << 20,
     _ body: @escaping @Sendable (any TestClientProtocol, any HangarStore) async throws -> Void
 ) async throws {
     try await withTestStore(backend) { store, _ in
-        let configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, adminKey: adminKey, sseKeepAlive: .milliseconds(200))
-        let router = buildRouter(store: store, registry: .standard, configuration: configuration)
+        let configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200))
+        let authenticator = try await Authenticator(store: store, mode: auth, cacheTTL: 0)
+        let router = buildRouter(store: store, registry: .standard, configuration: configuration, authenticator: authenticator)
         let app = Application(router: router)
         let harness = workers ? PoolHarness(store: store, configuration: .testing()) : nil
         do {

@@ -79,19 +79,4 @@ struct AgentAPITests {
             #expect(duplicate.status == .conflict)
         }
     }
-
-    @Test("with an admin key configured, only public routes answer without it")
-    func adminKey() async throws {
-        try await withAPI(adminKey: "s3cret-key-for-tests", workers: false) { client, _ in
-            #expect(try await client.send(.get, "/api/v1/health").status == .ok)
-            #expect(try await client.send(.get, "/openapi.json").status == .ok)
-            let denied = try await client.send(.get, "/api/v1/agents")
-            #expect(denied.status == .unauthorized)
-            #expect(denied.json["detail"] != nil)
-            let wrong = try await client.send(.get, "/api/v1/agents", headers: [.authorization: "Bearer nope"])
-            #expect(wrong.status == .unauthorized)
-            let allowed = try await client.send(.get, "/api/v1/agents", headers: [.authorization: "Bearer s3cret-key-for-tests"])
-            #expect(allowed.status == .ok)
-        }
-    }
 }

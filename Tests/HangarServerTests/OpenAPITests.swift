@@ -1,4 +1,5 @@
 import Foundation
+import HangarAuth
 import HangarCore
 import HangarServer
 import HangarTestSupport
@@ -10,7 +11,8 @@ struct OpenAPITests {
     @Test("/openapi.json documents exactly the routes the router serves")
     func routesMatchDocument() async throws {
         try await withTestStore(.sqlite) { store, _ in
-            let router = buildRouter(store: store, registry: .standard, configuration: ServerConfiguration())
+            let router = buildRouter(
+                store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: try await Authenticator(store: store))
             let served = Set(
                 router.routes.map { route in
                     let path = route.path.description.split(separator: "/").map { segment in

@@ -35,6 +35,7 @@ struct AgentController {
             config: try body.object("config") ?? .emptyObject, resources: try parseResources(body) ?? .zero,
             maxConcurrency: try body.int("max_concurrency", in: 1...100_000), isActive: try body.bool("is_active") ?? true)
         let agent = try await store.agentInsert(params)
+        await AuditLog.record(store, context, action: "agent.create", resourceType: "agent", resourceID: agent.id, details: ["name": .string(agent.name)])
         return JSONResponse.make(AgentRepresentation.json(agent), status: .created)
     }
 
@@ -72,12 +73,14 @@ struct AgentController {
         if body.has("max_concurrency") { agent.maxConcurrency = try body.int("max_concurrency", in: 1...100_000) }
         if let active = try body.bool("is_active") { agent.isActive = active }
         let updated = try await store.agentUpdate(AgentUpdateParams(agent: agent))
+        await AuditLog.record(store, context, action: "agent.update", resourceType: "agent", resourceID: agent.id, details: ["version": .int(Int64(updated.version))])
         return JSONResponse.make(AgentRepresentation.json(updated))
     }
 
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let agent = try await agent(context)
         try await store.agentDelete(tenantID: context.tenantID, id: agent.id)
+        await AuditLog.record(store, context, action: "agent.delete", resourceType: "agent", resourceID: agent.id)
         return JSONResponse.make(["id": .string(agent.id), "deleted": true])
     }
 

@@ -76,6 +76,7 @@ public enum APIDocument {
             document["paths"] = mergeObjects(document["paths"], fragment["paths"])
             var components = document["components"]?.objectValue ?? [:]
             components["schemas"] = mergeObjects(components["schemas"], fragment["components"]?["schemas"])
+            components["responses"] = mergeObjects(components["responses"], fragment["components"]?["responses"])
             document["components"] = .object(components)
             if let tags = fragment["tags"]?.arrayValue {
                 document["tags"] = .array((document["tags"]?.arrayValue ?? []) + tags)

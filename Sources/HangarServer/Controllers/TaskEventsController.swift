@@ -70,6 +70,7 @@ struct TaskEventsController {
         let body = ResponseBody { writer in
             try await withTaskEventWakeups(taskID: taskID) { wake in
                 var after = start
+                var sawFinalStatus = false
                 try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
                 while true {
                     let events = try await store.eventList(taskID: taskID, afterSeq: after, limit: Self.pageSize)
@@ -85,8 +86,16 @@ struct TaskEventsController {
                     }
                     if finished { break }
                     if events.count == Self.pageSize { continue }
-                    // Resumed at or past the end of a finished task: nothing more will come.
-                    if events.isEmpty, try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true { break }
+                    // Resumed at or past the end of a finished task: nothing more will come. The
+                    // status is checked after the read, so read once more before ending: the
+                    // final event may have committed in between.
+                    if events.isEmpty {
+                        if sawFinalStatus { break }
+                        if try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true {
+                            sawFinalStatus = true
+                            continue
+                        }
+                    }
                     await wake.wait(timeout: keepAlive)
                     if try await store.eventList(taskID: taskID, afterSeq: after, limit: 1).isEmpty {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))

@@ -1,30 +1,56 @@
 import HTTPTypes
+import Foundation
+import HangarAuth
+import HangarCore
 import Hummingbird
 import Logging
 
-/// Until tenants and API keys arrive: when an admin key is configured, every route except
-/// the public ones requires it as a bearer token.
-struct AdminKeyMiddleware: RouterMiddleware {
+/// Authenticates every request that is not public and enforces `RoutePolicy`. The caller's
+/// tenant becomes the request's tenant, so every query is scoped to it: another tenant's
+/// resources answer 404, never 403.
+///
+/// The credential is `Authorization: Bearer <token>`, or `?token=` for clients that cannot
+/// set headers (EventSource, WebSocket).
+struct AuthMiddleware: RouterMiddleware {
     typealias Context = HangarRequestContext
-    let key: String
-
-    static let publicPaths: Set<String> = ["/", "/api/v1/health", "/api/v1/ready", "/openapi.json", "/docs"]
+    let authenticator: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if Self.publicPaths.contains(request.uri.path) { return try await next(request, context) }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "), constantTimeEqual(String(header.dropFirst(7)), key) else {
-            throw APIError(.unauthorized, "missing or invalid bearer token", headers: [.wwwAuthenticate: "Bearer"])
+        // Unmatched paths (404) still need a credential, so they reveal nothing.
+        let requirement = context.endpointPath.map { RoutePolicy.requirement(method: request.method.rawValue, path: $0) }
+            ?? .role(.viewer)
+        if requirement == .public { return try await next(request, context) }
+        let principal: Principal
+        do {
+            principal = try await authenticator.authenticate(Self.token(request))
+        } catch .missingCredential {
+            throw APIError(.unauthorized, "authentication required: send Authorization: Bearer <API key or JWT>", headers: [.wwwAuthenticate: "Bearer"])
+        } catch {
+            throw APIError(.unauthorized, "invalid credential", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
+        switch requirement {
+        case .role(let role)? where principal.role < role:
+            throw APIError(.forbidden, "this route requires the \(role.rawValue) role; the credential has \(principal.role.rawValue)")
+        case .systemAdmin? where !principal.isSystemAdmin:
+            throw APIError(.forbidden, "this route requires an admin of the default tenant")
+        case nil:
+            throw APIError(.forbidden, "route has no access policy")
+        default:
+            break
+        }
+        var context = context
+        context.principal = principal
+        context.tenantID = principal.tenantID
         return try await next(request, context)
     }
 
-    private func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let a = Array(lhs.utf8), b = Array(rhs.utf8)
-        var difference = UInt8(a.count == b.count ? 0 : 1)
-        for index in 0..<max(a.count, b.count) {
-            difference |= (index < a.count ? a[index] : 0) ^ (index < b.count ? b[index] : 0)
+    static func token(_ request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" { return String(parts[1]).trimmingCharacters(in: .whitespaces) }
+            return ""
         }
-        return difference == 0
+        return request.uri.queryParameters["token"].map(String.init)
     }
 }
 

@@ -1,13 +1,18 @@
+import HangarAuth
 import HangarCore
 public import Hummingbird
 
-/// Per-request state. `tenantID` is the tenant every query is scoped to; until
-/// authentication resolves it from a credential, every request belongs to the default one.
+/// Per-request state. `principal` is set by authentication; `tenantID` (the tenant every
+/// query is scoped to) always equals the principal's tenant.
 public struct HangarRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var tenantID: String = Tenant.defaultID
+    public var principal: Principal?
 
     public init(source: Source) {
         coreContext = .init(source: source)
     }
+
+    /// The audit log's name for whoever made this request.
+    var actor: String { principal?.subject ?? "anonymous" }
 }

@@ -161,12 +161,16 @@ private final class BenchServer: @unchecked Sendable {
     let process = Process()
     let port: Int
 
+    /// The benchmark's own admin key, given to every server it starts.
+    static let key = "hgr_bench_\(Identifier.leaseToken())"
+
     init(arguments: [String]) throws {
         port = try Self.freePort()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments + ["--port", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["HANGAR_LOG_LEVEL"] = "error"
+        environment["HANGAR_ADMIN_KEY"] = Self.key
         process.environment = environment
         try process.run()
     }
@@ -212,6 +216,7 @@ private final class BenchServer: @unchecked Sendable {
     private func request(_ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: JSONValue?) async throws -> (status: Int, json: JSONValue) {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
         request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(Self.key)")
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: JSONText.encode(body)))

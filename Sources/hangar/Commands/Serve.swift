@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HangarAuth
 import HangarCore
 import HangarRuntime
 import HangarStore
@@ -23,12 +24,28 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted. Default: 1048576")
     var maxBodyBytes: Int?
 
+    @Option(name: .long, help: "required (default) or none (local development only: refuses non-loopback addresses). Env: HANGAR_AUTH")
+    var auth: String?
+
     func run() async throws {
         let logger = Runtime.logger("hangar")
         let store = try await storage.openStore(maxConnections: 20, logger: logger)
         let configuration = ServerConfiguration(
             host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try port ?? Environment.int("HANGAR_PORT") ?? 8000,
-            maxBodyBytes: maxBodyBytes ?? (1 << 20), adminKey: Environment.string("HANGAR_ADMIN_KEY"))
+            maxBodyBytes: maxBodyBytes ?? (1 << 20))
+        guard let mode = Authenticator.Mode(rawValue: auth ?? Environment.string("HANGAR_AUTH") ?? "required") else {
+            throw ValidationError("--auth must be required or none")
+        }
+        if mode == .none, !["127.0.0.1", "localhost", "::1"].contains(configuration.host) {
+            throw ValidationError("--auth none serves everyone as admin: it only binds a loopback address, not \(configuration.host)")
+        }
+        if mode == .required,
+            let token = try await AdminBootstrap.run(
+                store: store, environmentKey: Environment.string("HANGAR_ADMIN_KEY"), dataDir: storage.resolvedDataDir)
+        {
+            print("Created the first admin API key (shown once; also saved to \(storage.resolvedDataDir)/admin.key, mode 0600):\n\n    \(token)\n")
+        }
+        let authenticator = try await Authenticator(store: store, mode: mode, jwt: try JWTConfiguration.fromEnvironment())
         let services = try Runtime.services(store: store, options: worker, logger: logger)
         let workers = try worker.resolvedWorkers()
         logger.info(
@@ -38,7 +55,8 @@ struct Serve: AsyncParsableCommand {
                 "workers": "\(workers)", "address": "\(configuration.host):\(configuration.port)",
             ])
         let app = buildApplication(
-            store: store, registry: Runtime.registry(), configuration: configuration, services: services, logger: logger)
+            store: store, registry: Runtime.registry(), configuration: configuration, authenticator: authenticator, services: services,
+            logger: logger)
         do {
             try await app.runService()
         } catch {

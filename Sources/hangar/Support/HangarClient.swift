@@ -9,13 +9,19 @@ struct ClientOptions: ParsableArguments {
     @Option(name: .long, help: "Hangar server URL. Env: HANGAR_URL. Default: http://127.0.0.1:8000")
     var url: String?
 
-    @Option(name: .long, help: "Bearer token. Env: HANGAR_ADMIN_KEY")
+    @Option(name: .long, help: "API key or JWT. Env: HANGAR_API_KEY, then HANGAR_ADMIN_KEY, then ./.hangar/admin.key")
     var key: String?
 
     func client() -> HangarClient {
         HangarClient(
             base: (url ?? Environment.string("HANGAR_URL") ?? "http://127.0.0.1:8000").trimmingCharacters(in: CharacterSet(charactersIn: "/")),
-            key: key ?? Environment.string("HANGAR_ADMIN_KEY"))
+            key: key ?? Environment.string("HANGAR_API_KEY") ?? Environment.string("HANGAR_ADMIN_KEY") ?? Self.localAdminKey())
+    }
+
+    /// The bootstrap key of a server started from this directory, if there is one.
+    private static func localAdminKey() -> String? {
+        let path = (Environment.string("HANGAR_DATA_DIR") ?? ".hangar") + "/admin.key"
+        return (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }
 

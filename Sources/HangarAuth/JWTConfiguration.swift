@@ -1,0 +1,86 @@
+import Foundation
+import HangarCore
+import JWTKit
+
+/// Where JWTs may come from: a shared HS256 secret, a PEM public key (RS256 or ES256), or a
+/// JWKS file. Tokens carry `tenant` (or `tenant_id`) and `role` claims; `exp` is required.
+public struct JWTConfiguration: Sendable {
+    public var hmacSecret: String?
+    public var publicKeyPEM: String?
+    public var jwksJSON: String?
+    public var issuer: String?
+    public var audience: String?
+
+    public init(hmacSecret: String? = nil, publicKeyPEM: String? = nil, jwksJSON: String? = nil, issuer: String? = nil, audience: String? = nil) {
+        self.hmacSecret = hmacSecret
+        self.publicKeyPEM = publicKeyPEM
+        self.jwksJSON = jwksJSON
+        self.issuer = issuer
+        self.audience = audience
+    }
+
+    public var isEnabled: Bool { hmacSecret != nil || publicKeyPEM != nil || jwksJSON != nil }
+
+    /// `HANGAR_JWT_SECRET`, `HANGAR_JWT_PUBLIC_KEY_FILE`, `HANGAR_JWKS_FILE`, `HANGAR_JWT_ISSUER`, `HANGAR_JWT_AUDIENCE`.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> JWTConfiguration {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func file(_ name: String) throws -> String? {
+            guard let path = value(name) else { return nil }
+            do {
+                return try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw HangarError.invalid(field: name, message: "cannot read \(path)")
+            }
+        }
+        return JWTConfiguration(
+            hmacSecret: value("HANGAR_JWT_SECRET"), publicKeyPEM: try file("HANGAR_JWT_PUBLIC_KEY_FILE"), jwksJSON: try file("HANGAR_JWKS_FILE"),
+            issuer: value("HANGAR_JWT_ISSUER"), audience: value("HANGAR_JWT_AUDIENCE"))
+    }
+
+    /// Builds the key collection, rejecting weak or unreadable keys up front.
+    func makeKeys() async throws -> JWTKeyCollection {
+        let keys = JWTKeyCollection()
+        if let secret = hmacSecret {
+            // Short HMAC secrets are brute-forceable (and JWTKit traps on them): refuse at start.
+            guard secret.utf8.count >= 32 else {
+                throw HangarError.invalid(field: "HANGAR_JWT_SECRET", message: "must be at least 32 bytes")
+            }
+            await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256, kid: "hs256")
+        }
+        if let pem = publicKeyPEM {
+            if let rsa = try? Insecure.RSA.PublicKey(pem: pem) {
+                await keys.add(rsa: rsa, digestAlgorithm: .sha256, kid: "rs256")
+            } else if let ecdsa = try? ES256PublicKey(pem: pem) {
+                await keys.add(ecdsa: ecdsa, kid: "es256")
+            } else {
+                throw HangarError.invalid(field: "HANGAR_JWT_PUBLIC_KEY_FILE", message: "not an RSA or P-256 public key in PEM form")
+            }
+        }
+        if let jwks = jwksJSON {
+            do {
+                try await keys.add(jwksJSON: jwks)
+            } catch {
+                throw HangarError.invalid(field: "HANGAR_JWKS_FILE", message: "not a readable JWKS document")
+            }
+        }
+        return keys
+    }
+}
+
+/// The claims Hangar reads from a JWT.
+struct HangarClaims: JWTPayload {
+    var sub: SubjectClaim?
+    var exp: ExpirationClaim
+    var nbf: NotBeforeClaim?
+    var iss: IssuerClaim?
+    var aud: AudienceClaim?
+    var tenant: String?
+    var tenant_id: String?
+    var role: String?
+    var roles: [String]?
+
+    func verify(using algorithm: some JWTAlgorithm) throws {
+        try exp.verifyNotExpired()
+        try nbf?.verifyNotBefore()
+    }
+}

@@ -1,0 +1,60 @@
+import HangarCore
+
+/// Who may call each route, as one table. A route missing from it is refused (403): the
+/// authorization-matrix test walks the router and fails on any route without an entry.
+///
+/// | role | may |
+/// | --- | --- |
+/// | viewer | read agents, tasks, events, queue statistics; `whoami` |
+/// | operator | also create, change and delete agents; submit, change and cancel tasks; speak |
+/// | admin | also manage API keys and read the audit log of its tenant |
+/// | admin of the default tenant | also create tenants and manage any tenant's keys |
+public enum RoutePolicy {
+    public enum Requirement: Sendable, Equatable {
+        case `public`
+        case role(Role)
+        case systemAdmin
+    }
+
+    public static let table: [String: Requirement] = [
+        "GET /": .public,
+        "GET /api/v1/health": .public,
+        "GET /api/v1/ready": .public,
+        "GET /openapi.json": .public,
+        "GET /docs": .public,
+
+        "GET /api/v1/queue/stats": .role(.viewer),
+        "GET /api/v1/auth/whoami": .role(.viewer),
+
+        "GET /api/v1/agents": .role(.viewer),
+        "GET /api/v1/agents/{agent_id}": .role(.viewer),
+        "POST /api/v1/agents": .role(.operator),
+        "POST /api/v1/agents/create": .role(.operator),
+        "PUT /api/v1/agents/{agent_id}": .role(.operator),
+        "DELETE /api/v1/agents/{agent_id}": .role(.operator),
+
+        "GET /api/v1/tasks": .role(.viewer),
+        "GET /api/v1/tasks/{task_id}": .role(.viewer),
+        "GET /api/v1/tasks/{task_id}/status": .role(.viewer),
+        "GET /api/v1/tasks/{task_id}/events": .role(.viewer),
+        "POST /api/v1/tasks": .role(.operator),
+        "POST /api/v1/tasks/run": .role(.operator),
+        "PUT /api/v1/tasks/{task_id}": .role(.operator),
+        "DELETE /api/v1/tasks/{task_id}": .role(.operator),
+
+        "GET /api/v1/keys": .role(.admin),
+        "POST /api/v1/keys": .role(.admin),
+        "DELETE /api/v1/keys/{key_id}": .role(.admin),
+        "GET /api/v1/audit": .role(.admin),
+        "GET /api/v1/tenants": .systemAdmin,
+        "POST /api/v1/tenants": .systemAdmin,
+    ]
+
+    /// Routes of feature areas registered elsewhere (see `buildRouter`).
+    nonisolated(unsafe) static var extensions: [String: Requirement] = [:]
+
+    public static func requirement(method: String, path: String) -> Requirement? {
+        let key = "\(method) \(path)"
+        return table[key] ?? extensions[key]
+    }
+}

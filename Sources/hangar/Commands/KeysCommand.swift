@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import HangarAuth
+import HangarCore
+import HangarStore
+
+/// Key management straight on the database: works with no server running, which is how
+/// you recover when every admin key is lost.
+struct KeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keys", abstract: "Create, list and revoke API keys (directly on the database).",
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key and print it (once).")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "viewer, operator or admin.") var role = "admin"
+        @Option(help: "Tenant the key belongs to (created if missing).") var tenant = Tenant.defaultID
+        @Option(help: "A name to recognise the key by.") var name = "cli"
+
+        func run() async throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be viewer, operator or admin") }
+            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"))
+            do {
+                try await store.tenantUpsert(id: tenant, name: tenant)
+                let (id, secret, token) = APIKeyToken.generate()
+                try await store.apiKeyInsert(
+                    APIKey(id: id, tenantID: tenant, name: name, role: role, secretHash: APIKeyToken.hash(secret), createdAt: Date()))
+                try await store.auditAppend(
+                    AuditEntry(tenantID: tenant, actor: "cli", action: "key.create", resourceType: "api_key", resourceID: id, details: ["role": .string(role.rawValue)]))
+                print(token)
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            try await store.close()
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List API keys (never their secrets).")
+        @OptionGroup var storage: StorageOptions
+        @Option(help: "Only this tenant's keys.") var tenant: String?
+
+        func run() async throws {
+            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"))
+            let keys = try await store.apiKeyList(tenantID: tenant)
+            try await store.close()
+            for key in keys {
+                let state = key.revokedAt == nil ? "active" : "revoked"
+                let used = key.lastUsedAt.map(Timestamp.format) ?? "never used"
+                print("\(key.id)  \(key.tenantID)  \(key.role.rawValue)  \(state)  \(key.name)  \(used)")
+            }
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an API key by id (servers notice within seconds).")
+        @OptionGroup var storage: StorageOptions
+        @Argument var id: String
+
+        func run() async throws {
+            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"))
+            guard let key = try await store.apiKeyGet(id: id) else {
+                try await store.close()
+                throw ValidationError("no API key '\(id)'")
+            }
+            let revoked = try await store.apiKeyRevoke(tenantID: key.tenantID, id: id)
+            try await store.auditAppend(AuditEntry(tenantID: key.tenantID, actor: "cli", action: "key.revoke", resourceType: "api_key", resourceID: id))
+            try await store.close()
+            print(revoked ? "revoked \(id)" : "\(id) was already revoked")
+        }
+    }
+}

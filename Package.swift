@@ -87,6 +87,7 @@ let package = Package(
             name: "HangarAuth",
             dependencies: [
                 "HangarStore",
+                "HangarRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
             ],

@@ -35,15 +35,27 @@ public struct TaskContext: Sendable {
     /// Absolute end of this attempt; the pool cancels the executor when it passes.
     public let deadline: ContinuousClock.Instant
     public let events: TaskEventSink
+    let secrets: (any SecretReader)?
 
     public var attempt: Int { task.attempts }
 
-    public init(task: TaskRecord, agent: Agent, deadline: ContinuousClock.Instant, events: TaskEventSink) {
+    public init(task: TaskRecord, agent: Agent, deadline: ContinuousClock.Instant, events: TaskEventSink, secrets: (any SecretReader)? = nil) {
         self.task = task
         self.agent = agent
         self.deadline = deadline
         self.events = events
+        self.secrets = secrets
     }
+
+    /// The agent's secret named `key`, decrypted (provider keys, bot tokens, tool credentials).
+    public func secret(_ key: String) async throws -> String? {
+        try await secrets?.secret(tenantID: agent.tenantID, agentID: agent.id, key: key)
+    }
+}
+
+/// Decrypts an agent's secrets for the executor that runs it.
+public protocol SecretReader: Sendable {
+    func secret(tenantID: String, agentID: String, key: String) async throws -> String?
 }
 
 /// Appends to the task's event log under the attempt's lease: once the lease is lost

@@ -22,7 +22,7 @@ extension WorkerPool {
         let deadline = ContinuousClock.now + .seconds(fractional: task.timeoutSeconds)
         let context = TaskContext(
             task: task, agent: claimed.agent, deadline: deadline,
-            events: TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken))
+            events: TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken), secrets: secrets)
         let executor = registry.executor(for: task.agentKind)
         let attempt = Task<ExecutionResult, any Error> {
             guard let executor else {

@@ -25,9 +25,14 @@ public final class WorkerPool: Service, Sendable {
     let wake = WakeSignal()
     let stopping = Atomic<Bool>(false)
     public let stats = WorkerStats()
+    let secrets: (any SecretReader)?
 
-    public init(store: any HangarStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger) {
+    public init(
+        store: any HangarStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger,
+        secrets: (any SecretReader)? = nil
+    ) {
         self.store = store
+        self.secrets = secrets
         self.registry = registry
         self.configuration = configuration
         var logger = logger

@@ -9,7 +9,8 @@ public import ServiceLifecycle
 /// The router with every route Hangar serves. Tests drive it directly; `buildApplication`
 /// wraps it in a server.
 public func buildRouter(
-    store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator
+    store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
+    vault: SecretBox
 ) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -17,7 +18,8 @@ public func buildRouter(
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
     SystemController(store: store).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
-    AgentController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
+    AgentController(store: store, registry: registry, configuration: configuration, vault: vault).addRoutes(to: router)
+    SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
     TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
     TaskEventsController(store: store, configuration: configuration).addRoutes(to: router)
     return router
@@ -27,10 +29,10 @@ public func buildRouter(
 /// shut down together on SIGTERM/SIGINT.
 public func buildApplication(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    services: [any Service] = [], logger: Logger
+    vault: SecretBox, services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, registry: registry, configuration: configuration, authenticator: authenticator),
+        router: buildRouter(store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)

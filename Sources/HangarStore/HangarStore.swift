@@ -36,6 +36,18 @@ public protocol HangarStore: Sendable {
     func auditAppend(_ entry: AuditEntry) async throws
     func auditList(tenantID: String, action: String?, limit: Int, offset: Int) async throws -> [AuditEntry]
 
+    // MARK: Secrets (values arrive and leave encrypted; see HangarAuth.SecretBox)
+
+    /// `conflict` when the agent already has an active secret with that key.
+    func secretInsert(_ secret: AgentSecret) async throws
+    /// Active secrets of an agent, or (agentID nil) every secret of every tenant, for key rotation.
+    func secretList(tenantID: String?, agentID: String?) async throws -> [AgentSecret]
+    func secretGet(tenantID: String, agentID: String, idOrKey: String) async throws -> AgentSecret?
+    /// Replaces ciphertext and/or description; `nil` leaves a field unchanged.
+    func secretUpdate(id: String, ciphertext: String?, keyID: String?, description: String??) async throws
+    /// Soft delete: the row stays, inactive.
+    func secretDeactivate(tenantID: String, id: String) async throws -> Bool
+
     // MARK: Agents
 
     func agentInsert(_ params: AgentInsertParams) async throws -> Agent

@@ -113,5 +113,23 @@ enum PostgresMigrations {
                 );
                 CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq DESC);
                 """),
+        Migration(
+            version: 3, name: "secrets",
+            sql: """
+                CREATE TABLE agent_secrets (
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    agent_id text NOT NULL,
+                    key text NOT NULL,
+                    description text,
+                    ciphertext text NOT NULL,
+                    key_id text NOT NULL,
+                    is_active boolean NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE UNIQUE INDEX agent_secrets_key ON agent_secrets (agent_id, key) WHERE is_active;
+                CREATE INDEX agent_secrets_tenant ON agent_secrets (tenant_id, agent_id);
+                """),
     ]
 }

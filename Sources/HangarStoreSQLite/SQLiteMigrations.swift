@@ -111,6 +111,25 @@ enum SQLiteMigrations {
                     CREATE INDEX audit_log_tenant ON audit_log (tenant_id, seq DESC);
                     """)
         }
+        migrator.registerMigration("0003_secrets") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE agent_secrets (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL,
+                        agent_id TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        description TEXT,
+                        ciphertext TEXT NOT NULL,
+                        key_id TEXT NOT NULL,
+                        is_active INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE UNIQUE INDEX agent_secrets_key ON agent_secrets (agent_id, key) WHERE is_active = 1;
+                    CREATE INDEX agent_secrets_tenant ON agent_secrets (tenant_id, agent_id);
+                    """)
+        }
         return migrator
     }
 }

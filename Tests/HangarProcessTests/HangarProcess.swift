@@ -40,6 +40,7 @@ final class HangarProcess: @unchecked Sendable {
         var env = ProcessInfo.processInfo.environment
         env["HANGAR_LOG_LEVEL"] = "warning"
         env["HANGAR_ADMIN_KEY"] = Self.adminKey
+        if env["HANGAR_SECRET_KEY"] == nil { env["HANGAR_SECRET_KEY"] = Data(repeating: 9, count: 32).base64EncodedString() }
         for (key, value) in environment { env[key] = value }
         process.environment = env
         process.standardOutput = handle

@@ -160,3 +160,58 @@ actor Acknowledged {
     var count: Int { ids.count }
     func add(_ id: String) { ids.append(id) }
 }
+
+@Suite("Secrets at rest", .serialized)
+struct SecretsAtRestTests {
+    static let plaintext = "plaintext-canary-\(Identifier.leaseToken())"
+
+    static func createSecret(_ server: HangarProcess) async throws {
+        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "vaulted"])
+        let reply = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents/vaulted/secrets", json: ["secret_key": "api_key", "secret_value": .string(plaintext)])
+        #expect(reply.status == 201)
+        let value = try await HTTP.send(.GET, server.baseURL + "/api/v1/agents/vaulted/secrets/api_key/value")
+        #expect(value.json["value"] == .string(plaintext), "readable through the API")
+    }
+
+    @Test("SQLite: no plaintext secret in any file of the data directory or in the logs")
+    func sqlite() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-vault-\(Identifier.leaseToken())").path
+        let server = try HangarProcess(["serve", "--data-dir", dir], port: try freePort(), environment: ["HANGAR_LOG_LEVEL": "trace"])
+        try await server.waitUntilReady()
+        try await Self.createSecret(server)
+        server.stop()
+        var scanned = 0
+        for case let name as String in FileManager.default.enumerator(atPath: dir)! {
+            let data = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent(name))
+            #expect(data.range(of: Data(Self.plaintext.utf8)) == nil, "plaintext found in \(name)")
+            scanned += 1
+        }
+        #expect(scanned >= 1)
+        #expect(!server.output.isEmpty && !server.output.contains(Self.plaintext), "plaintext in logs")
+    }
+
+    @Test("PostgreSQL: no plaintext secret in a pg_dump of the database or in the logs")
+    func postgres() async throws {
+        let database = try TestDatabase.make(.postgres)
+        let server = try HangarProcess(["serve", "--database", database.url], port: try freePort(), environment: ["HANGAR_LOG_LEVEL": "trace"])
+        try await server.waitUntilReady()
+        try await Self.createSecret(server)
+        server.stop()
+        let url = try #require(URLComponents(string: database.url))
+        let pgDump = try #require(
+            (try? FileManager.default.contentsOfDirectory(atPath: "/usr/lib/postgresql"))?.sorted().last.map { "/usr/lib/postgresql/\($0)/bin/pg_dump" },
+            "pg_dump not found")
+        let dump = Process()
+        dump.executableURL = URL(fileURLWithPath: pgDump)
+        dump.arguments = ["-h", url.host ?? "127.0.0.1", "-p", String(url.port ?? 5432), "-U", url.user ?? "postgres", "-d", String(url.path.dropFirst())]
+        let pipe = Pipe()
+        dump.standardOutput = pipe
+        try dump.run()
+        let output = pipe.fileHandleForReading.readDataToEndOfFile()
+        dump.waitUntilExit()
+        #expect(dump.terminationStatus == 0)
+        #expect(String(decoding: output, as: UTF8.self).contains("agent_secrets"), "the dump contains the secrets table")
+        #expect(output.range(of: Data(Self.plaintext.utf8)) == nil, "plaintext found in pg_dump")
+        #expect(!server.output.contains(Self.plaintext), "plaintext in logs")
+    }
+}

@@ -19,7 +19,7 @@ func withAPI(
     try await withTestStore(backend) { store, _ in
         let configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200))
         let authenticator = try await Authenticator(store: store, mode: auth, cacheTTL: 0)
-        let router = buildRouter(store: store, registry: .standard, configuration: configuration, authenticator: authenticator)
+        let router = buildRouter(store: store, registry: .standard, configuration: configuration, authenticator: authenticator, vault: .testing)
         let app = Application(router: router)
         let harness = workers ? PoolHarness(store: store, configuration: .testing()) : nil
         do {
@@ -30,6 +30,11 @@ func withAPI(
         }
         try await harness?.stop()
     }
+}
+
+extension SecretBox {
+    /// A fixed master key for tests.
+    static let testing = try! SecretBox(keyData: Data(repeating: 7, count: 32))
 }
 
 extension TestResponse {

@@ -65,7 +65,7 @@ struct AgentAPITests {
                 (["name": "x", "max_concurrency": 0], "max_concurrency", .unprocessableContent),
                 (["name": "x", "config": "not an object"], "config", .unprocessableContent),
                 (["name": "x", "resources": ["gpu": -1]], "resources.gpu", .unprocessableContent),
-                (["name": "x", "secrets": [["key": "k", "value": "v"]]], "secrets", .unprocessableContent),
+                (["name": "x", "secrets": [["key": "k"]]], "secrets[0]", .unprocessableContent),
                 (["name": .int(7)], "name", .unprocessableContent),
             ]
             for (body, field, status) in cases {

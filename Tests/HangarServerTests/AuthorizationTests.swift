@@ -36,6 +36,10 @@ struct AuthorizationTests {
             let agent = try await store.makeAgent(tenantID: "acme")
             let task = try await store.submit(agent)
             let victim = try await Self.key(store, tenant: "acme", role: .viewer, name: "to revoke")
+            let secret = AgentSecret(
+                id: Identifier.make(), tenantID: "acme", agentID: agent.id, key: "api_token", description: nil,
+                ciphertext: try SecretBox.testing.seal("s3cr3t"), keyID: SecretBox.testing.keyID, createdAt: Date(), updatedAt: Date())
+            try await store.secretInsert(secret)
             let callers = [
                 Caller(name: "no credential", token: nil),
                 Caller(name: "bad credential", token: "hgr_nope_notavalidsecret"),
@@ -46,9 +50,9 @@ struct AuthorizationTests {
                 Caller(name: "system admin", token: try await Self.key(store, tenant: Tenant.defaultID, role: .admin, name: "s").token, role: .admin, tenant: Tenant.defaultID, isSystemAdmin: true),
             ]
             let authenticator = try await Authenticator(store: store, cacheTTL: 0)
-            let router = buildRouter(store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: authenticator)
+            let router = buildRouter(store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: authenticator, vault: .testing)
             let routes = router.routes.map { (method: $0.method, path: $0.path.description) }
-            let parameters = ["agent_id": agent.id, "task_id": task.id, "key_id": victim.id]
+            let parameters = ["agent_id": agent.id, "task_id": task.id, "key_id": victim.id, "secret_id": secret.id]
             let app = Application(router: router)
             try await app.test(.router) { client in
                 for route in routes {

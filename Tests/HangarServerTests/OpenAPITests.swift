@@ -12,7 +12,8 @@ struct OpenAPITests {
     func routesMatchDocument() async throws {
         try await withTestStore(.sqlite) { store, _ in
             let router = buildRouter(
-                store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: try await Authenticator(store: store))
+                store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: try await Authenticator(store: store),
+                vault: .testing)
             let served = Set(
                 router.routes.map { route in
                     let path = route.path.description.split(separator: "/").map { segment in

@@ -1,4 +1,5 @@
 import Foundation
+import HangarAuth
 import HangarCore
 import HangarRuntime
 import HangarStore
@@ -10,6 +11,7 @@ struct AgentController {
     let store: any HangarStore
     let registry: ExecutorRegistry
     let configuration: ServerConfiguration
+    let vault: SecretBox
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/agents", use: create)
@@ -22,11 +24,19 @@ struct AgentController {
 
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
-        if body.has("secrets") {
-            throw APIError.invalid("secrets", "agent secrets are not supported by this version of Hangar; nothing was stored")
-        }
         guard let name = try body.string("name", maxLength: 128)?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
             throw APIError.invalid("name", "is required (1-128 characters)")
+        }
+        // Seed 004: an agent may be created with its secrets. Check their shape before anything is stored.
+        var secrets: [[String: JSONValue]] = []
+        if let value = body.fields["secrets"], value != .null {
+            guard case .array(let items) = value, items.count <= 100 else { throw APIError.invalid("secrets", "must be an array of at most 100 {key, value, description}") }
+            for (index, item) in items.enumerated() {
+                guard case .object(let fields) = item, fields["key"]?.stringValue != nil || fields["secret_key"]?.stringValue != nil,
+                    fields["value"]?.stringValue != nil || fields["secret_value"]?.stringValue != nil
+                else { throw APIError.invalid("secrets[\(index)]", "must be an object with string key and value") }
+                secrets.append(fields)
+            }
         }
         let kind = try parseKind(body) ?? "llm"
         let params = AgentInsertParams(
@@ -36,6 +46,10 @@ struct AgentController {
             maxConcurrency: try body.int("max_concurrency", in: 1...100_000), isActive: try body.bool("is_active") ?? true)
         let agent = try await store.agentInsert(params)
         await AuditLog.record(store, context, action: "agent.create", resourceType: "agent", resourceID: agent.id, details: ["name": .string(agent.name)])
+        for (index, fields) in secrets.enumerated() {
+            let secret = try await SecretsController.store(fields, agent: agent, vault: vault, store: store, field: "secrets[\(index)].")
+            await AuditLog.record(store, context, action: "secret.create", resourceType: "secret", resourceID: secret.id, details: ["agent_id": .string(agent.id), "secret_key": .string(secret.key)])
+        }
         return JSONResponse.make(AgentRepresentation.json(agent), status: .created)
     }
 
@@ -57,7 +71,7 @@ struct AgentController {
         var agent = try await agent(context)
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
         if body.has("secrets") {
-            throw APIError.invalid("secrets", "agent secrets are not supported by this version of Hangar; nothing was stored")
+            throw APIError.invalid("secrets", "change secrets through /api/v1/agents/{agent_id}/secrets")
         }
         if body.has("name") {
             guard let name = try body.string("name", maxLength: 128)?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
@@ -80,6 +94,10 @@ struct AgentController {
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let agent = try await agent(context)
         try await store.agentDelete(tenantID: context.tenantID, id: agent.id)
+        // Seed 004: secrets are cleaned up with their agent.
+        for secret in try await store.secretList(tenantID: context.tenantID, agentID: agent.id) {
+            _ = try await store.secretDeactivate(tenantID: context.tenantID, id: secret.id)
+        }
         await AuditLog.record(store, context, action: "agent.delete", resourceType: "agent", resourceID: agent.id)
         return JSONResponse.make(["id": .string(agent.id), "deleted": true])
     }

@@ -6,7 +6,7 @@ import HangarCore
 /// | role | may |
 /// | --- | --- |
 /// | viewer | read agents, tasks, events, queue statistics; `whoami` |
-/// | operator | also create, change and delete agents; submit, change and cancel tasks; speak |
+/// | operator | also create, change and delete agents and their secrets, decrypt secrets (audited); submit, change and cancel tasks; speak |
 /// | admin | also manage API keys and read the audit log of its tenant |
 /// | admin of the default tenant | also create tenants and manage any tenant's keys |
 public enum RoutePolicy {
@@ -32,6 +32,13 @@ public enum RoutePolicy {
         "POST /api/v1/agents/create": .role(.operator),
         "PUT /api/v1/agents/{agent_id}": .role(.operator),
         "DELETE /api/v1/agents/{agent_id}": .role(.operator),
+
+        "GET /api/v1/agents/{agent_id}/secrets": .role(.viewer),
+        "GET /api/v1/agents/{agent_id}/secrets/{secret_id}": .role(.viewer),  // ?decrypt=true: operator, checked in the handler
+        "POST /api/v1/agents/{agent_id}/secrets": .role(.operator),
+        "PUT /api/v1/agents/{agent_id}/secrets/{secret_id}": .role(.operator),
+        "DELETE /api/v1/agents/{agent_id}/secrets/{secret_id}": .role(.operator),
+        "GET /api/v1/agents/{agent_id}/secrets/{secret_id}/value": .role(.operator),  // {secret_id}: the id or the key
 
         "GET /api/v1/tasks": .role(.viewer),
         "GET /api/v1/tasks/{task_id}": .role(.viewer),

@@ -46,7 +46,8 @@ struct Serve: AsyncParsableCommand {
             print("Created the first admin API key (shown once; also saved to \(storage.resolvedDataDir)/admin.key, mode 0600):\n\n    \(token)\n")
         }
         let authenticator = try await Authenticator(store: store, mode: mode, jwt: try JWTConfiguration.fromEnvironment())
-        let services = try Runtime.services(store: store, options: worker, logger: logger)
+        let vault = try Runtime.vault(storage: storage, logger: logger)
+        let services = try Runtime.services(store: store, options: worker, vault: vault, logger: logger)
         let workers = try worker.resolvedWorkers()
         logger.info(
             "starting Hangar",
@@ -55,7 +56,7 @@ struct Serve: AsyncParsableCommand {
                 "workers": "\(workers)", "address": "\(configuration.host):\(configuration.port)",
             ])
         let app = buildApplication(
-            store: store, registry: Runtime.registry(), configuration: configuration, authenticator: authenticator, services: services,
+            store: store, registry: Runtime.registry(), configuration: configuration, authenticator: authenticator, vault: vault, services: services,
             logger: logger)
         do {
             try await app.runService()

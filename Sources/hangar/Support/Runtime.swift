@@ -1,6 +1,8 @@
 import Foundation
 import HangarCore
 import HangarAgents
+import HangarAuth
+import HangarBackends
 import HangarRuntime
 import HangarStore
 import Logging
@@ -12,7 +14,18 @@ enum Runtime {
         ExecutorRegistry(["llm": LLMExecutor(providers: ProviderRegistry())])
     }
 
-    static func services(store: any HangarStore, options: WorkerOptions, logger: Logger) throws -> [any Service] {
+    /// The master key for agent secrets: `HANGAR_SECRET_KEY`, else `<data-dir>/secret.key`.
+    /// Processes sharing a PostgreSQL database must share the key, so say so when a
+    /// process falls back to a local file there.
+    static func vault(storage: StorageOptions, logger: Logger) throws -> SecretBox {
+        let environmentKey = Environment.string("HANGAR_SECRET_KEY")
+        if environmentKey == nil, StoreFactory.isShared(storage.databaseURL) {
+            logger.warning("HANGAR_SECRET_KEY is not set: secrets use the key in \(storage.resolvedDataDir)/secret.key; every process sharing this database needs the same key")
+        }
+        return try SecretBox.load(environmentKey: environmentKey, dataDir: storage.resolvedDataDir)
+    }
+
+    static func services(store: any HangarStore, options: WorkerOptions, vault: SecretBox, logger: Logger) throws -> [any Service] {
         let retry = RetryPolicy()
         var services: [any Service] = [
             Maintenance(
@@ -23,7 +36,10 @@ enum Runtime {
         if workers > 0 {
             let configuration = WorkerConfiguration(
                 concurrency: workers, leaseDuration: try options.resolvedLease(), claimBatch: options.claimBatch ?? 32, retry: retry)
-            services.append(WorkerPool(store: store, registry: registry(), configuration: configuration, logger: logger))
+            services.append(
+                WorkerPool(
+                    store: store, registry: registry(), configuration: configuration, logger: logger,
+                    secrets: VaultSecretReader(store: store, vault: vault)))
         }
         return services
     }

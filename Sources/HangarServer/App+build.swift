@@ -16,10 +16,14 @@ public func buildRouter(
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: AuthMiddleware(authenticator: authenticator))
+    if let perMinute = configuration.rateLimits.requestsPerMinute {
+        router.add(middleware: RequestRateMiddleware(store: store, perMinute: perMinute))
+    }
     SystemController(store: store).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
     AgentController(store: store, registry: registry, configuration: configuration, vault: vault).addRoutes(to: router)
     SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
+    QuotaController(store: store, configuration: configuration).addRoutes(to: router)
     TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
     TaskEventsController(store: store, configuration: configuration).addRoutes(to: router)
     return router

@@ -10,12 +10,14 @@ public struct ServerConfiguration: Sendable {
     public var defaultModel: String
     /// How often an idle SSE stream sends a keep-alive comment.
     public var sseKeepAlive: Duration
+    public var rateLimits: RateLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,
         defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String = "mock/echo",
-        sseKeepAlive: Duration = .seconds(15)
+        sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits()
     ) {
+        self.rateLimits = rateLimits
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

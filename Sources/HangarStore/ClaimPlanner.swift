@@ -8,7 +8,8 @@ public import HangarCore
 /// - among equal priority, the tenant with the fewest running tasks (counting the ones
 ///   picked in this round), so one tenant's backlog cannot starve another's;
 /// - then FIFO (`position`);
-/// - never beyond an agent's `max_concurrency`, nor beyond the worker's free capacity.
+/// - never beyond an agent's `max_concurrency`, a tenant's concurrent-task quota, nor the
+///   worker's free capacity.
 public enum ClaimPlanner {
     public struct Candidate: Sendable, Hashable {
         public var taskID: String
@@ -19,11 +20,14 @@ public enum ClaimPlanner {
         public var position: Int64
         public var maxConcurrency: Int?
         public var resources: Resources
+        /// The tenant's quota of running tasks.
+        public var tenantMaxConcurrency: Int?
 
         public init(
             taskID: String, tenantID: String, agentID: String, priority: Int, position: Int64, maxConcurrency: Int?,
-            resources: Resources
+            resources: Resources, tenantMaxConcurrency: Int? = nil
         ) {
+            self.tenantMaxConcurrency = tenantMaxConcurrency
             self.taskID = taskID
             self.tenantID = tenantID
             self.agentID = agentID
@@ -47,6 +51,7 @@ public enum ClaimPlanner {
             // Drop what can no longer run in this round.
             remaining.removeAll { candidate in
                 if let max = candidate.maxConcurrency, agentCounts[candidate.agentID, default: 0] >= max { return true }
+                if let max = candidate.tenantMaxConcurrency, tenantCounts[candidate.tenantID, default: 0] >= max { return true }
                 if let free, !candidate.resources.fits(in: free) { return true }
                 return false
             }
@@ -78,15 +83,20 @@ extension ClaimPlanner {
     public struct Counts: Sendable {
         /// Running tasks per limited agent (committed state).
         public var agentRunning: [String: Int]
-        /// Running tasks per tenant, when candidates span several tenants.
+        /// Running tasks per tenant, when candidates span several tenants or a tenant has a quota.
         public var tenantRunning: [String: Int]
         /// Agents whose tasks must be left alone this time (another claimer holds their lock).
         public var unavailableAgents: Set<String>
+        /// Likewise for tenants with a concurrency quota.
+        public var unavailableTenants: Set<String>
 
-        public init(agentRunning: [String: Int], tenantRunning: [String: Int], unavailableAgents: Set<String> = []) {
+        public init(
+            agentRunning: [String: Int], tenantRunning: [String: Int], unavailableAgents: Set<String> = [], unavailableTenants: Set<String> = []
+        ) {
             self.agentRunning = agentRunning
             self.tenantRunning = tenantRunning
             self.unavailableAgents = unavailableAgents
+            self.unavailableTenants = unavailableTenants
         }
     }
 
@@ -127,6 +137,12 @@ public struct ClaimSelection: Sendable {
         done = limit <= 0
     }
 
+    /// Tenants whose running counts the backend must provide (several tenants, or a quota).
+    public static func tenantsToCount(_ pending: [ClaimPlanner.Candidate]) -> Set<String> {
+        let tenants = Set(pending.map(\.tenantID))
+        return tenants.count > 1 || pending.contains(where: { $0.tenantMaxConcurrency != nil }) ? tenants : []
+    }
+
     /// Agents to leave out of the next fetch; `nil` once the selection is complete.
     public var nextExclusion: Set<String>? { done ? nil : excluded }
 
@@ -141,7 +157,7 @@ public struct ClaimSelection: Sendable {
 
     public mutating func counted(_ counts: ClaimPlanner.Counts) {
         excluded.formUnion(counts.unavailableAgents)
-        let usable = pending.filter { !counts.unavailableAgents.contains($0.agentID) }
+        let usable = pending.filter { !counts.unavailableAgents.contains($0.agentID) && !counts.unavailableTenants.contains($0.tenantID) }
         var agentRunning = counts.agentRunning
         var tenantRunning = counts.tenantRunning
         for pick in chosen {

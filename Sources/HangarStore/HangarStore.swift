@@ -36,6 +36,16 @@ public protocol HangarStore: Sendable {
     func auditAppend(_ entry: AuditEntry) async throws
     func auditList(tenantID: String, action: String?, limit: Int, offset: Int) async throws -> [AuditEntry]
 
+    // MARK: Quotas and rate limits (shared by every process on the database)
+
+    func quotaGet(tenantID: String) async throws -> TenantQuota
+    func quotaSet(_ quota: TenantQuota) async throws
+    /// Tasks the tenant submitted since `since` (for the per-hour quota).
+    func taskCountSince(tenantID: String, since: Date) async throws -> Int
+    func agentCount(tenantID: String) async throws -> Int
+    /// Takes one token from the bucket `key` (capacity, refilled continuously), atomically.
+    func rateLimitTake(key: String, capacity: Double, refillPerSecond: Double) async throws -> RateLimitDecision
+
     // MARK: Secrets (values arrive and leave encrypted; see HangarAuth.SecretBox)
 
     /// `conflict` when the agent already has an active secret with that key.

@@ -131,5 +131,23 @@ enum PostgresMigrations {
                 CREATE UNIQUE INDEX agent_secrets_key ON agent_secrets (agent_id, key) WHERE is_active;
                 CREATE INDEX agent_secrets_tenant ON agent_secrets (tenant_id, agent_id);
                 """),
+        Migration(
+            version: 4, name: "limits",
+            sql: """
+                CREATE TABLE tenant_quotas (
+                    tenant_id text PRIMARY KEY,
+                    max_concurrent_tasks integer,
+                    max_tasks_per_hour integer,
+                    max_agents integer,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE TABLE rate_buckets (
+                    key text PRIMARY KEY,
+                    tokens double precision NOT NULL,
+                    allowed boolean NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE INDEX tasks_tenant_created ON tasks (tenant_id, created_at);
+                """),
     ]
 }

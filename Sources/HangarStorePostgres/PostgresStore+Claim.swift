@@ -17,6 +17,7 @@ extension PostgresStore {
         try await transaction { connection, signals in
             var selection = ClaimSelection(limit: params.limit, capacity: params.capacity)
             var locked = Set<String>()
+            var lockedTenants = Set<String>()
             while let excluded = selection.nextExclusion {
                 let (candidates, truncated) = try await self.claimCandidates(connection, params: params, excluding: excluded)
                 let pending = selection.fetched(candidates, truncated: truncated)
@@ -28,14 +29,21 @@ extension PostgresStore {
                     ).first { try $0.decode(Bool.self) } ?? false
                     if acquired { locked.insert(agentID) } else { unavailable.insert(agentID) }
                 }
+                // Tenants with a concurrency quota serialise the same way, on their own lock.
+                var unavailableTenants = Set<String>()
+                for tenantID in Set(pending.filter { $0.tenantMaxConcurrency != nil }.map(\.tenantID)).subtracting(lockedTenants).sorted() {
+                    let acquired = try await connection.query(
+                        "SELECT pg_try_advisory_xact_lock(hashtextextended('hangar.tenant:' || \(tenantID), 0))", logger: self.logger
+                    ).first { try $0.decode(Bool.self) } ?? false
+                    if acquired { lockedTenants.insert(tenantID) } else { unavailableTenants.insert(tenantID) }
+                }
                 let counted = Set(pending.filter { $0.maxConcurrency != nil }.map(\.agentID)).intersection(locked)
-                let tenants = Set(pending.map(\.tenantID))
                 selection.counted(
                     ClaimPlanner.Counts(
                         agentRunning: try await self.runningCounts(connection, column: "agent_id", ids: counted.sorted()),
-                        tenantRunning: tenants.count > 1
-                            ? try await self.runningCounts(connection, column: "tenant_id", ids: tenants.sorted()) : [:],
-                        unavailableAgents: unavailable))
+                        tenantRunning: try await self.runningCounts(
+                            connection, column: "tenant_id", ids: ClaimSelection.tenantsToCount(pending).subtracting(unavailableTenants).sorted()),
+                        unavailableAgents: unavailable, unavailableTenants: unavailableTenants))
             }
             let chosen = selection.chosen
             var claimed: [ClaimedTask] = []
@@ -87,8 +95,8 @@ extension PostgresStore {
         let excludedIDs = Array(excluded)
         let candidates = try await connection.query(
             """
-            SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, c.max_concurrency, c.resources
-            FROM tenants te CROSS JOIN LATERAL (
+            SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, c.max_concurrency, c.resources, q.max_concurrent_tasks
+            FROM tenants te LEFT JOIN tenant_quotas q ON q.tenant_id = te.id CROSS JOIN LATERAL (
                 SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources::text AS resources
                 FROM tasks t JOIN agents a ON a.id = t.agent_id
                 WHERE t.tenant_id = te.id AND t.status = 'queued' AND t.run_at <= now()
@@ -102,11 +110,11 @@ extension PostgresStore {
             ) c
             """, logger: logger
         ).all { row in
-            let (seq, id, tenantID, agentID, priority, maxConcurrency, resources) = try row.decode(
-                (Int64, String, String, String, Int, Int?, String).self)
+            let (seq, id, tenantID, agentID, priority, maxConcurrency, resources, tenantMax) = try row.decode(
+                (Int64, String, String, String, Int, Int?, String, Int?).self)
             return ClaimPlanner.Candidate(
                 taskID: id, tenantID: tenantID, agentID: agentID, priority: priority, position: seq,
-                maxConcurrency: maxConcurrency, resources: StorageCoding.resources(resources))
+                maxConcurrency: maxConcurrency, resources: StorageCoding.resources(resources), tenantMaxConcurrency: tenantMax)
         }
         let perTenantCounts = Dictionary(grouping: candidates, by: \.tenantID).values.map(\.count)
         return (candidates, perTenantCounts.contains { $0 >= perTenant })

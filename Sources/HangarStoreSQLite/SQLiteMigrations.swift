@@ -130,6 +130,24 @@ enum SQLiteMigrations {
                     CREATE INDEX agent_secrets_tenant ON agent_secrets (tenant_id, agent_id);
                     """)
         }
+        migrator.registerMigration("0004_limits") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE tenant_quotas (
+                        tenant_id TEXT PRIMARY KEY,
+                        max_concurrent_tasks INTEGER,
+                        max_tasks_per_hour INTEGER,
+                        max_agents INTEGER,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE TABLE rate_buckets (
+                        key TEXT PRIMARY KEY,
+                        tokens REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX tasks_tenant_created ON tasks (tenant_id, created_at);
+                    """)
+        }
         return migrator
     }
 }

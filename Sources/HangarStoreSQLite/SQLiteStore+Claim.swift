@@ -51,11 +51,10 @@ extension SQLiteStore {
             let pending = selection.fetched(candidates, truncated: truncated)
             guard !pending.isEmpty else { continue }
             let limited = Set(pending.filter { $0.maxConcurrency != nil }.map(\.agentID))
-            let tenants = Set(pending.map(\.tenantID))
             selection.counted(
                 ClaimPlanner.Counts(
                     agentRunning: try runningCounts(db, column: "agent_id", ids: limited),
-                    tenantRunning: tenants.count > 1 ? try runningCounts(db, column: "tenant_id", ids: tenants) : [:]))
+                    tenantRunning: try runningCounts(db, column: "tenant_id", ids: ClaimSelection.tenantsToCount(pending))))
         }
         return selection.chosen
     }
@@ -77,8 +76,8 @@ extension SQLiteStore {
         }
         let statement = try db.makeStatement(
             sql: """
-                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources
-                FROM tasks t JOIN agents a ON a.id = t.agent_id
+                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources, q.max_concurrent_tasks
+                FROM tasks t JOIN agents a ON a.id = t.agent_id LEFT JOIN tenant_quotas q ON q.tenant_id = t.tenant_id
                 WHERE t.tenant_id = ? AND t.status = 'queued' AND t.run_at <= ? \(kindFilter)
                   AND NOT (a.max_concurrency IS NOT NULL AND a.max_concurrency <=
                         (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
@@ -98,7 +97,7 @@ extension SQLiteStore {
                     ClaimPlanner.Candidate(
                         taskID: row["id"], tenantID: row["tenant_id"], agentID: row["agent_id"], priority: row["priority"],
                         position: row["seq"], maxConcurrency: row["max_concurrency"],
-                        resources: StorageCoding.resources(row["resources"])))
+                        resources: StorageCoding.resources(row["resources"]), tenantMaxConcurrency: row["max_concurrent_tasks"]))
             }
         }
         return (candidates, truncated)

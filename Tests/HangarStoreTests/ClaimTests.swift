@@ -116,6 +116,44 @@ struct ClaimTests {
         }
     }
 
+    @Test("a tenant's concurrent-task quota holds under contention, and other tenants still run", arguments: TestBackend.allCases)
+    func tenantQuota(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            try await store.tenantUpsert(id: "small", name: "Small")
+            try await store.quotaSet(TenantQuota(tenantID: "small", maxConcurrentTasks: 2))
+            let limited = try await store.makeAgent(tenantID: "small")
+            let other = try await store.makeAgent()
+            for _ in 0..<30 { try await store.submit(limited) }
+            for _ in 0..<10 { try await store.submit(other) }
+            let tracker = RunningTracker()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for worker in 0..<6 {
+                    group.addTask {
+                        var idle = 0
+                        while idle < 30 {
+                            let batch = try await store.claim(4, worker: "w\(worker)")
+                            if batch.isEmpty {
+                                idle += 1
+                                try await Task.sleep(for: .milliseconds(5))
+                                continue
+                            }
+                            idle = 0
+                            for claimed in batch where claimed.task.tenantID == "small" { await tracker.start() }
+                            try await Task.sleep(for: .milliseconds(Int.random(in: 1...8)))
+                            for claimed in batch {
+                                if claimed.task.tenantID == "small" { await tracker.end() }
+                                _ = try await store.complete(claimed)
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(await tracker.peak == 2)
+            #expect(try await store.taskCounts(tenantID: nil).byStatus[.completed] == 40)
+        }
+    }
+
     @Test("a saturated agent's backlog does not hide other agents' work", arguments: TestBackend.allCases)
     func saturatedAgentSkipped(_ backend: TestBackend) async throws {
         try await withTestStore(backend) { store, _ in

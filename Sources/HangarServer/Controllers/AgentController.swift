@@ -3,6 +3,7 @@ import HangarAuth
 import HangarCore
 import HangarRuntime
 import HangarStore
+import HTTPTypes
 import Hummingbird
 
 /// `/api/v1/agents`: register, list, read, update and delete agents. An agent is addressed
@@ -39,6 +40,11 @@ struct AgentController {
             }
         }
         let kind = try parseKind(body) ?? "llm"
+        try await QuotaController.checkAgentCreation(store, tenantID: context.tenantID)
+        var rateHeaders: HTTPFields = [:]
+        if let limit = configuration.rateLimits.agentCreationsPerHour {
+            rateHeaders = try await RateLimits.take(store, bucket: "agent_create", perHour: limit, context: context)
+        }
         let params = AgentInsertParams(
             tenantID: context.tenantID, name: name, description: try body.string("description", maxLength: 4000), kind: kind,
             model: try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil),
@@ -50,7 +56,7 @@ struct AgentController {
             let secret = try await SecretsController.store(fields, agent: agent, vault: vault, store: store, field: "secrets[\(index)].")
             await AuditLog.record(store, context, action: "secret.create", resourceType: "secret", resourceID: secret.id, details: ["agent_id": .string(agent.id), "secret_key": .string(secret.key)])
         }
-        return JSONResponse.make(AgentRepresentation.json(agent), status: .created)
+        return JSONResponse.make(AgentRepresentation.json(agent), status: .created, headers: rateHeaders)
     }
 
     @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {

@@ -53,6 +53,8 @@ public enum RoutePolicy {
         "POST /api/v1/keys": .role(.admin),
         "DELETE /api/v1/keys/{key_id}": .role(.admin),
         "GET /api/v1/audit": .role(.admin),
+        "GET /api/v1/quotas": .role(.viewer),
+        "PUT /api/v1/quotas": .systemAdmin,
         "GET /api/v1/tenants": .systemAdmin,
         "POST /api/v1/tenants": .systemAdmin,
     ]

@@ -1,0 +1,71 @@
+import Foundation
+import HangarAuth
+import HangarCore
+import HangarStore
+import Hummingbird
+
+/// `GET|PUT /api/v1/quotas`: a tenant's limits and current use. Anyone in the tenant may
+/// read them; only admins of the default tenant change them (any tenant's, by `tenant_id`).
+struct QuotaController {
+    let store: any HangarStore
+    let configuration: ServerConfiguration
+
+    func addRoutes(to router: Router<HangarRequestContext>) {
+        router.get("/api/v1/quotas", use: get)
+        router.put("/api/v1/quotas", use: set)
+    }
+
+    @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        var tenant = context.tenantID
+        if let requested = Query(request).string("tenant_id"), requested != tenant {
+            guard context.principal?.isSystemAdmin == true else { throw APIError.notFound("tenant", requested) }
+            tenant = requested
+        }
+        return JSONResponse.make(try await Self.json(store, try await store.quotaGet(tenantID: tenant)))
+    }
+
+    @Sendable func set(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let tenant = try body.string("tenant_id", maxLength: 64) ?? context.tenantID
+        guard try await store.tenantList().contains(where: { $0.id == tenant }) else { throw APIError.notFound("tenant", tenant) }
+        var quota = try await store.quotaGet(tenantID: tenant)
+        if body.has("max_concurrent_tasks") { quota.maxConcurrentTasks = try body.int("max_concurrent_tasks", in: 1...1_000_000) }
+        if body.has("max_tasks_per_hour") { quota.maxTasksPerHour = try body.int("max_tasks_per_hour", in: 1...100_000_000) }
+        if body.has("max_agents") { quota.maxAgents = try body.int("max_agents", in: 1...1_000_000) }
+        try await store.quotaSet(quota)
+        await AuditLog.record(store, context, action: "quota.update", resourceType: "tenant", resourceID: tenant, details: try await Self.json(store, quota))
+        return JSONResponse.make(try await Self.json(store, quota))
+    }
+
+    static func json(_ store: any HangarStore, _ quota: TenantQuota) async throws -> JSONValue {
+        func number(_ value: Int?) -> JSONValue { value.map { .int(Int64($0)) } ?? .null }
+        let counts = try await store.taskCounts(tenantID: quota.tenantID)
+        return [
+            "tenant_id": .string(quota.tenantID),
+            "max_concurrent_tasks": number(quota.maxConcurrentTasks), "max_tasks_per_hour": number(quota.maxTasksPerHour),
+            "max_agents": number(quota.maxAgents),
+            "usage": [
+                "running_tasks": .int(Int64(counts.byStatus[.running] ?? 0)),
+                "tasks_last_hour": .int(Int64(try await store.taskCountSince(tenantID: quota.tenantID, since: Date().addingTimeInterval(-3600)))),
+                "agents": .int(Int64(try await store.agentCount(tenantID: quota.tenantID))),
+            ],
+        ]
+    }
+
+    /// Refuses a submission beyond the tenant's hourly quota (429, naming it).
+    static func checkSubmission(_ store: any HangarStore, tenantID: String) async throws {
+        guard let limit = try await store.quotaGet(tenantID: tenantID).maxTasksPerHour else { return }
+        let used = try await store.taskCountSince(tenantID: tenantID, since: Date().addingTimeInterval(-3600))
+        guard used < limit else {
+            throw APIError(.tooManyRequests, "quota max_tasks_per_hour (\(limit)) reached for tenant '\(tenantID)'", headers: [.retryAfter: "60"])
+        }
+    }
+
+    /// Refuses an agent beyond the tenant's quota (403, naming it).
+    static func checkAgentCreation(_ store: any HangarStore, tenantID: String) async throws {
+        guard let limit = try await store.quotaGet(tenantID: tenantID).maxAgents else { return }
+        guard try await store.agentCount(tenantID: tenantID) < limit else {
+            throw APIError(.forbidden, "quota max_agents (\(limit)) reached for tenant '\(tenantID)'")
+        }
+    }
+}

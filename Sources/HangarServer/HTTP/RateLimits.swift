@@ -1,0 +1,47 @@
+import HangarCore
+import HangarStore
+import HTTPTypes
+import Hummingbird
+
+/// Token buckets per caller and route class, kept in the database so that every replica
+/// draws from the same bucket. Defaults follow seed 004: agent creation 10 per hour per
+/// caller. A general per-caller request limit is off unless configured.
+public struct RateLimits: Sendable {
+    public var agentCreationsPerHour: Double?
+    public var requestsPerMinute: Double?
+
+    public init(agentCreationsPerHour: Double? = 10, requestsPerMinute: Double? = nil) {
+        self.agentCreationsPerHour = agentCreationsPerHour
+        self.requestsPerMinute = requestsPerMinute
+    }
+
+    /// Takes a token or throws 429 with `Retry-After`; returns the headers to add on success.
+    static func take(_ store: any HangarStore, bucket: String, perHour limit: Double, context: HangarRequestContext) async throws -> HTTPFields {
+        let decision = try await store.rateLimitTake(key: "\(bucket):\(context.actor)", capacity: limit, refillPerSecond: limit / 3600)
+        var headers: HTTPFields = [
+            HTTPField.Name("X-RateLimit-Limit")!: String(Int(limit)), HTTPField.Name("X-RateLimit-Remaining")!: String(decision.remaining),
+        ]
+        guard decision.allowed else {
+            let wait = max(1, Int(decision.retryAfter.rounded(.up)))
+            headers[.retryAfter] = String(wait)
+            headers[HTTPField.Name("X-RateLimit-Reset")!] = String(wait)
+            throw APIError(.tooManyRequests, "rate limit for \(bucket) reached (\(Int(limit)) per hour); retry in \(wait) s", headers: headers)
+        }
+        return headers
+    }
+}
+
+/// The optional general request limit, per caller.
+struct RequestRateMiddleware: RouterMiddleware {
+    typealias Context = HangarRequestContext
+    let store: any HangarStore
+    let perMinute: Double
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.principal != nil else { return try await next(request, context) }
+        let headers = try await RateLimits.take(store, bucket: "requests", perHour: perMinute * 60, context: context)
+        var response = try await next(request, context)
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+}

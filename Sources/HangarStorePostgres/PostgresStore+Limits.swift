@@ -1,0 +1,59 @@
+import Foundation
+public import HangarCore
+import HangarStore
+import PostgresNIO
+
+extension PostgresStore {
+    public func quotaGet(tenantID: String) async throws -> TenantQuota {
+        let row = try await query(
+            "SELECT max_concurrent_tasks, max_tasks_per_hour, max_agents FROM tenant_quotas WHERE tenant_id = \(tenantID)", logger: logger
+        ).first { try $0.decode((Int?, Int?, Int?).self) }
+        guard let (concurrent, hourly, agents) = row else { return TenantQuota(tenantID: tenantID) }
+        return TenantQuota(tenantID: tenantID, maxConcurrentTasks: concurrent, maxTasksPerHour: hourly, maxAgents: agents)
+    }
+
+    public func quotaSet(_ quota: TenantQuota) async throws {
+        try await transaction { connection, signals in
+            try await connection.query(
+                """
+                INSERT INTO tenant_quotas (tenant_id, max_concurrent_tasks, max_tasks_per_hour, max_agents, updated_at)
+                VALUES (\(quota.tenantID), \(quota.maxConcurrentTasks), \(quota.maxTasksPerHour), \(quota.maxAgents), now())
+                ON CONFLICT (tenant_id) DO UPDATE SET max_concurrent_tasks = excluded.max_concurrent_tasks,
+                    max_tasks_per_hour = excluded.max_tasks_per_hour, max_agents = excluded.max_agents, updated_at = now()
+                """, logger: logger)
+            signals.append(.taskAvailable)
+        }
+    }
+
+    public func taskCountSince(tenantID: String, since: Date) async throws -> Int {
+        try await query(
+            "SELECT count(*)::bigint FROM tasks WHERE tenant_id = \(tenantID) AND created_at >= \(since)", logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+    }
+
+    public func agentCount(tenantID: String) async throws -> Int {
+        try await query(
+            "SELECT count(*)::bigint FROM agents WHERE tenant_id = \(tenantID) AND deleted_at IS NULL", logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+    }
+
+    /// One statement: the row lock of the upsert makes concurrent takers (from any replica)
+    /// queue on the bucket, so no token is handed out twice.
+    public func rateLimitTake(key: String, capacity: Double, refillPerSecond: Double) async throws -> RateLimitDecision {
+        let row = try await query(
+            """
+            INSERT INTO rate_buckets AS b (key, tokens, allowed, updated_at) VALUES (\(key), \(capacity) - 1, true, now())
+            ON CONFLICT (key) DO UPDATE SET
+                allowed = LEAST(\(capacity), b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)) * \(refillPerSecond)) >= 1,
+                tokens = LEAST(\(capacity), b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)) * \(refillPerSecond))
+                    - CASE WHEN LEAST(\(capacity), b.tokens + GREATEST(0, EXTRACT(EPOCH FROM now() - b.updated_at)) * \(refillPerSecond)) >= 1
+                        THEN 1 ELSE 0 END,
+                updated_at = now()
+            RETURNING allowed, tokens
+            """, logger: logger
+        ).first { try $0.decode((Bool, Double).self) }
+        let (allowed, tokens) = row ?? (false, 0)
+        return RateLimitDecision(
+            allowed: allowed, remaining: Int(tokens.rounded(.down)), retryAfter: allowed ? 0 : (1 - tokens) / max(refillPerSecond, 1e-9))
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import HangarAuth
+import HangarCore
+import HangarServer
+import HangarStore
+import HangarTestSupport
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("Quotas and rate limits")
+struct LimitsTests {
+    /// Two API replicas (separate connection pools) on one PostgreSQL database.
+    func withReplicas(_ body: @escaping @Sendable (any TestClientProtocol, any TestClientProtocol, any HangarStore) async throws -> Void) async throws {
+        try await withTestStore(.postgres) { store, database in
+            let second = try await database.open()
+            func app(_ store: any HangarStore) async throws -> some ApplicationProtocol {
+                let configuration = ServerConfiguration(rateLimits: RateLimits(agentCreationsPerHour: 10))
+                return Application(router: buildRouter(
+                    store: store, registry: .standard, configuration: configuration, authenticator: try await Authenticator(store: store, cacheTTL: 0), vault: .testing))
+            }
+            let one = try await app(store)
+            let two = try await app(second)
+            do {
+                try await one.test(.router) { first in
+                    try await two.test(.router) { other in try await body(first, other, store) }
+                }
+            } catch {
+                try? await second.close()
+                throw error
+            }
+            try await second.close()
+        }
+    }
+
+    @Test("agent creation is limited to 10 per hour per caller, across replicas, with Retry-After")
+    func rateLimitAcrossReplicas() async throws {
+        try await withReplicas { first, other, store in
+            let key = try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .operator, name: "busy")
+            let headers: HTTPFields = [.authorization: "Bearer \(key.token)"]
+            for index in 0..<10 {
+                let client = index.isMultiple(of: 2) ? first : other
+                let response = try await client.send(.post, "/api/v1/agents", json: ["name": .string("a\(index)")], headers: headers)
+                #expect(response.status == .created, "\(index): \(response.text)")
+                #expect(response.headers[HTTPField.Name("X-RateLimit-Remaining")!] == String(9 - index))
+            }
+            for client in [first, other] {
+                let refused = try await client.send(.post, "/api/v1/agents", json: ["name": "one-too-many"], headers: headers)
+                #expect(refused.status == .tooManyRequests)
+                #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 300)
+                #expect(refused.json["detail"]?.stringValue?.contains("agent_create") == true)
+            }
+            // Another caller has its own bucket.
+            let fresh = try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .operator, name: "fresh")
+            #expect(try await other.send(.post, "/api/v1/agents", json: ["name": "theirs"], headers: [.authorization: "Bearer \(fresh.token)"]).status == .created)
+        }
+    }
+
+    @Test("quotas: set by the system admin, read by the tenant, enforced at submission across replicas")
+    func quotasAcrossReplicas() async throws {
+        try await withReplicas { first, other, store in
+            try await store.tenantUpsert(id: "acme", name: "Acme")
+            let root = try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .admin, name: "root")
+            let acme = try await AuthorizationTests.key(store, tenant: "acme", role: .admin, name: "acme")
+            let asRoot: HTTPFields = [.authorization: "Bearer \(root.token)"]
+            let asAcme: HTTPFields = [.authorization: "Bearer \(acme.token)"]
+
+            #expect(try await first.send(.put, "/api/v1/quotas", json: ["tenant_id": "acme", "max_tasks_per_hour": 5, "max_agents": 1], headers: asAcme).status == .forbidden)
+            let set = try await first.send(.put, "/api/v1/quotas", json: ["tenant_id": "acme", "max_tasks_per_hour": 5, "max_agents": 1], headers: asRoot)
+            #expect(set.status == .ok)
+            #expect(try await other.send(.get, "/api/v1/quotas", headers: asAcme).json["max_tasks_per_hour"] == 5)
+
+            #expect(try await first.send(.post, "/api/v1/agents", json: ["name": "only"], headers: asAcme).status == .created)
+            let second = try await other.send(.post, "/api/v1/agents", json: ["name": "second"], headers: asAcme)
+            #expect(second.status == .forbidden)
+            #expect(second.json["detail"]?.stringValue?.contains("max_agents") == true)
+
+            for index in 0..<5 {
+                let client = index.isMultiple(of: 2) ? first : other
+                #expect(try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "only", "input": ["prompt": "x"]], headers: asAcme).status == .created)
+            }
+            let refused = try await other.send(.post, "/api/v1/tasks", json: ["agent_id": "only", "input": ["prompt": "x"]], headers: asAcme)
+            #expect(refused.status == .tooManyRequests)
+            #expect(refused.json["detail"]?.stringValue?.contains("max_tasks_per_hour") == true)
+            #expect(refused.headers[.retryAfter] != nil)
+            let usage = try await first.send(.get, "/api/v1/quotas", headers: asAcme).json["usage"]
+            #expect(usage?["tasks_last_hour"] == 5)
+            #expect(usage?["agents"] == 1)
+        }
+    }
+}

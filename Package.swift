@@ -67,6 +67,27 @@ let package = Package(
             dependencies: ["HangarRuntime"],
             swiftSettings: swiftSettings
         ),
+        // Speech: synthesisers (espeak-ng, OpenAI-compatible HTTP, F5-TTS socket), voice registry,
+        // segmentation, parallel synthesis, resampling, crossfade splicing, paced 20 ms frames.
+        .target(
+            name: "HangarSpeech",
+            dependencies: [
+                "HangarCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Time-to-first-audio and real-time factor of the speech pipeline (docs/speech.md).
+        .executableTarget(
+            name: "hangar-speech-bench",
+            dependencies: ["HangarSpeech"],
+            swiftSettings: swiftSettings
+        ),
         // HTTP API: buildApplication, routes, SSE, OpenAPI document.
         .target(
             name: "HangarServer",
@@ -74,6 +95,7 @@ let package = Package(
                 "HangarRuntime",
                 "HangarAgents",
                 "HangarAuth",
+                "HangarSpeech",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,6 +127,7 @@ let package = Package(
                 "HangarServer",
                 "HangarAuth",
                 "HangarBackends",
+                "HangarSpeech",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -135,9 +158,22 @@ let package = Package(
         .testTarget(
             name: "HangarServerTests",
             dependencies: [
-                "HangarTestSupport", "HangarServer", "HangarAuth",
+                "HangarTestSupport", "HangarServer", "HangarAuth", "HangarSpeech",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarSpeechTests",
+            dependencies: [
+                "HangarSpeech", "HangarServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

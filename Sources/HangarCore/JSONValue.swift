@@ -141,6 +141,9 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
 /// One place for how Hangar turns JSON values into text and back (storage columns, events,
 /// HTTP bodies). Output is compact with sorted keys.
 public enum JSONText {
+    /// Deepest nesting any JSON text may have (deeper input is refused, never recursed into).
+    public static let maxDepth = JSONParser.maxDepth
+
     public static func encode(_ value: JSONValue) -> String {
         JSONSerializer.serialize(value)
     }

@@ -44,6 +44,19 @@ extension WorkerPool {
             return
         }
         await record(TaskFinishParams(taskID: task.id, leaseToken: execution.leaseToken, outcome: outcome), logger: logger)
+        if case .timedOut(let failure) = outcome { await recordTimeoutIncident(task, failure, logger: logger) }
+    }
+
+    /// Seed 004: an execution timeout is a security incident ("terminate execution, log incident").
+    private func recordTimeoutIncident(_ task: TaskRecord, _ failure: TaskFailure, logger: Logger) async {
+        let incident = SecurityIncident(
+            tenantID: task.tenantID, kind: .executionTimeout, severity: .medium, description: failure.message, agentID: task.agentID,
+            taskID: task.id, actor: "worker", details: ["timeout_seconds": .double(task.timeoutSeconds), "attempt": .int(Int64(task.attempts))])
+        do {
+            try await store.incidentInsert(incident)
+        } catch {
+            logger.error("timeout incident not recorded", metadata: ["error": "\(error)"])
+        }
     }
 
     /// `nil` when nothing may be recorded (the lease is gone).

@@ -1,6 +1,7 @@
 public import HangarAuth
 import HangarCore
 public import HangarRuntime
+public import HangarSpeech
 public import HangarStore
 public import Hummingbird
 public import Logging
@@ -10,12 +11,14 @@ public import ServiceLifecycle
 /// wraps it in a server.
 public func buildRouter(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox
+    vault: SecretBox, speech: SpeechService? = nil
 ) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ErrorMiddleware())
-    router.add(middleware: AuthMiddleware(authenticator: authenticator))
+    let incidents = IncidentRecorder(store: store)
+    router.add(middleware: AuthMiddleware(authenticator: authenticator, incidents: incidents))
+    router.add(middleware: IncidentMiddleware(recorder: incidents))
     if let perMinute = configuration.rateLimits.requestsPerMinute {
         router.add(middleware: RequestRateMiddleware(store: store, perMinute: perMinute))
     }
@@ -24,8 +27,10 @@ public func buildRouter(
     AgentController(store: store, registry: registry, configuration: configuration, vault: vault).addRoutes(to: router)
     SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
     QuotaController(store: store, configuration: configuration).addRoutes(to: router)
+    SecurityController(store: store, configuration: configuration, incidents: incidents).addRoutes(to: router)
     TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
     TaskEventsController(store: store, configuration: configuration).addRoutes(to: router)
+    if let speech { SpeechController(service: speech, configuration: configuration).addRoutes(to: router) }
     return router
 }
 
@@ -33,10 +38,11 @@ public func buildRouter(
 /// shut down together on SIGTERM/SIGINT.
 public func buildApplication(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, services: [any Service] = [], logger: Logger
+    vault: SecretBox, speech: SpeechService? = nil, services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault),
+        router: buildRouter(
+            store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)

@@ -11,13 +11,16 @@ public struct ServerConfiguration: Sendable {
     /// How often an idle SSE stream sends a keep-alive comment.
     public var sseKeepAlive: Duration
     public var rateLimits: RateLimits
+    /// The security level's limits (agent definitions, timeouts, tool and network rules).
+    public var security: SecurityPolicy
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,
         defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String = "mock/echo",
-        sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits()
+        sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits(), security: SecurityPolicy = .moderate
     ) {
         self.rateLimits = rateLimits
+        self.security = security
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes

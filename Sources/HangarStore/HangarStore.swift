@@ -46,6 +46,15 @@ public protocol HangarStore: Sendable {
     /// Takes one token from the bucket `key` (capacity, refilled continuously), atomically.
     func rateLimitTake(key: String, capacity: Double, refillPerSecond: Double) async throws -> RateLimitDecision
 
+    // MARK: Security incidents
+
+    func incidentInsert(_ incident: SecurityIncident) async throws
+    /// Newest first, with the number of incidents matching the filter (for paging).
+    func incidentList(_ params: IncidentListParams) async throws -> (incidents: [SecurityIncident], total: Int)
+    /// Marks the incident resolved; `nil` when the tenant has no such incident.
+    /// Resolving twice keeps the first resolution.
+    func incidentResolve(tenantID: String, id: String, by actor: String, notes: String?) async throws -> SecurityIncident?
+
     // MARK: Secrets (values arrive and leave encrypted; see HangarAuth.SecretBox)
 
     /// `conflict` when the agent already has an active secret with that key.

@@ -113,7 +113,8 @@ public struct ClaimedTask: Sendable {
 public struct TaskClaimResult: Sendable {
     public var claimed: [ClaimedTask]
     /// When the earliest task that is waiting out a retry backoff becomes runnable, so an
-    /// idle worker can sleep exactly that long instead of polling.
+    /// idle worker can sleep exactly that long instead of polling. Only set when nothing
+    /// was claimed (a worker that got work claims again at once).
     public var nextRunAt: Date?
 
     public init(claimed: [ClaimedTask], nextRunAt: Date?) {

@@ -149,5 +149,26 @@ enum PostgresMigrations {
                 );
                 CREATE INDEX tasks_tenant_created ON tasks (tenant_id, created_at);
                 """),
+        Migration(
+            version: 5, name: "security_incidents",
+            sql: """
+                CREATE TABLE security_incidents (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    kind text NOT NULL,
+                    severity text NOT NULL,
+                    description text NOT NULL,
+                    agent_id text,
+                    task_id text,
+                    actor text,
+                    details jsonb NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    resolved_at timestamptz,
+                    resolved_by text,
+                    resolution_notes text
+                );
+                CREATE INDEX security_incidents_tenant ON security_incidents (tenant_id, seq DESC);
+                """),
     ]
 }

@@ -81,7 +81,8 @@ extension PostgresStore {
                     agentByID[task.agentID].map { ClaimedTask(task: task, agent: $0) }
                 }
             }
-            let nextRunAt = try await connection.query(
+            // Only an empty claim needs to know when backed-off work comes due.
+            let nextRunAt = !claimed.isEmpty ? nil : try await connection.query(
                 "SELECT min(run_at) FROM tasks WHERE status = 'queued' AND run_at > now()", logger: self.logger
             ).first { try $0.decode(Date?.self) } ?? nil
             return TaskClaimResult(claimed: claimed, nextRunAt: nextRunAt)

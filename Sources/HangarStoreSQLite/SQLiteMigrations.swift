@@ -148,6 +148,28 @@ enum SQLiteMigrations {
                     CREATE INDEX tasks_tenant_created ON tasks (tenant_id, created_at);
                     """)
         }
+        migrator.registerMigration("0005_security_incidents") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE security_incidents (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        description TEXT NOT NULL,
+                        agent_id TEXT,
+                        task_id TEXT,
+                        actor TEXT,
+                        details TEXT NOT NULL,
+                        created_at REAL NOT NULL,
+                        resolved_at REAL,
+                        resolved_by TEXT,
+                        resolution_notes TEXT
+                    );
+                    CREATE INDEX security_incidents_tenant ON security_incidents (tenant_id, seq DESC);
+                    """)
+        }
         return migrator
     }
 }

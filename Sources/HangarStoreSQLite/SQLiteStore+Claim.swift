@@ -35,7 +35,8 @@ extension SQLiteStore {
                 guard let agent = agents[task.agentID] else { continue }
                 claimed.append(ClaimedTask(task: task, agent: agent))
             }
-            let nextRunAt = try Double.fetchOne(
+            // Only an empty claim needs to know when backed-off work comes due.
+            let nextRunAt = !claimed.isEmpty ? nil : try Double.fetchOne(
                 db, cached: "SELECT min(run_at) FROM tasks WHERE status = 'queued' AND run_at > ?", arguments: [now.sqlite]
             ).map(Date.init(sqlite:))
             return TaskClaimResult(claimed: claimed, nextRunAt: nextRunAt)

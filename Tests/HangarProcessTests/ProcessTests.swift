@@ -182,7 +182,10 @@ struct SecretsAtRestTests {
         server.stop()
         var scanned = 0
         for case let name as String in FileManager.default.enumerator(atPath: dir)! {
-            let data = try Data(contentsOf: URL(fileURLWithPath: dir).appendingPathComponent(name))
+            var isDirectory: ObjCBool = false
+            let path = URL(fileURLWithPath: dir).appendingPathComponent(name).path
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
             #expect(data.range(of: Data(Self.plaintext.utf8)) == nil, "plaintext found in \(name)")
             scanned += 1
         }

@@ -3,6 +3,7 @@ import HangarAuth
 import HangarCore
 import HangarRuntime
 import HangarServer
+import HangarSpeech
 import HangarStore
 import HangarTestSupport
 import Hummingbird
@@ -14,10 +15,12 @@ import NIOCore
 /// tests turn it on.
 func withAPI(
     _ backend: TestBackend = .sqlite, auth: Authenticator.Mode = .none, workers: Bool = true, maxBodyBytes: Int = 1 << 20,
+    security: SecurityPolicy = .moderate, rateLimits: RateLimits = RateLimits(),
     _ body: @escaping @Sendable (any TestClientProtocol, any HangarStore) async throws -> Void
 ) async throws {
     try await withTestStore(backend) { store, _ in
-        let configuration = ServerConfiguration(maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200))
+        let configuration = ServerConfiguration(
+            maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200), rateLimits: rateLimits, security: security)
         let authenticator = try await Authenticator(store: store, mode: auth, cacheTTL: 0)
         let router = buildRouter(store: store, registry: .standard, configuration: configuration, authenticator: authenticator, vault: .testing)
         let app = Application(router: router)
@@ -29,6 +32,14 @@ func withAPI(
             throw error
         }
         try await harness?.stop()
+    }
+}
+
+extension SpeechService {
+    /// A speech service with an empty voices directory of its own, so the router serves every route.
+    static func testing() -> SpeechService {
+        let voices = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-voices-\(Identifier.leaseToken())")
+        return SpeechService(configuration: SpeechConfiguration(voicesDirectory: voices))
     }
 }
 

@@ -50,7 +50,9 @@ struct AuthorizationTests {
                 Caller(name: "system admin", token: try await Self.key(store, tenant: Tenant.defaultID, role: .admin, name: "s").token, role: .admin, tenant: Tenant.defaultID, isSystemAdmin: true),
             ]
             let authenticator = try await Authenticator(store: store, cacheTTL: 0)
-            let router = buildRouter(store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: authenticator, vault: .testing)
+            let router = buildRouter(
+                store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: authenticator, vault: .testing,
+                speech: .testing())
             let routes = router.routes.map { (method: $0.method, path: $0.path.description) }
             let parameters = ["agent_id": agent.id, "task_id": task.id, "key_id": victim.id, "secret_id": secret.id]
             let app = Application(router: router)

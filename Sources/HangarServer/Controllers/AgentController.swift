@@ -40,6 +40,8 @@ struct AgentController {
             }
         }
         let kind = try parseKind(body) ?? "llm"
+        let config = try body.object("config") ?? .emptyObject
+        try checkDefinition(config)
         try await QuotaController.checkAgentCreation(store, tenantID: context.tenantID)
         var rateHeaders: HTTPFields = [:]
         if let limit = configuration.rateLimits.agentCreationsPerHour {
@@ -48,7 +50,7 @@ struct AgentController {
         let params = AgentInsertParams(
             tenantID: context.tenantID, name: name, description: try body.string("description", maxLength: 4000), kind: kind,
             model: try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil),
-            config: try body.object("config") ?? .emptyObject, resources: try parseResources(body) ?? .zero,
+            config: config, resources: try parseResources(body) ?? .zero,
             maxConcurrency: try body.int("max_concurrency", in: 1...100_000), isActive: try body.bool("is_active") ?? true)
         let agent = try await store.agentInsert(params)
         await AuditLog.record(store, context, action: "agent.create", resourceType: "agent", resourceID: agent.id, details: ["name": .string(agent.name)])
@@ -88,7 +90,10 @@ struct AgentController {
         if body.has("description") { agent.description = try body.string("description", maxLength: 4000) }
         if let kind = try parseKind(body) { agent.kind = kind }
         if let model = try parseModel(body) { agent.model = model }
-        if body.has("config") { agent.config = try body.object("config") ?? .emptyObject }
+        if body.has("config") {
+            agent.config = try body.object("config") ?? .emptyObject
+            try checkDefinition(agent.config, agentID: agent.id)
+        }
         if body.has("resources") { agent.resources = try parseResources(body) ?? .zero }
         if body.has("max_concurrency") { agent.maxConcurrency = try body.int("max_concurrency", in: 1...100_000) }
         if let active = try body.bool("is_active") { agent.isActive = active }
@@ -114,6 +119,14 @@ struct AgentController {
             throw APIError.notFound("agent", reference)
         }
         return agent
+    }
+
+    /// Refuses a definition beyond the security level's limits (422 naming the field), and
+    /// records it: a blocked tool type as a permission incident, the rest as schema violations.
+    private func checkDefinition(_ config: JSONValue, agentID: String? = nil) throws {
+        guard let violation = configuration.security.violations(inAgentConfig: config).first else { return }
+        throw APIError.invalid(violation.field, violation.message)
+            .recording(violation.kind, violation.kind == .permissionDenied ? .high : .low, agentID: agentID)
     }
 
     private func parseKind(_ body: JSONBody) throws -> String? {

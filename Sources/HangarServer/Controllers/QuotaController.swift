@@ -58,6 +58,7 @@ struct QuotaController {
         let used = try await store.taskCountSince(tenantID: tenantID, since: Date().addingTimeInterval(-3600))
         guard used < limit else {
             throw APIError(.tooManyRequests, "quota max_tasks_per_hour (\(limit)) reached for tenant '\(tenantID)'", headers: [.retryAfter: "60"])
+                .recording(.resourceExceeded, .medium)
         }
     }
 
@@ -65,7 +66,7 @@ struct QuotaController {
     static func checkAgentCreation(_ store: any HangarStore, tenantID: String) async throws {
         guard let limit = try await store.quotaGet(tenantID: tenantID).maxAgents else { return }
         guard try await store.agentCount(tenantID: tenantID) < limit else {
-            throw APIError(.forbidden, "quota max_agents (\(limit)) reached for tenant '\(tenantID)'")
+            throw APIError(.forbidden, "quota max_agents (\(limit)) reached for tenant '\(tenantID)'").recording(.resourceExceeded, .medium)
         }
     }
 }

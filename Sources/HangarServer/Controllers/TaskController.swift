@@ -85,7 +85,7 @@ struct TaskController {
             TaskUpdateParams(
                 tenantID: context.tenantID, id: task.id,
                 priority: body.has("priority") && !body.isNull("priority") ? try TaskSubmission.parsePriority(body.fields["priority"]) : nil,
-                timeoutSeconds: try body.double("timeout", in: 0.001...604_800), maxAttempts: try body.int("max_attempts", in: 1...100)))
+                timeoutSeconds: try body.double("timeout", in: 0.001...configuration.security.maxExecutionSeconds), maxAttempts: try body.int("max_attempts", in: 1...100)))
         return JSONResponse.make(TaskRepresentation.json(updated))
     }
 

@@ -35,7 +35,8 @@ struct TaskSubmission {
         let params = TaskInsertParams(
             tenantID: tenantID, agentID: agent, priority: try parsePriority(body.fields["priority"]), input: input, options: options,
             maxAttempts: try body.int("max_attempts", in: 1...100) ?? configuration.defaultMaxAttempts,
-            timeoutSeconds: try body.double("timeout", in: 0.001...604_800) ?? configuration.defaultTimeoutSeconds,
+            timeoutSeconds: try body.double("timeout", in: 0.001...configuration.security.maxExecutionSeconds)
+                ?? min(configuration.defaultTimeoutSeconds, configuration.security.maxExecutionSeconds),
             maxSteps: try body.int("max_steps", in: 1...10_000), callbackURL: try parseCallbackURL(body), idempotencyKey: key)
         return TaskSubmission(agentReference: agent, params: params)
     }

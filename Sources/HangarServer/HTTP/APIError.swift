@@ -10,12 +10,21 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var detail: String
     public var field: String?
     public var headers: HTTPFields
+    /// Set when the refusal is a security incident (`IncidentMiddleware` records it).
+    public var incident: IncidentTag?
 
     public init(_ status: HTTPResponse.Status, _ detail: String, field: String? = nil, headers: HTTPFields = [:]) {
         self.status = status
         self.detail = detail
         self.field = field
         self.headers = headers
+    }
+
+    /// The same error, marked as a security incident of this kind.
+    public func recording(_ kind: SecurityIncident.Kind, _ severity: SecurityIncident.Severity, agentID: String? = nil) -> APIError {
+        var error = self
+        error.incident = IncidentTag(kind: kind, severity: severity, agentID: agentID)
+        return error
     }
 
     public static func invalid(_ field: String, _ message: String) -> APIError {
@@ -55,6 +64,12 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             return nil
         }
     }
+}
+
+public struct IncidentTag: Sendable, Hashable {
+    public var kind: SecurityIncident.Kind
+    public var severity: SecurityIncident.Severity
+    public var agentID: String?
 }
 
 /// Turns every thrown error into the JSON error shape. Unknown errors are logged in full

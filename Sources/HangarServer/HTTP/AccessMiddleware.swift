@@ -14,6 +14,7 @@ import Logging
 struct AuthMiddleware: RouterMiddleware {
     typealias Context = HangarRequestContext
     let authenticator: Authenticator
+    let incidents: IncidentRecorder
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Unmatched paths (404) still need a credential, so they reveal nothing.
@@ -26,21 +27,30 @@ struct AuthMiddleware: RouterMiddleware {
         } catch .missingCredential {
             throw APIError(.unauthorized, "authentication required: send Authorization: Bearer <API key or JWT>", headers: [.wwwAuthenticate: "Bearer"])
         } catch {
+            await incidents.authenticationFailed(source: context.remoteAddress ?? "unknown", reason: "\(error)")
             throw APIError(.unauthorized, "invalid credential", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
-        }
-        switch requirement {
-        case .role(let role)? where principal.role < role:
-            throw APIError(.forbidden, "this route requires the \(role.rawValue) role; the credential has \(principal.role.rawValue)")
-        case .systemAdmin? where !principal.isSystemAdmin:
-            throw APIError(.forbidden, "this route requires an admin of the default tenant")
-        case nil:
-            throw APIError(.forbidden, "route has no access policy")
-        default:
-            break
         }
         var context = context
         context.principal = principal
         context.tenantID = principal.tenantID
+        let refusal: APIError? =
+            switch requirement {
+            case .role(let role)? where principal.role < role:
+                APIError(.forbidden, "this route requires the \(role.rawValue) role; the credential has \(principal.role.rawValue)")
+            case .systemAdmin? where !principal.isSystemAdmin:
+                APIError(.forbidden, "this route requires an admin of the default tenant")
+            case nil:
+                APIError(.forbidden, "route has no access policy")
+            default:
+                nil
+            }
+        if let refusal {
+            await incidents.record(
+                SecurityIncident(
+                    tenantID: principal.tenantID, kind: .permissionDenied, severity: .low, description: refusal.detail, actor: principal.subject,
+                    details: ["method": .string(request.method.rawValue), "path": .string(request.uri.path)]))
+            throw refusal
+        }
         return try await next(request, context)
     }
 

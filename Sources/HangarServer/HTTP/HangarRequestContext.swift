@@ -1,6 +1,7 @@
 import HangarAuth
 import HangarCore
 public import Hummingbird
+import NIOCore
 
 /// Per-request state. `principal` is set by authentication; `tenantID` (the tenant every
 /// query is scoped to) always equals the principal's tenant.
@@ -8,9 +9,12 @@ public struct HangarRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var tenantID: String = Tenant.defaultID
     public var principal: Principal?
+    /// The client's address, when the connection has one (for counting failed logins).
+    public let remoteAddress: String?
 
     public init(source: Source) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// The audit log's name for whoever made this request.

@@ -9,7 +9,8 @@ import NIOCore
 struct JSONBody {
     let fields: [String: JSONValue]
 
-    static func read(_ request: Request, limit: Int) async throws -> JSONBody {
+    /// `allowEmpty`: an empty body reads as `{}` (for routes whose body is optional).
+    static func read(_ request: Request, limit: Int, allowEmpty: Bool = false) async throws -> JSONBody {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError(.contentTooLarge, "request body of \(length) bytes exceeds the limit of \(limit) bytes")
         }
@@ -20,6 +21,7 @@ struct JSONBody {
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "request body exceeds the limit of \(limit) bytes")
         }
+        if buffer.readableBytes == 0, allowEmpty { return JSONBody(fields: [:]) }
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "request body is empty; expected a JSON object") }
         let value: JSONValue
         do {

@@ -15,9 +15,20 @@ public struct RateLimits: Sendable {
         self.requestsPerMinute = requestsPerMinute
     }
 
+    /// Whose bucket a request draws from.
+    enum Scope {
+        /// The credential (API key or JWT subject): seed 004's "per user".
+        case caller
+        /// The whole tenant (tool executions, external requests).
+        case tenant
+    }
+
     /// Takes a token or throws 429 with `Retry-After`; returns the headers to add on success.
-    static func take(_ store: any HangarStore, bucket: String, perHour limit: Double, context: HangarRequestContext) async throws -> HTTPFields {
-        let decision = try await store.rateLimitTake(key: "\(bucket):\(context.actor)", capacity: limit, refillPerSecond: limit / 3600)
+    static func take(
+        _ store: any HangarStore, bucket: String, perHour limit: Double, context: HangarRequestContext, scope: Scope = .caller
+    ) async throws -> HTTPFields {
+        let owner = scope == .caller ? context.actor : "tenant:\(context.tenantID)"
+        let decision = try await store.rateLimitTake(key: "\(bucket):\(owner)", capacity: limit, refillPerSecond: limit / 3600)
         var headers: HTTPFields = [
             HTTPField.Name("X-RateLimit-Limit")!: String(Int(limit)), HTTPField.Name("X-RateLimit-Remaining")!: String(decision.remaining),
         ]
@@ -26,6 +37,7 @@ public struct RateLimits: Sendable {
             headers[.retryAfter] = String(wait)
             headers[HTTPField.Name("X-RateLimit-Reset")!] = String(wait)
             throw APIError(.tooManyRequests, "rate limit for \(bucket) reached (\(Int(limit)) per hour); retry in \(wait) s", headers: headers)
+                .recording(.rateLimitExceeded, .medium)
         }
         return headers
     }

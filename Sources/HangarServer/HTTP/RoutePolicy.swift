@@ -7,8 +7,8 @@ import HangarCore
 /// | --- | --- |
 /// | viewer | read agents, tasks, events, queue statistics; `whoami` |
 /// | operator | also create, change and delete agents and their secrets, decrypt secrets (audited); submit, change and cancel tasks; speak |
-/// | admin | also manage API keys and read the audit log of its tenant |
-/// | admin of the default tenant | also create tenants and manage any tenant's keys |
+/// | admin | also manage API keys, read the audit log, security status, incidents and agent reports of its tenant |
+/// | admin of the default tenant | also create tenants, manage any tenant's keys, change the voice registry |
 public enum RoutePolicy {
     public enum Requirement: Sendable, Equatable {
         case `public`
@@ -57,13 +57,38 @@ public enum RoutePolicy {
         "PUT /api/v1/quotas": .systemAdmin,
         "GET /api/v1/tenants": .systemAdmin,
         "POST /api/v1/tenants": .systemAdmin,
+
+        // Security (seed 004): everyone in the tenant sees the limits and the health summary;
+        // incidents and agent reports are for admins; tools ask before they run.
+        "GET /api/v1/security/limits": .role(.viewer),
+        "GET /api/v1/security/health": .role(.viewer),
+        "GET /api/v1/security/status": .role(.admin),
+        "GET /api/v1/security/incidents": .role(.admin),
+        "POST /api/v1/security/incidents/{incident_id}/resolve": .role(.admin),
+        "GET /api/v1/security/agents/{agent_id}/report": .role(.admin),
+        "POST /api/v1/security/validate-tool-execution": .role(.operator),
+
+        // Speech. Requests and sessions belong to the caller's tenant; the voice registry is
+        // one file shared by the whole server, so only the system admin changes it.
+        "GET /api/v1/tts/status": .role(.viewer),
+        "POST /api/v1/tts/speak": .role(.operator),
+        "GET /api/v1/tts/requests/{request_id}": .role(.viewer),
+        "GET /api/v1/tts/requests/{request_id}/audio": .role(.viewer),
+        "POST /api/v1/tts/stream/start": .role(.operator),
+        "POST /api/v1/tts/stream/text": .role(.operator),
+        "POST /api/v1/tts/stream/stop": .role(.operator),
+        "GET /api/v1/tts/stream/{session_id}": .role(.viewer),
+        "GET /api/v1/tts/stream/{session_id}/audio": .role(.viewer),
+        "DELETE /api/v1/tts/stop": .role(.operator),
+        "GET /api/v1/voices": .role(.viewer),
+        "GET /api/v1/voices/{voice_id}": .role(.viewer),
+        "POST /api/v1/voices": .systemAdmin,
+        "POST /api/v1/voices/reload": .systemAdmin,
+        "PUT /api/v1/voices/{voice_id}": .systemAdmin,
+        "DELETE /api/v1/voices/{voice_id}": .systemAdmin,
     ]
 
-    /// Routes of feature areas registered elsewhere (see `buildRouter`).
-    nonisolated(unsafe) static var extensions: [String: Requirement] = [:]
-
     public static func requirement(method: String, path: String) -> Requirement? {
-        let key = "\(method) \(path)"
-        return table[key] ?? extensions[key]
+        table["\(method) \(path)"]
     }
 }

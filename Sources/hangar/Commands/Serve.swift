@@ -5,6 +5,7 @@ import HangarCore
 import HangarRuntime
 import HangarStore
 import HangarServer
+import HangarSpeech
 import Hummingbird
 import Logging
 
@@ -32,7 +33,7 @@ struct Serve: AsyncParsableCommand {
         let store = try await storage.openStore(maxConnections: 20, logger: logger)
         let configuration = ServerConfiguration(
             host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try port ?? Environment.int("HANGAR_PORT") ?? 8000,
-            maxBodyBytes: maxBodyBytes ?? (1 << 20))
+            maxBodyBytes: maxBodyBytes ?? (1 << 20), security: try securityPolicyFromEnvironment())
         guard let mode = Authenticator.Mode(rawValue: auth ?? Environment.string("HANGAR_AUTH") ?? "required") else {
             throw ValidationError("--auth must be required or none")
         }
@@ -47,7 +48,9 @@ struct Serve: AsyncParsableCommand {
         }
         let authenticator = try await Authenticator(store: store, mode: mode, jwt: try JWTConfiguration.fromEnvironment())
         let vault = try Runtime.vault(storage: storage, logger: logger)
-        let services = try Runtime.services(store: store, options: worker, vault: vault, logger: logger)
+        let speech = SpeechService(
+            configuration: try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir), logger: Runtime.logger("hangar.speech"))
+        let services = try Runtime.services(store: store, options: worker, vault: vault, logger: logger) + [speech]
         let workers = try worker.resolvedWorkers()
         logger.info(
             "starting Hangar",
@@ -56,7 +59,7 @@ struct Serve: AsyncParsableCommand {
                 "workers": "\(workers)", "address": "\(configuration.host):\(configuration.port)",
             ])
         let app = buildApplication(
-            store: store, registry: Runtime.registry(), configuration: configuration, authenticator: authenticator, vault: vault, services: services,
+            store: store, registry: Runtime.registry(), configuration: configuration, authenticator: authenticator, vault: vault, speech: speech, services: services,
             logger: logger)
         do {
             try await app.runService()

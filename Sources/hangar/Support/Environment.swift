@@ -1,10 +1,20 @@
 import Foundation
 import HangarCore
+import HangarServer
 
 /// Flags win, then `HANGAR_*` environment variables, then defaults.
 enum Environment {
     static func string(_ name: String) -> String? {
         ProcessInfo.processInfo.environment[name].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    static func bool(_ name: String) throws -> Bool? {
+        guard let text = string(name)?.lowercased() else { return nil }
+        switch text {
+        case "1", "true", "yes", "on": return true
+        case "0", "false", "no", "off": return false
+        default: throw HangarError.invalid(field: name, message: "must be true or false, got '\(text)'")
+        }
     }
 
     static func int(_ name: String) throws -> Int? {
@@ -22,4 +32,21 @@ func parseDuration(_ text: String, name: String) throws -> Duration {
     }
     if let value = Double(text), value >= 0 { return .seconds(fractional: value) }
     throw HangarError.invalid(field: name, message: "expected a duration such as 7d, 12h, 30m, 45s or 250ms, got '\(text)'")
+}
+
+/// The security level's limits (`HANGAR_SECURITY_LEVEL`), with the network rules overridden by
+/// `HANGAR_ALLOWED_DOMAINS` (comma-separated; `*` = any public host) and
+/// `HANGAR_ALLOW_PRIVATE_NETWORKS`.
+func securityPolicyFromEnvironment() throws -> SecurityPolicy {
+    let name = Environment.string("HANGAR_SECURITY_LEVEL") ?? "moderate"
+    guard let level = SecurityPolicy.Level(rawValue: name.lowercased()) else {
+        throw HangarError.invalid(field: "HANGAR_SECURITY_LEVEL", message: "must be strict, moderate or lenient, got '\(name)'")
+    }
+    var policy = SecurityPolicy.forLevel(level)
+    if let domains = Environment.string("HANGAR_ALLOWED_DOMAINS") {
+        let list = domains.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        policy.network.allowedDomains = list == ["*"] ? [] : list.map { $0.lowercased() }
+    }
+    if let allow = try Environment.bool("HANGAR_ALLOW_PRIVATE_NETWORKS") { policy.network.allowPrivateNetworks = allow }
+    return policy
 }

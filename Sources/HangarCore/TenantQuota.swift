@@ -9,13 +9,43 @@ public struct TenantQuota: Sendable, Hashable {
     public var maxTasksPerHour: Int?
     /// Registered agents (enforced at creation: 403).
     public var maxAgents: Int?
+    /// Reservations of the tenant's running tasks together (their agents' `resources`),
+    /// enforced at claim time; a task that could never fit is refused at submission (403).
+    public var maxCPU: Double?
+    public var maxMemoryMB: Int?
+    public var maxGPU: Int?
+    /// Model tokens the tenant may use until an admin resets the count; when spent,
+    /// submissions are refused (403) and queued tasks are not started.
+    public var tokenBudget: Int?
+    /// Tokens used so far (kept by the store as tasks complete; not set through `quotaSet`).
+    public var tokensUsed: Int
 
-    public init(tenantID: String, maxConcurrentTasks: Int? = nil, maxTasksPerHour: Int? = nil, maxAgents: Int? = nil) {
+    public init(
+        tenantID: String, maxConcurrentTasks: Int? = nil, maxTasksPerHour: Int? = nil, maxAgents: Int? = nil, maxCPU: Double? = nil,
+        maxMemoryMB: Int? = nil, maxGPU: Int? = nil, tokenBudget: Int? = nil, tokensUsed: Int = 0
+    ) {
         self.tenantID = tenantID
         self.maxConcurrentTasks = maxConcurrentTasks
         self.maxTasksPerHour = maxTasksPerHour
         self.maxAgents = maxAgents
+        self.maxCPU = maxCPU
+        self.maxMemoryMB = maxMemoryMB
+        self.maxGPU = maxGPU
+        self.tokenBudget = tokenBudget
+        self.tokensUsed = tokensUsed
     }
+
+    /// The reservation quota as one `Resources` (unset parts unlimited), or `nil` without one.
+    public var reservationLimit: Resources? {
+        Self.reservationLimit(cpu: maxCPU, memoryMB: maxMemoryMB, gpu: maxGPU)
+    }
+
+    public static func reservationLimit(cpu: Double?, memoryMB: Int?, gpu: Int?) -> Resources? {
+        guard cpu != nil || memoryMB != nil || gpu != nil else { return nil }
+        return Resources(cpu: cpu ?? .greatestFiniteMagnitude, memoryMB: memoryMB ?? Int(Int32.max), gpu: gpu ?? Int(Int32.max))
+    }
+
+    public var budgetExhausted: Bool { tokenBudget.map { tokensUsed >= $0 } ?? false }
 }
 
 /// The outcome of taking a token from a rate-limit bucket.

@@ -8,8 +8,8 @@ public import HangarCore
 /// - among equal priority, the tenant with the fewest running tasks (counting the ones
 ///   picked in this round), so one tenant's backlog cannot starve another's;
 /// - then FIFO (`position`);
-/// - never beyond an agent's `max_concurrency`, a tenant's concurrent-task quota, nor the
-///   worker's free capacity.
+/// - never beyond an agent's `max_concurrency`, a tenant's concurrent-task or reservation
+///   quota (cpu / memory / gpu of its running tasks together), nor the worker's free capacity.
 public enum ClaimPlanner {
     public struct Candidate: Sendable, Hashable {
         public var taskID: String
@@ -22,12 +22,15 @@ public enum ClaimPlanner {
         public var resources: Resources
         /// The tenant's quota of running tasks.
         public var tenantMaxConcurrency: Int?
+        /// The tenant's reservation quota (`TenantQuota.reservationLimit`).
+        public var tenantMaxResources: Resources?
 
         public init(
             taskID: String, tenantID: String, agentID: String, priority: Int, position: Int64, maxConcurrency: Int?,
-            resources: Resources, tenantMaxConcurrency: Int? = nil
+            resources: Resources, tenantMaxConcurrency: Int? = nil, tenantMaxResources: Resources? = nil
         ) {
             self.tenantMaxConcurrency = tenantMaxConcurrency
+            self.tenantMaxResources = tenantMaxResources
             self.taskID = taskID
             self.tenantID = tenantID
             self.agentID = agentID
@@ -40,11 +43,12 @@ public enum ClaimPlanner {
 
     public static func plan(
         candidates: [Candidate], limit: Int, agentRunning: [String: Int], tenantRunning: [String: Int],
-        capacity: Resources?
+        tenantReserved: [String: Resources] = [:], capacity: Resources?
     ) -> [Candidate] {
         var remaining = candidates
         var agentCounts = agentRunning
         var tenantCounts = tenantRunning
+        var reserved = tenantReserved
         var free = capacity
         var chosen: [Candidate] = []
         while chosen.count < limit, !remaining.isEmpty {
@@ -52,6 +56,9 @@ public enum ClaimPlanner {
             remaining.removeAll { candidate in
                 if let max = candidate.maxConcurrency, agentCounts[candidate.agentID, default: 0] >= max { return true }
                 if let max = candidate.tenantMaxConcurrency, tenantCounts[candidate.tenantID, default: 0] >= max { return true }
+                if let max = candidate.tenantMaxResources, !(reserved[candidate.tenantID, default: .zero] + candidate.resources).fits(in: max) {
+                    return true
+                }
                 if let free, !candidate.resources.fits(in: free) { return true }
                 return false
             }
@@ -64,6 +71,7 @@ public enum ClaimPlanner {
             chosen.append(pick)
             agentCounts[pick.agentID, default: 0] += 1
             tenantCounts[pick.tenantID, default: 0] += 1
+            reserved[pick.tenantID, default: .zero] = reserved[pick.tenantID, default: .zero] + pick.resources
             if let current = free { free = current - pick.resources }
         }
         return chosen
@@ -85,16 +93,20 @@ extension ClaimPlanner {
         public var agentRunning: [String: Int]
         /// Running tasks per tenant, when candidates span several tenants or a tenant has a quota.
         public var tenantRunning: [String: Int]
+        /// What the running tasks of tenants with a reservation quota hold together.
+        public var tenantReserved: [String: Resources]
         /// Agents whose tasks must be left alone this time (another claimer holds their lock).
         public var unavailableAgents: Set<String>
         /// Likewise for tenants with a concurrency quota.
         public var unavailableTenants: Set<String>
 
         public init(
-            agentRunning: [String: Int], tenantRunning: [String: Int], unavailableAgents: Set<String> = [], unavailableTenants: Set<String> = []
+            agentRunning: [String: Int], tenantRunning: [String: Int], tenantReserved: [String: Resources] = [:],
+            unavailableAgents: Set<String> = [], unavailableTenants: Set<String> = []
         ) {
             self.agentRunning = agentRunning
             self.tenantRunning = tenantRunning
+            self.tenantReserved = tenantReserved
             self.unavailableAgents = unavailableAgents
             self.unavailableTenants = unavailableTenants
         }
@@ -143,6 +155,17 @@ public struct ClaimSelection: Sendable {
         return tenants.count > 1 || pending.contains(where: { $0.tenantMaxConcurrency != nil }) ? tenants : []
     }
 
+    /// Tenants with a concurrency or reservation quota: their claimers serialise on a tenant
+    /// lock, so two claimers cannot both take the last unit of a quota.
+    public static func tenantsToLock(_ pending: [ClaimPlanner.Candidate]) -> Set<String> {
+        Set(pending.filter { $0.tenantMaxConcurrency != nil || $0.tenantMaxResources != nil }.map(\.tenantID))
+    }
+
+    /// Tenants whose running tasks' reservations the backend must sum.
+    public static func tenantsToReserve(_ pending: [ClaimPlanner.Candidate]) -> Set<String> {
+        Set(pending.filter { $0.tenantMaxResources != nil }.map(\.tenantID))
+    }
+
     /// Agents to leave out of the next fetch; `nil` once the selection is complete.
     public var nextExclusion: Set<String>? { done ? nil : excluded }
 
@@ -160,14 +183,16 @@ public struct ClaimSelection: Sendable {
         let usable = pending.filter { !counts.unavailableAgents.contains($0.agentID) && !counts.unavailableTenants.contains($0.tenantID) }
         var agentRunning = counts.agentRunning
         var tenantRunning = counts.tenantRunning
+        var tenantReserved = counts.tenantReserved
         for pick in chosen {
             agentRunning[pick.agentID, default: 0] += 1
             tenantRunning[pick.tenantID, default: 0] += 1
+            tenantReserved[pick.tenantID, default: .zero] = tenantReserved[pick.tenantID, default: .zero] + pick.resources
         }
         let remaining = capacity.map { chosen.reduce($0) { $0 - $1.resources } }
         let picked = ClaimPlanner.plan(
             candidates: usable, limit: limit - chosen.count, agentRunning: agentRunning, tenantRunning: tenantRunning,
-            capacity: remaining)
+            tenantReserved: tenantReserved, capacity: remaining)
         chosen += picked
         chosenIDs.formUnion(picked.map(\.taskID))
         round += 1

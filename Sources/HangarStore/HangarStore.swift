@@ -39,7 +39,10 @@ public protocol HangarStore: Sendable {
     // MARK: Quotas and rate limits (shared by every process on the database)
 
     func quotaGet(tenantID: String) async throws -> TenantQuota
+    /// Sets the limits; `tokensUsed` is the store's own count and is left as it is.
     func quotaSet(_ quota: TenantQuota) async throws
+    /// Starts the tenant's token budget afresh.
+    func quotaTokensReset(tenantID: String) async throws
     /// Tasks the tenant submitted since `since` (for the per-hour quota).
     func taskCountSince(tenantID: String, since: Date) async throws -> Int
     func agentCount(tenantID: String) async throws -> Int

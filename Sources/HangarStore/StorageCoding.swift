@@ -23,6 +23,13 @@ public enum StorageCoding {
         return (try? JSONDecoder().decode(Resources.self, from: Data(text.utf8))) ?? .zero
     }
 
+    /// Tokens a task's `usage` reports (`total_tokens`, else prompt + completion), for token budgets.
+    public static func totalTokens(_ usage: JSONValue?) -> Int {
+        guard let usage else { return 0 }
+        if let total = usage["total_tokens"]?.intValue { return max(0, total) }
+        return max(0, (usage["prompt_tokens"]?.intValue ?? 0) + (usage["completion_tokens"]?.intValue ?? 0))
+    }
+
     /// Event payload for a cancellation request (not a status change: the task is still running).
     public static func cancelRequestedEvent(reason: String) -> NewTaskEvent {
         NewTaskEvent(type: "cancel_requested", data: ["reason": .string(reason)])

@@ -170,5 +170,11 @@ enum PostgresMigrations {
                 );
                 CREATE INDEX security_incidents_tenant ON security_incidents (tenant_id, seq DESC);
                 """),
+        Migration(
+            version: 6, name: "reservation_quotas",
+            sql: """
+                ALTER TABLE tenant_quotas ADD COLUMN max_cpu double precision, ADD COLUMN max_memory_mb integer, ADD COLUMN max_gpu integer,
+                    ADD COLUMN token_budget bigint, ADD COLUMN tokens_used bigint NOT NULL DEFAULT 0;
+                """),
     ]
 }

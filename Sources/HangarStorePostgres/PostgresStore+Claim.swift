@@ -29,9 +29,9 @@ extension PostgresStore {
                     ).first { try $0.decode(Bool.self) } ?? false
                     if acquired { locked.insert(agentID) } else { unavailable.insert(agentID) }
                 }
-                // Tenants with a concurrency quota serialise the same way, on their own lock.
+                // Tenants with a concurrency or reservation quota serialise the same way, on their own lock.
                 var unavailableTenants = Set<String>()
-                for tenantID in Set(pending.filter { $0.tenantMaxConcurrency != nil }.map(\.tenantID)).subtracting(lockedTenants).sorted() {
+                for tenantID in ClaimSelection.tenantsToLock(pending).subtracting(lockedTenants).sorted() {
                     let acquired = try await connection.query(
                         "SELECT pg_try_advisory_xact_lock(hashtextextended('hangar.tenant:' || \(tenantID), 0))", logger: self.logger
                     ).first { try $0.decode(Bool.self) } ?? false
@@ -43,6 +43,7 @@ extension PostgresStore {
                         agentRunning: try await self.runningCounts(connection, column: "agent_id", ids: counted.sorted()),
                         tenantRunning: try await self.runningCounts(
                             connection, column: "tenant_id", ids: ClaimSelection.tenantsToCount(pending).subtracting(unavailableTenants).sorted()),
+                        tenantReserved: try await self.reserved(connection, tenants: ClaimSelection.tenantsToReserve(pending).subtracting(unavailableTenants)),
                         unavailableAgents: unavailable, unavailableTenants: unavailableTenants))
             }
             let chosen = selection.chosen
@@ -96,7 +97,8 @@ extension PostgresStore {
         let excludedIDs = Array(excluded)
         let candidates = try await connection.query(
             """
-            SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, c.max_concurrency, c.resources, q.max_concurrent_tasks
+            SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, c.max_concurrency, c.resources, q.max_concurrent_tasks,
+                q.max_cpu, q.max_memory_mb, q.max_gpu
             FROM tenants te LEFT JOIN tenant_quotas q ON q.tenant_id = te.id CROSS JOIN LATERAL (
                 SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources::text AS resources
                 FROM tasks t JOIN agents a ON a.id = t.agent_id
@@ -109,16 +111,32 @@ extension PostgresStore {
                 LIMIT \(perTenant)
                 FOR UPDATE OF t SKIP LOCKED
             ) c
+            WHERE NOT (q.token_budget IS NOT NULL AND q.tokens_used >= q.token_budget)
             """, logger: logger
         ).all { row in
-            let (seq, id, tenantID, agentID, priority, maxConcurrency, resources, tenantMax) = try row.decode(
-                (Int64, String, String, String, Int, Int?, String, Int?).self)
+            let (seq, id, tenantID, agentID, priority, maxConcurrency, resources, tenantMax, maxCPU, maxMemory, maxGPU) = try row.decode(
+                (Int64, String, String, String, Int, Int?, String, Int?, Double?, Int?, Int?).self)
             return ClaimPlanner.Candidate(
                 taskID: id, tenantID: tenantID, agentID: agentID, priority: priority, position: seq,
-                maxConcurrency: maxConcurrency, resources: StorageCoding.resources(resources), tenantMaxConcurrency: tenantMax)
+                maxConcurrency: maxConcurrency, resources: StorageCoding.resources(resources), tenantMaxConcurrency: tenantMax,
+                tenantMaxResources: TenantQuota.reservationLimit(cpu: maxCPU, memoryMB: maxMemory, gpu: maxGPU))
         }
         let perTenantCounts = Dictionary(grouping: candidates, by: \.tenantID).values.map(\.count)
         return (candidates, perTenantCounts.contains { $0 >= perTenant })
+    }
+
+    /// What each tenant's running tasks reserve together (their agents' `resources`).
+    private func reserved(_ connection: PostgresConnection, tenants: Set<String>) async throws -> [String: Resources] {
+        guard !tenants.isEmpty else { return [:] }
+        let rows = try await connection.query(
+            """
+            SELECT t.tenant_id, coalesce(sum((a.resources->>'cpu')::float8), 0)::float8,
+                coalesce(sum((a.resources->>'memory_mb')::bigint), 0)::bigint, coalesce(sum((a.resources->>'gpu')::bigint), 0)::bigint
+            FROM tasks t JOIN agents a ON a.id = t.agent_id
+            WHERE t.status = 'running' AND t.tenant_id = ANY(\(Array(tenants))::text[]) GROUP BY t.tenant_id
+            """, logger: logger
+        ).all { try $0.decode((String, Double, Int, Int).self) }
+        return Dictionary(rows.map { ($0.0, Resources(cpu: $0.1, memoryMB: $0.2, gpu: $0.3)) }, uniquingKeysWith: { $1 })
     }
 
     private func runningCounts(_ connection: PostgresConnection, column: String, ids: [String]) async throws -> [String: Int] {

@@ -6,21 +6,36 @@ import PostgresNIO
 extension PostgresStore {
     public func quotaGet(tenantID: String) async throws -> TenantQuota {
         let row = try await query(
-            "SELECT max_concurrent_tasks, max_tasks_per_hour, max_agents FROM tenant_quotas WHERE tenant_id = \(tenantID)", logger: logger
-        ).first { try $0.decode((Int?, Int?, Int?).self) }
-        guard let (concurrent, hourly, agents) = row else { return TenantQuota(tenantID: tenantID) }
-        return TenantQuota(tenantID: tenantID, maxConcurrentTasks: concurrent, maxTasksPerHour: hourly, maxAgents: agents)
+            """
+            SELECT max_concurrent_tasks, max_tasks_per_hour, max_agents, max_cpu, max_memory_mb, max_gpu, token_budget, tokens_used
+            FROM tenant_quotas WHERE tenant_id = \(tenantID)
+            """, logger: logger
+        ).first { try $0.decode((Int?, Int?, Int?, Double?, Int?, Int?, Int?, Int).self) }
+        guard let (concurrent, hourly, agents, cpu, memory, gpu, budget, used) = row else { return TenantQuota(tenantID: tenantID) }
+        return TenantQuota(
+            tenantID: tenantID, maxConcurrentTasks: concurrent, maxTasksPerHour: hourly, maxAgents: agents, maxCPU: cpu, maxMemoryMB: memory,
+            maxGPU: gpu, tokenBudget: budget, tokensUsed: used)
     }
 
     public func quotaSet(_ quota: TenantQuota) async throws {
         try await transaction { connection, signals in
             try await connection.query(
                 """
-                INSERT INTO tenant_quotas (tenant_id, max_concurrent_tasks, max_tasks_per_hour, max_agents, updated_at)
-                VALUES (\(quota.tenantID), \(quota.maxConcurrentTasks), \(quota.maxTasksPerHour), \(quota.maxAgents), now())
+                INSERT INTO tenant_quotas (tenant_id, max_concurrent_tasks, max_tasks_per_hour, max_agents, max_cpu, max_memory_mb, max_gpu,
+                    token_budget, updated_at)
+                VALUES (\(quota.tenantID), \(quota.maxConcurrentTasks), \(quota.maxTasksPerHour), \(quota.maxAgents), \(quota.maxCPU),
+                    \(quota.maxMemoryMB), \(quota.maxGPU), \(quota.tokenBudget), now())
                 ON CONFLICT (tenant_id) DO UPDATE SET max_concurrent_tasks = excluded.max_concurrent_tasks,
-                    max_tasks_per_hour = excluded.max_tasks_per_hour, max_agents = excluded.max_agents, updated_at = now()
+                    max_tasks_per_hour = excluded.max_tasks_per_hour, max_agents = excluded.max_agents, max_cpu = excluded.max_cpu,
+                    max_memory_mb = excluded.max_memory_mb, max_gpu = excluded.max_gpu, token_budget = excluded.token_budget, updated_at = now()
                 """, logger: logger)
+            signals.append(.taskAvailable)
+        }
+    }
+
+    public func quotaTokensReset(tenantID: String) async throws {
+        try await transaction { connection, signals in
+            try await connection.query("UPDATE tenant_quotas SET tokens_used = 0 WHERE tenant_id = \(tenantID)", logger: logger)
             signals.append(.taskAvailable)
         }
     }

@@ -182,6 +182,14 @@ extension PostgresStore {
                         updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID)
                     """, logger: logger)
                 event = StatusEvent.make(.completed, attempt: attempts)
+                let tokens = StorageCoding.totalTokens(usage)
+                if tokens > 0 {
+                    try await connection.query(
+                        """
+                        INSERT INTO tenant_quotas (tenant_id, tokens_used, updated_at) SELECT tenant_id, \(tokens), now() FROM tasks WHERE id = \(params.taskID)
+                        ON CONFLICT (tenant_id) DO UPDATE SET tokens_used = tenant_quotas.tokens_used + excluded.tokens_used
+                        """, logger: logger)
+                }
             case .failed(let failure, let delay):
                 if failure.retryable && attempts < maxAttempts {
                     let runAt = try await connection.query(

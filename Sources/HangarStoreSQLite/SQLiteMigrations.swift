@@ -170,6 +170,16 @@ enum SQLiteMigrations {
                     CREATE INDEX security_incidents_tenant ON security_incidents (tenant_id, seq DESC);
                     """)
         }
+        migrator.registerMigration("0006_reservation_quotas") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE tenant_quotas ADD COLUMN max_cpu REAL;
+                    ALTER TABLE tenant_quotas ADD COLUMN max_memory_mb INTEGER;
+                    ALTER TABLE tenant_quotas ADD COLUMN max_gpu INTEGER;
+                    ALTER TABLE tenant_quotas ADD COLUMN token_budget INTEGER;
+                    ALTER TABLE tenant_quotas ADD COLUMN tokens_used INTEGER NOT NULL DEFAULT 0;
+                    """)
+        }
         return migrator
     }
 }

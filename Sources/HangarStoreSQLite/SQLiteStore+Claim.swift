@@ -55,7 +55,8 @@ extension SQLiteStore {
             selection.counted(
                 ClaimPlanner.Counts(
                     agentRunning: try runningCounts(db, column: "agent_id", ids: limited),
-                    tenantRunning: try runningCounts(db, column: "tenant_id", ids: ClaimSelection.tenantsToCount(pending))))
+                    tenantRunning: try runningCounts(db, column: "tenant_id", ids: ClaimSelection.tenantsToCount(pending)),
+                    tenantReserved: try reserved(db, tenants: ClaimSelection.tenantsToReserve(pending))))
         }
         return selection.chosen
     }
@@ -77,9 +78,11 @@ extension SQLiteStore {
         }
         let statement = try db.makeStatement(
             sql: """
-                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources, q.max_concurrent_tasks
+                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources, q.max_concurrent_tasks,
+                    q.max_cpu, q.max_memory_mb, q.max_gpu
                 FROM tasks t JOIN agents a ON a.id = t.agent_id LEFT JOIN tenant_quotas q ON q.tenant_id = t.tenant_id
                 WHERE t.tenant_id = ? AND t.status = 'queued' AND t.run_at <= ? \(kindFilter)
+                  AND NOT (q.token_budget IS NOT NULL AND q.tokens_used >= q.token_budget)
                   AND NOT (a.max_concurrency IS NOT NULL AND a.max_concurrency <=
                         (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
                 ORDER BY t.priority DESC, t.seq
@@ -98,10 +101,32 @@ extension SQLiteStore {
                     ClaimPlanner.Candidate(
                         taskID: row["id"], tenantID: row["tenant_id"], agentID: row["agent_id"], priority: row["priority"],
                         position: row["seq"], maxConcurrency: row["max_concurrency"],
-                        resources: StorageCoding.resources(row["resources"]), tenantMaxConcurrency: row["max_concurrent_tasks"]))
+                        resources: StorageCoding.resources(row["resources"]), tenantMaxConcurrency: row["max_concurrent_tasks"],
+                        tenantMaxResources: TenantQuota.reservationLimit(cpu: row["max_cpu"], memoryMB: row["max_memory_mb"], gpu: row["max_gpu"])))
             }
         }
         return (candidates, truncated)
+    }
+
+    /// What each tenant's running tasks reserve together (their agents' `resources`).
+    static func reserved(_ db: Database, tenants: Set<String>) throws -> [String: Resources] {
+        guard !tenants.isEmpty else { return [:] }
+        let marks = tenants.map { _ in "?" }.joined(separator: ", ")
+        var sums: [String: Resources] = [:]
+        for row in try Row.fetchAll(
+            db,
+            sql: """
+                SELECT t.tenant_id, total(json_extract(a.resources, '$.cpu')), total(json_extract(a.resources, '$.memory_mb')),
+                    total(json_extract(a.resources, '$.gpu'))
+                FROM tasks t JOIN agents a ON a.id = t.agent_id WHERE t.status = 'running' AND t.tenant_id IN (\(marks)) GROUP BY t.tenant_id
+                """,
+            arguments: StatementArguments(Array(tenants)))
+        {
+            let memory: Double = row[2]
+            let gpu: Double = row[3]
+            sums[row[0]] = Resources(cpu: row[1], memoryMB: Int(memory), gpu: Int(gpu))
+        }
+        return sums
     }
 
     static func runningCounts(_ db: Database, column: String, ids: Set<String>) throws -> [String: Int] {

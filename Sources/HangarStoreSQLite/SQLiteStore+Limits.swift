@@ -7,10 +7,16 @@ extension SQLiteStore {
     public func quotaGet(tenantID: String) async throws -> TenantQuota {
         try await read { db in
             guard let row = try Row.fetchOne(
-                db, cached: "SELECT max_concurrent_tasks, max_tasks_per_hour, max_agents FROM tenant_quotas WHERE tenant_id = ?",
+                db,
+                cached: """
+                    SELECT max_concurrent_tasks, max_tasks_per_hour, max_agents, max_cpu, max_memory_mb, max_gpu, token_budget, tokens_used
+                    FROM tenant_quotas WHERE tenant_id = ?
+                    """,
                 arguments: [tenantID])
             else { return TenantQuota(tenantID: tenantID) }
-            return TenantQuota(tenantID: tenantID, maxConcurrentTasks: row[0], maxTasksPerHour: row[1], maxAgents: row[2])
+            return TenantQuota(
+                tenantID: tenantID, maxConcurrentTasks: row[0], maxTasksPerHour: row[1], maxAgents: row[2], maxCPU: row[3], maxMemoryMB: row[4],
+                maxGPU: row[5], tokenBudget: row[6], tokensUsed: row[7])
         }
     }
 
@@ -19,13 +25,26 @@ extension SQLiteStore {
         try await write { db, signals in
             try db.execute(
                 cached: """
-                    INSERT INTO tenant_quotas (tenant_id, max_concurrent_tasks, max_tasks_per_hour, max_agents, updated_at)
-                    VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO tenant_quotas (tenant_id, max_concurrent_tasks, max_tasks_per_hour, max_agents, max_cpu, max_memory_mb, max_gpu,
+                        token_budget, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (tenant_id) DO UPDATE SET max_concurrent_tasks = excluded.max_concurrent_tasks,
-                        max_tasks_per_hour = excluded.max_tasks_per_hour, max_agents = excluded.max_agents, updated_at = excluded.updated_at
+                        max_tasks_per_hour = excluded.max_tasks_per_hour, max_agents = excluded.max_agents, max_cpu = excluded.max_cpu,
+                        max_memory_mb = excluded.max_memory_mb, max_gpu = excluded.max_gpu, token_budget = excluded.token_budget,
+                        updated_at = excluded.updated_at
                     """,
-                arguments: [quota.tenantID, quota.maxConcurrentTasks, quota.maxTasksPerHour, quota.maxAgents, now.sqlite])
+                arguments: [
+                    quota.tenantID, quota.maxConcurrentTasks, quota.maxTasksPerHour, quota.maxAgents, quota.maxCPU, quota.maxMemoryMB, quota.maxGPU,
+                    quota.tokenBudget, now.sqlite,
+                ])
             signals.append(.taskAvailable)  // a raised limit may free queued work
+        }
+    }
+
+    public func quotaTokensReset(tenantID: String) async throws {
+        try await write { db, signals in
+            try db.execute(cached: "UPDATE tenant_quotas SET tokens_used = 0 WHERE tenant_id = ?", arguments: [tenantID])
+            signals.append(.taskAvailable)
         }
     }
 

@@ -174,6 +174,15 @@ extension SQLiteStore {
                         """,
                     arguments: [JSONText.encode(output), usage.map(JSONText.encode), now.sqlite, now.sqlite, params.taskID])
                 event = StatusEvent.make(.completed, attempt: attempts)
+                let tokens = StorageCoding.totalTokens(usage)
+                if tokens > 0 {
+                    try db.execute(
+                        cached: """
+                            INSERT INTO tenant_quotas (tenant_id, tokens_used, updated_at) SELECT tenant_id, ?, ? FROM tasks WHERE id = ?
+                            ON CONFLICT (tenant_id) DO UPDATE SET tokens_used = tokens_used + excluded.tokens_used
+                            """,
+                        arguments: [tokens, now.sqlite, params.taskID])
+                }
             case .failed(let failure, let delay):
                 if failure.retryable && attempts < maxAttempts {
                     let runAt = now.addingTimeInterval(delay.seconds)

@@ -90,3 +90,32 @@ struct LimitsTests {
         }
     }
 }
+
+@Suite("Quotas: reservations and token budgets over the API")
+struct ReservationQuotaAPITests {
+    @Test("an agent larger than the tenant's reservation quota and a spent token budget are refused at submission, naming the quota")
+    func submissionChecks() async throws {
+        try await withAPI(workers: true) { client, store in
+            let set = try await client.send(.put, "/api/v1/quotas", json: ["max_gpu": 1, "max_memory_mb": 4096, "token_budget": 5])
+            #expect(set.status == .ok && set.json["max_gpu"] == 1 && set.json["token_budget"] == 5)
+            _ = try await client.agent(["name": "big", "resources": ["gpu": 2, "memory_mb": 1024]])
+            let refused = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "big", "input": ["prompt": "x"]])
+            #expect(refused.status == .forbidden && refused.text.contains("max_gpu") && !refused.text.contains("max_memory_mb"))
+
+            _ = try await client.agent(["name": "echo"])
+            let id = try #require(try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": "use some tokens"]]).json["id"]?.stringValue)
+            #expect(try await client.finished(id)["status"] == "completed")
+            let usage = try await client.send(.get, "/api/v1/quotas").json["usage"]
+            #expect((usage?["tokens_used"]?.intValue ?? 0) >= 5, "the mock reports its tokens: \(String(describing: usage))")
+            let spent = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": "more"]])
+            #expect(spent.status == .forbidden && spent.text.contains("token_budget"))
+
+            let reset = try await client.send(.put, "/api/v1/quotas", json: ["reset_token_usage": true])
+            #expect(reset.json["usage"]?["tokens_used"] == 0)
+            #expect(try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": "again"]]).status == .created)
+            let incidents = try await client.send(.get, "/api/v1/security/incidents?type=RESOURCE_EXCEEDED").json["incidents"]?.arrayValue ?? []
+            #expect(incidents.count == 2, "one per agent: the oversized one and the budget refusal")
+            _ = store
+        }
+    }
+}

@@ -32,7 +32,15 @@ struct QuotaController {
         if body.has("max_concurrent_tasks") { quota.maxConcurrentTasks = try body.int("max_concurrent_tasks", in: 1...1_000_000) }
         if body.has("max_tasks_per_hour") { quota.maxTasksPerHour = try body.int("max_tasks_per_hour", in: 1...100_000_000) }
         if body.has("max_agents") { quota.maxAgents = try body.int("max_agents", in: 1...1_000_000) }
+        if body.has("max_cpu") { quota.maxCPU = try body.double("max_cpu", in: 0...1_000_000) }
+        if body.has("max_memory_mb") { quota.maxMemoryMB = try body.int("max_memory_mb", in: 0...1_000_000_000) }
+        if body.has("max_gpu") { quota.maxGPU = try body.int("max_gpu", in: 0...100_000) }
+        if body.has("token_budget") { quota.tokenBudget = try body.int("token_budget", in: 0...Int(Int64.max / 2)) }
         try await store.quotaSet(quota)
+        if try body.bool("reset_token_usage") == true {
+            try await store.quotaTokensReset(tenantID: tenant)
+            quota.tokensUsed = 0
+        }
         await AuditLog.record(store, context, action: "quota.update", resourceType: "tenant", resourceID: tenant, details: try await Self.json(store, quota))
         return JSONResponse.make(try await Self.json(store, quota))
     }
@@ -43,8 +51,10 @@ struct QuotaController {
         return [
             "tenant_id": .string(quota.tenantID),
             "max_concurrent_tasks": number(quota.maxConcurrentTasks), "max_tasks_per_hour": number(quota.maxTasksPerHour),
-            "max_agents": number(quota.maxAgents),
+            "max_agents": number(quota.maxAgents), "max_cpu": quota.maxCPU.map(JSONValue.double) ?? .null,
+            "max_memory_mb": number(quota.maxMemoryMB), "max_gpu": number(quota.maxGPU), "token_budget": number(quota.tokenBudget),
             "usage": [
+                "tokens_used": .int(Int64(quota.tokensUsed)),
                 "running_tasks": .int(Int64(counts.byStatus[.running] ?? 0)),
                 "tasks_last_hour": .int(Int64(try await store.taskCountSince(tenantID: quota.tenantID, since: Date().addingTimeInterval(-3600)))),
                 "agents": .int(Int64(try await store.agentCount(tenantID: quota.tenantID))),
@@ -52,9 +62,24 @@ struct QuotaController {
         ]
     }
 
-    /// Refuses a submission beyond the tenant's hourly quota (429, naming it).
-    static func checkSubmission(_ store: any HangarStore, tenantID: String) async throws {
-        guard let limit = try await store.quotaGet(tenantID: tenantID).maxTasksPerHour else { return }
+    /// Refuses a submission beyond the tenant's hourly quota (429, naming it), one whose agent
+    /// reserves more than the tenant's reservation quota allows at all, or one after the token
+    /// budget is spent (403, naming it).
+    static func checkSubmission(_ store: any HangarStore, tenantID: String, agent: Agent) async throws {
+        let quota = try await store.quotaGet(tenantID: tenantID)
+        if let limit = quota.reservationLimit, !agent.resources.fits(in: limit) {
+            var names: [String] = []
+            if let cpu = quota.maxCPU, agent.resources.cpu > cpu { names.append("max_cpu") }
+            if let memory = quota.maxMemoryMB, agent.resources.memoryMB > memory { names.append("max_memory_mb") }
+            if let gpu = quota.maxGPU, agent.resources.gpu > gpu { names.append("max_gpu") }
+            throw APIError(.forbidden, "agent '\(agent.name)' reserves more than the tenant's quota \(names.joined(separator: ", ")) allows; its tasks could never start")
+                .recording(.resourceExceeded, .medium, agentID: agent.id)
+        }
+        if quota.budgetExhausted, let budget = quota.tokenBudget {
+            throw APIError(.forbidden, "quota token_budget (\(budget) tokens) is spent for tenant '\(tenantID)' (\(quota.tokensUsed) used)")
+                .recording(.resourceExceeded, .medium, agentID: agent.id)
+        }
+        guard let limit = quota.maxTasksPerHour else { return }
         let used = try await store.taskCountSince(tenantID: tenantID, since: Date().addingTimeInterval(-3600))
         guard used < limit else {
             throw APIError(.tooManyRequests, "quota max_tasks_per_hour (\(limit)) reached for tenant '\(tenantID)'", headers: [.retryAfter: "60"])

@@ -37,7 +37,7 @@ struct TaskController {
             throw APIError(.notFound, "agent '\(submission.agentReference)' not found", field: "agent_id")
         }
         guard agent.isActive else { throw APIError(.conflict, "agent '\(agent.name)' is inactive", field: "agent_id") }
-        try await QuotaController.checkSubmission(store, tenantID: context.tenantID)
+        try await QuotaController.checkSubmission(store, tenantID: context.tenantID, agent: agent)
         if let executor = registry.executor(for: agent.kind) {
             try executor.validate(input: submission.params.input)
         }

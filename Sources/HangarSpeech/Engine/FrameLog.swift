@@ -27,6 +27,8 @@ struct FrameLog: Sendable {
     func frames(from start: Int, count: Int) -> (first: Int, samples: [Int16]) {
         let first = max(start, base)
         let available = max(0, min(count, end - first))
+        // A start beyond the newest frame (a client resuming "from" the future) waits there.
+        guard available > 0 else { return (first, []) }
         let offset = head + (first - base) * samplesPerFrame
         return (first, Array(storage[offset..<offset + available * samplesPerFrame]))
     }

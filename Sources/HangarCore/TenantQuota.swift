@@ -17,7 +17,8 @@ public struct TenantQuota: Sendable, Hashable {
     /// Model tokens the tenant may use until an admin resets the count; when spent,
     /// submissions are refused (403) and queued tasks are not started.
     public var tokenBudget: Int?
-    /// Tokens used so far (kept by the store as tasks complete; not set through `quotaSet`).
+    /// Tokens used while a budget is set (kept by the store as tasks complete; not set through
+    /// `quotaSet`).
     public var tokensUsed: Int
 
     public init(

@@ -182,12 +182,13 @@ extension PostgresStore {
                         updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID)
                     """, logger: logger)
                 event = StatusEvent.make(.completed, attempt: attempts)
+                // Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
                 let tokens = StorageCoding.totalTokens(usage)
                 if tokens > 0 {
                     try await connection.query(
                         """
-                        INSERT INTO tenant_quotas (tenant_id, tokens_used, updated_at) SELECT tenant_id, \(tokens), now() FROM tasks WHERE id = \(params.taskID)
-                        ON CONFLICT (tenant_id) DO UPDATE SET tokens_used = tenant_quotas.tokens_used + excluded.tokens_used
+                        UPDATE tenant_quotas q SET tokens_used = q.tokens_used + \(tokens) FROM tasks t
+                        WHERE t.id = \(params.taskID) AND q.tenant_id = t.tenant_id AND q.token_budget IS NOT NULL
                         """, logger: logger)
                 }
             case .failed(let failure, let delay):

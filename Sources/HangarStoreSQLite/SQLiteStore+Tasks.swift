@@ -174,14 +174,15 @@ extension SQLiteStore {
                         """,
                     arguments: [JSONText.encode(output), usage.map(JSONText.encode), now.sqlite, now.sqlite, params.taskID])
                 event = StatusEvent.make(.completed, attempt: attempts)
+                // Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
                 let tokens = StorageCoding.totalTokens(usage)
                 if tokens > 0 {
                     try db.execute(
                         cached: """
-                            INSERT INTO tenant_quotas (tenant_id, tokens_used, updated_at) SELECT tenant_id, ?, ? FROM tasks WHERE id = ?
-                            ON CONFLICT (tenant_id) DO UPDATE SET tokens_used = tokens_used + excluded.tokens_used
+                            UPDATE tenant_quotas SET tokens_used = tokens_used + ?
+                            WHERE tenant_id = (SELECT tenant_id FROM tasks WHERE id = ?) AND token_budget IS NOT NULL
                             """,
-                        arguments: [tokens, now.sqlite, params.taskID])
+                        arguments: [tokens, params.taskID])
                 }
             case .failed(let failure, let delay):
                 if failure.retryable && attempts < maxAttempts {

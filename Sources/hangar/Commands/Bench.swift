@@ -25,6 +25,8 @@ struct Bench: AsyncParsableCommand {
     @Option(help: "No-op tasks for the throughput run.") var tasks = 5000
     @Option(help: "Concurrent HTTP submitters.") var submitters = 32
     @Option(help: "Worker concurrency of the server in the throughput run.") var workers = 64
+    @Option(name: .customLong("latency-tasks"), help: "Tasks for the light-load latency run (0 skips it).") var latencyTasks = 300
+    @Option(name: .customLong("latency-pace-ms"), help: "Pause between submissions in the latency run.") var latencyPaceMs = 10
     @Option(name: .customLong("memory-tasks"), help: "Tasks in flight for the memory run (0 skips it).") var memoryTasks = 10_000
     @Option(name: .customLong("memory-latency-ms"), help: "Latency of each task in the memory run.") var memoryLatencyMs = 2000
 
@@ -43,6 +45,7 @@ struct Bench: AsyncParsableCommand {
         print("# hangar bench — \(database == nil ? "SQLite" : "PostgreSQL"), \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
         do {
             try await throughput(client: client, backend: freshBackend("throughput"))
+            if latencyTasks > 0 { try await latency(client: client, backend: freshBackend("latency")) }
             if memoryTasks > 0 { try await memory(client: client, backend: freshBackend("memory")) }
         } catch {
             try? await client.shutdown()
@@ -65,6 +68,44 @@ struct Bench: AsyncParsableCommand {
         try await server.waitForCompleted(client, atLeast: tasks)
         let finished = ContinuousClock.now
 
+        let (startLatency, endLatency) = try await completedLatencies(client, server: server)
+        let total = (finished - started).seconds
+        print("## Throughput: \(tasks) no-op tasks, \(submitters) HTTP submitters, server --workers \(workers)\n")
+        print("| measure | value |")
+        print("| --- | --- |")
+        print("| submitted over HTTP (201 each) | \(rate(tasks, (submitted - started).seconds)) tasks/s |")
+        print("| completed end to end | \(rate(tasks, total)) tasks/s (\(String(format: "%.2f", total)) s in all) |")
+        print("| submit → start latency p50 / p99 (under this flood) | \(ms(percentile(startLatency, 0.5))) / \(ms(percentile(startLatency, 0.99))) |")
+        print("| submit → completed latency p50 / p99 (under this flood) | \(ms(percentile(endLatency, 0.5))) / \(ms(percentile(endLatency, 0.99))) |")
+        print("| server RSS idle → after run | \(mb(idleRSS)) → \(mb(server.residentKB())) |")
+        print("")
+    }
+
+    /// Submit → start at a steady, light load (one submitter, `paceMs` apart): what one task
+    /// waits for a free worker that is woken by the submission, not behind a backlog.
+    private func latency(client: HTTPClient, backend: [String]) async throws {
+        let server = try BenchServer(arguments: ["serve"] + backend + ["--workers", "16"])
+        defer { server.stop() }
+        try await server.waitUntilReady(client)
+        let agent = try await server.createAgent(client, name: "noop-\(Identifier.leaseToken().prefix(6))", config: [:])
+        for _ in 0..<latencyTasks {
+            let reply = try await server.post(client, "/api/v1/tasks", ["agent_id": .string(agent), "input": ["prompt": "bench"]])
+            guard reply.status == 201 else { throw ValidationError("submission failed: \(reply.status) \(reply.json)") }
+            try await Task.sleep(for: .milliseconds(latencyPaceMs))
+        }
+        try await server.waitForCompleted(client, atLeast: latencyTasks)
+        let (startLatency, endLatency) = try await completedLatencies(client, server: server)
+        print("## Latency: \(latencyTasks) no-op tasks submitted one at a time, \(latencyPaceMs) ms apart, server --workers 16\n")
+        print("| measure | value |")
+        print("| --- | --- |")
+        print("| submit → start latency p50 / p99 | \(ms(percentile(startLatency, 0.5))) / \(ms(percentile(startLatency, 0.99))) |")
+        print("| submit → completed latency p50 / p99 | \(ms(percentile(endLatency, 0.5))) / \(ms(percentile(endLatency, 0.99))) |")
+        print("")
+    }
+
+    /// Submit → start and submit → completed of every completed task, in ms, from the tasks'
+    /// own timestamps (set by the server and the database, not by this client).
+    private func completedLatencies(_ client: HTTPClient, server: BenchServer) async throws -> (start: [Double], end: [Double]) {
         var startLatency: [Double] = []
         var endLatency: [Double] = []
         var offset = 0
@@ -82,16 +123,7 @@ struct Bench: AsyncParsableCommand {
             if items.count < 1000 { break }
             offset += 1000
         }
-        let total = (finished - started).seconds
-        print("## Throughput: \(tasks) no-op tasks, \(submitters) HTTP submitters, server --workers \(workers)\n")
-        print("| measure | value |")
-        print("| --- | --- |")
-        print("| submitted over HTTP (201 each) | \(rate(tasks, (submitted - started).seconds)) tasks/s |")
-        print("| completed end to end | \(rate(tasks, total)) tasks/s (\(String(format: "%.2f", total)) s in all) |")
-        print("| submit → start latency p50 / p99 | \(ms(percentile(startLatency, 0.5))) / \(ms(percentile(startLatency, 0.99))) |")
-        print("| submit → completed latency p50 / p99 | \(ms(percentile(endLatency, 0.5))) / \(ms(percentile(endLatency, 0.99))) |")
-        print("| server RSS idle → after run | \(mb(idleRSS)) → \(mb(server.residentKB())) |")
-        print("")
+        return (startLatency, endLatency)
     }
 
     private func memory(client: HTTPClient, backend: [String]) async throws {

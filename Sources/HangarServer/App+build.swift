@@ -4,6 +4,7 @@ public import HangarRuntime
 public import HangarSpeech
 public import HangarStore
 public import Hummingbird
+import HummingbirdWebSocket
 public import Logging
 public import ServiceLifecycle
 
@@ -34,6 +35,15 @@ public func buildRouter(
     return router
 }
 
+/// The WebSocket routes (`/ws/…`), consulted only for upgrade requests. Each route
+/// authenticates its own `?token=`, so that a bad one closes the socket with 1008 instead of
+/// failing the upgrade.
+public func buildWebSocketRouter(authenticator: Authenticator, speech: SpeechService?) -> Router<HangarRequestContext> {
+    let router = Router(context: HangarRequestContext.self)
+    if let speech { SpeechSocketController(service: speech, authenticator: authenticator).addRoutes(to: router) }
+    return router
+}
+
 /// The HTTP server plus whatever else runs in this process (workers, maintenance), all
 /// shut down together on SIGTERM/SIGINT.
 public func buildApplication(
@@ -43,6 +53,7 @@ public func buildApplication(
     Application(
         router: buildRouter(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech),
+        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(authenticator: authenticator, speech: speech)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)

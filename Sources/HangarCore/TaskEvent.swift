@@ -35,5 +35,7 @@ public struct NewTaskEvent: Sendable, Hashable {
         public static let step = "step"
         public static let token = "token"
         public static let progress = "progress"
+        /// Where the attempt's narration can be heard (`options.enable_tts`).
+        public static let narration = "narration"
     }
 }

@@ -36,15 +36,26 @@ public struct TaskContext: Sendable {
     public let deadline: ContinuousClock.Instant
     public let events: TaskEventSink
     let secrets: (any SecretReader)?
+    /// Present when the task asked for narration and this process can speak.
+    public let narration: (any Narration)?
 
     public var attempt: Int { task.attempts }
 
-    public init(task: TaskRecord, agent: Agent, deadline: ContinuousClock.Instant, events: TaskEventSink, secrets: (any SecretReader)? = nil) {
+    public init(
+        task: TaskRecord, agent: Agent, deadline: ContinuousClock.Instant, events: TaskEventSink, secrets: (any SecretReader)? = nil,
+        narration: (any Narration)? = nil
+    ) {
         self.task = task
         self.agent = agent
         self.deadline = deadline
         self.events = events
         self.secrets = secrets
+        self.narration = narration
+    }
+
+    /// Says `text` aloud when the task is narrated; does nothing otherwise.
+    public func narrate(_ text: String) async {
+        await narration?.say(text)
     }
 
     /// The agent's secret named `key`, decrypted (provider keys, bot tokens, tool credentials).

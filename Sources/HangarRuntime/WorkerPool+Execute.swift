@@ -20,9 +20,9 @@ extension WorkerPool {
         if task.cancelRequested { execution.stop(.cancelled) }
 
         let deadline = ContinuousClock.now + .seconds(fractional: task.timeoutSeconds)
-        let context = TaskContext(
-            task: task, agent: claimed.agent, deadline: deadline,
-            events: TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken), secrets: secrets)
+        let events = TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken)
+        let narration = await openNarration(task, events: events, logger: logger)
+        let context = TaskContext(task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration)
         let executor = registry.executor(for: task.agentKind)
         let attempt = Task<ExecutionResult, any Error> {
             guard let executor else {
@@ -37,6 +37,7 @@ extension WorkerPool {
         }
         let result = await attempt.result
         timer.cancel()
+        await narration?.finish()
 
         guard let outcome = outcome(of: result, stoppedBy: execution.stopReason, task: task) else {
             stats.leasesLost.add(1, ordering: .relaxed)
@@ -56,6 +57,25 @@ extension WorkerPool {
             try await store.incidentInsert(incident)
         } catch {
             logger.error("timeout incident not recorded", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// The attempt's narration, announced in the task's log; a task that asks for one where
+    /// none can be had runs anyway, with a warning in its log.
+    private func openNarration(_ task: TaskRecord, events: TaskEventSink, logger: Logger) async -> (any Narration)? {
+        guard task.wantsNarration else { return nil }
+        do {
+            guard let provider = narration else {
+                try await events.log("narration (enable_tts) is not available in this worker process; run the task on `hangar serve`", level: "warning")
+                return nil
+            }
+            guard let opened = try await provider.open(for: task) else { return nil }
+            try await events.emit(NewTaskEvent.Kind.narration, opened.details)
+            return opened
+        } catch {
+            logger.warning("narration not opened", metadata: ["error": "\(error)"])
+            try? await events.log("narration unavailable: \(error)", level: "warning")
+            return nil
         }
     }
 

@@ -26,13 +26,15 @@ public final class WorkerPool: Service, Sendable {
     let stopping = Atomic<Bool>(false)
     public let stats = WorkerStats()
     let secrets: (any SecretReader)?
+    let narration: (any NarrationProvider)?
 
     public init(
         store: any HangarStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger,
-        secrets: (any SecretReader)? = nil
+        secrets: (any SecretReader)? = nil, narration: (any NarrationProvider)? = nil
     ) {
         self.store = store
         self.secrets = secrets
+        self.narration = narration
         self.registry = registry
         self.configuration = configuration
         var logger = logger

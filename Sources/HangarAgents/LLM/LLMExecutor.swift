@@ -53,6 +53,8 @@ public struct LLMExecutor: AgentExecutor {
                 "prompt_tokens": .int(Int64(response.promptTokens)), "completion_tokens": .int(Int64(response.completionTokens)),
                 "duration_seconds": .double((elapsed * 1000).rounded() / 1000),
             ])
+        // A narrated task answers aloud.
+        await context.narrate(String(response.content.prefix(2000)))
         let usage: JSONValue = [
             "prompt_tokens": .int(Int64(response.promptTokens)), "completion_tokens": .int(Int64(response.completionTokens)),
             "total_tokens": .int(Int64(response.promptTokens + response.completionTokens)), "model": .string(modelName),

@@ -50,7 +50,9 @@ struct Serve: AsyncParsableCommand {
         let vault = try Runtime.vault(storage: storage, logger: logger)
         let speech = SpeechService(
             configuration: try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir), logger: Runtime.logger("hangar.speech"))
-        let services = try Runtime.services(store: store, options: worker, vault: vault, logger: logger) + [speech]
+        let services =
+            try Runtime.services(store: store, options: worker, vault: vault, narration: SpeechNarrationProvider(service: speech), logger: logger)
+            + [speech]
         let workers = try worker.resolvedWorkers()
         logger.info(
             "starting Hangar",

@@ -25,7 +25,11 @@ enum Runtime {
         return try SecretBox.load(environmentKey: environmentKey, dataDir: storage.resolvedDataDir)
     }
 
-    static func services(store: any HangarStore, options: WorkerOptions, vault: SecretBox, logger: Logger) throws -> [any Service] {
+    /// `narration`: how tasks with `options.enable_tts` are spoken (only `serve`, which has the
+    /// speech service and the routes listeners use).
+    static func services(
+        store: any HangarStore, options: WorkerOptions, vault: SecretBox, narration: (any NarrationProvider)? = nil, logger: Logger
+    ) throws -> [any Service] {
         let retry = RetryPolicy()
         var services: [any Service] = [
             Maintenance(
@@ -39,7 +43,7 @@ enum Runtime {
             services.append(
                 WorkerPool(
                     store: store, registry: registry(), configuration: configuration, logger: logger,
-                    secrets: VaultSecretReader(store: store, vault: vault)))
+                    secrets: VaultSecretReader(store: store, vault: vault), narration: narration))
         }
         return services
     }

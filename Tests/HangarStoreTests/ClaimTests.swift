@@ -87,28 +87,10 @@ struct ClaimTests {
             for _ in 0..<40 { try await store.submit(limited) }
             for _ in 0..<20 { try await store.submit(free) }
             let tracker = RunningTracker()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<8 {
-                    group.addTask {
-                        var idle = 0
-                        while idle < 30 {
-                            let batch = try await store.claim(3, worker: "w\(worker)")
-                            if batch.isEmpty {
-                                idle += 1
-                                try await Task.sleep(for: .milliseconds(5))
-                                continue
-                            }
-                            idle = 0
-                            for claimed in batch where claimed.agent.id == limited.id { await tracker.start() }
-                            try await Task.sleep(for: .milliseconds(Int.random(in: 1...10)))
-                            for claimed in batch {
-                                if claimed.agent.id == limited.id { await tracker.end() }
-                                _ = try await store.complete(claimed)
-                            }
-                        }
-                    }
-                }
-                try await group.waitForAll()
+            try await raceClaimers(store, workers: 8, batch: 3, holdMs: 10) { claimed in
+                if claimed.agent.id == limited.id { await tracker.start() }
+            } finished: { claimed in
+                if claimed.agent.id == limited.id { await tracker.end() }
             }
             #expect(await tracker.peak == 2, "peak concurrency of the limited agent")
             let done = try await store.taskList(TaskListParams(tenantID: nil, statuses: [.completed], limit: 1000))
@@ -126,28 +108,10 @@ struct ClaimTests {
             for _ in 0..<30 { try await store.submit(limited) }
             for _ in 0..<10 { try await store.submit(other) }
             let tracker = RunningTracker()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<6 {
-                    group.addTask {
-                        var idle = 0
-                        while idle < 30 {
-                            let batch = try await store.claim(4, worker: "w\(worker)")
-                            if batch.isEmpty {
-                                idle += 1
-                                try await Task.sleep(for: .milliseconds(5))
-                                continue
-                            }
-                            idle = 0
-                            for claimed in batch where claimed.task.tenantID == "small" { await tracker.start() }
-                            try await Task.sleep(for: .milliseconds(Int.random(in: 1...8)))
-                            for claimed in batch {
-                                if claimed.task.tenantID == "small" { await tracker.end() }
-                                _ = try await store.complete(claimed)
-                            }
-                        }
-                    }
-                }
-                try await group.waitForAll()
+            try await raceClaimers(store, workers: 6, batch: 4) { claimed in
+                if claimed.task.tenantID == "small" { await tracker.start() }
+            } finished: { claimed in
+                if claimed.task.tenantID == "small" { await tracker.end() }
             }
             #expect(await tracker.peak == 2)
             #expect(try await store.taskCounts(tenantID: nil).byStatus[.completed] == 40)

@@ -21,28 +21,10 @@ struct ReservationQuotaTests {
 
             // act: six claimers racing; each holds its tasks a moment, then completes them
             let tracker = ReservationTracker()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for worker in 0..<6 {
-                    group.addTask {
-                        var idle = 0
-                        while idle < 30 {
-                            let batch = try await store.claim(3, worker: "w\(worker)")
-                            if batch.isEmpty {
-                                idle += 1
-                                try await Task.sleep(for: .milliseconds(5))
-                                continue
-                            }
-                            idle = 0
-                            for claimed in batch where claimed.task.tenantID == "lab" { await tracker.add(claimed.agent.resources) }
-                            try await Task.sleep(for: .milliseconds(Int.random(in: 1...8)))
-                            for claimed in batch {
-                                if claimed.task.tenantID == "lab" { await tracker.remove(claimed.agent.resources) }
-                                _ = try await store.complete(claimed)
-                            }
-                        }
-                    }
-                }
-                try await group.waitForAll()
+            try await raceClaimers(store, workers: 6, batch: 3) { claimed in
+                if claimed.task.tenantID == "lab" { await tracker.add(claimed.agent.resources) }
+            } finished: { claimed in
+                if claimed.task.tenantID == "lab" { await tracker.remove(claimed.agent.resources) }
             }
 
             // validate: never beyond 3 cpu or 1 gpu at once, and everything ran

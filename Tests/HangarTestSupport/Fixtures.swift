@@ -51,3 +51,35 @@ public func eventually(timeout: Duration = .seconds(10), every: Duration = .mill
     }
     return try await condition()
 }
+
+/// `workers` claimers racing on one store until the queue has stayed empty for a while: each
+/// claims up to `batch`, calls `started` for each task, holds them 1–`holdMs` ms, calls
+/// `finished` and completes them. For tests of limits that must hold under contention.
+public func raceClaimers(
+    _ store: any HangarStore, workers: Int, batch: Int, holdMs: Int = 8,
+    started: @escaping @Sendable (ClaimedTask) async -> Void, finished: @escaping @Sendable (ClaimedTask) async -> Void
+) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for worker in 0..<workers {
+            group.addTask {
+                var idle = 0
+                while idle < 30 {
+                    let claimed = try await store.claim(batch, worker: "w\(worker)")
+                    if claimed.isEmpty {
+                        idle += 1
+                        try await Task.sleep(for: .milliseconds(5))
+                        continue
+                    }
+                    idle = 0
+                    for task in claimed { await started(task) }
+                    try await Task.sleep(for: .milliseconds(Int.random(in: 1...holdMs)))
+                    for task in claimed {
+                        await finished(task)
+                        _ = try await store.complete(task)
+                    }
+                }
+            }
+        }
+        try await group.waitForAll()
+    }
+}

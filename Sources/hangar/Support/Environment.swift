@@ -50,3 +50,16 @@ func securityPolicyFromEnvironment() throws -> SecurityPolicy {
     if let allow = try Environment.bool("HANGAR_ALLOW_PRIVATE_NETWORKS") { policy.network.allowPrivateNetworks = allow }
     return policy
 }
+
+/// `HANGAR_RATE_AGENT_CREATIONS` (per caller and hour; seed 004's 10 by default) and
+/// `HANGAR_RATE_REQUESTS_PER_MINUTE` (per caller, every route; off by default). `0` turns one off.
+func rateLimitsFromEnvironment() throws -> RateLimits {
+    func limit(_ name: String, default value: Double?) throws -> Double? {
+        guard let number = try Environment.int(name) else { return value }
+        guard number >= 0 else { throw HangarError.invalid(field: name, message: "must be 0 (off) or a positive number") }
+        return number == 0 ? nil : Double(number)
+    }
+    return RateLimits(
+        agentCreationsPerHour: try limit("HANGAR_RATE_AGENT_CREATIONS", default: 10),
+        requestsPerMinute: try limit("HANGAR_RATE_REQUESTS_PER_MINUTE", default: nil))
+}

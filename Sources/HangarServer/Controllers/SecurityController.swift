@@ -3,6 +3,7 @@ import HangarCore
 import HangarStore
 import HTTPTypes
 import Hummingbird
+import NIOPosix
 
 /// `/api/v1/security/*` (seed 004 "Security Endpoints"): the level's limits, the tenant's
 /// incidents and their resolution, per-agent reports, a health summary, and the check a tool
@@ -169,7 +170,9 @@ struct SecurityController {
         }
         var addresses: [String] = []
         if let url {
-            switch policy.network.check(url: url) {
+            // Resolving a name blocks; keep it off the threads that serve requests.
+            let network = policy.network
+            switch try await NIOThreadPool.singleton.runIfActive({ network.check(url: url) }) {
             case .allowed(let resolved): addresses = resolved
             case .refused(let reason, let internalAddress):
                 await refuse(internalAddress ? "ssrf_blocked" : "domain_not_allowed", reason, internalAddress ? .ssrfBlocked : .permissionDenied, internalAddress ? .high : .medium)

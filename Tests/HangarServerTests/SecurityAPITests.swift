@@ -81,6 +81,21 @@ struct SecurityAPITests {
         }
     }
 
+    @Test("repeated failed authentications from one client become one AUTH_FAILURE incident for the system admin")
+    func authFailures() async throws {
+        try await withAPI(auth: .required, workers: false) { client, store in
+            let root = Self.bearer(try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .admin, name: "root").token)
+            for attempt in 1...12 {
+                #expect(try await client.send(.get, "/api/v1/tasks", headers: Self.bearer("hgr_guess_\(attempt)")).status == .unauthorized)
+                let found = try await Self.incidents(client, "?type=AUTH_FAILURE", as: root)
+                #expect(found.count == (attempt < 5 ? 0 : 1), "after \(attempt) failures: \(found.count) incidents")
+            }
+            let incident = try #require(try await Self.incidents(client, "?type=AUTH_FAILURE", as: root).first)
+            #expect(incident["severity"] == "high" && incident["details"]?["failures"] == 5)
+            #expect(try await client.send(.get, "/api/v1/tasks", headers: [:]).status == .unauthorized, "a missing credential is not a failed guess")
+        }
+    }
+
     @Test("incidents are filtered, paged and resolved (audited); health turns from warning to healthy")
     func resolveAndHealth() async throws {
         try await withAPI(auth: .required, workers: false) { client, store in

@@ -61,6 +61,8 @@ public final class IncidentRecorder: Sendable {
             if failures.count >= maxTracked { failures = failures.filter { now - ($0.value.last ?? now) < authFailureWindow } }
             var times = failures[source, default: []].filter { now - $0 < authFailureWindow }
             times.append(now)
+            // The threshold is all that is ever asked of the count: a flood keeps no more.
+            if times.count > authFailureThreshold { times.removeFirst(times.count - authFailureThreshold) }
             failures[source] = times
             return times.count
         }
@@ -68,7 +70,7 @@ public final class IncidentRecorder: Sendable {
         await record(
             SecurityIncident(
                 tenantID: Tenant.defaultID, kind: .authFailure, severity: .high,
-                description: "\(count) failed authentications from \(source) within \(Int(authFailureWindow.seconds)) s",
+                description: "\(count) or more failed authentications from \(source) within \(Int(authFailureWindow.seconds)) s",
                 actor: source, details: ["source": .string(source), "failures": .int(Int64(count)), "last_reason": .string(reason)]))
     }
 }

@@ -175,22 +175,34 @@ extension PostgresStore {
             let event: NewTaskEvent
             switch params.outcome {
             case .completed(let output, let usage):
-                try await connection.query(
-                    """
-                    UPDATE tasks SET status = 'completed', output = \(JSONText.encode(output))::jsonb,
-                        usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 100, completed_at = now(),
-                        updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID)
-                    """, logger: logger)
-                event = StatusEvent.make(.completed, attempt: attempts)
-                // Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
+                // The common case in one round trip: the result, its status event (numbered and
+                // announced, as `append` does), the tenant's token count, and the task as it now is.
+                let completed = StatusEvent.make(.completed, attempt: attempts)
                 let tokens = StorageCoding.totalTokens(usage)
-                if tokens > 0 {
-                    try await connection.query(
+                guard
+                    let task = try await connection.query(
                         """
-                        UPDATE tenant_quotas q SET tokens_used = q.tokens_used + \(tokens) FROM tasks t
-                        WHERE t.id = \(params.taskID) AND q.tenant_id = t.tenant_id AND q.token_budget IS NOT NULL
-                        """, logger: logger)
-                }
+                        WITH done AS (
+                            UPDATE tasks SET status = 'completed', output = \(JSONText.encode(output))::jsonb,
+                                usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 100, completed_at = now(),
+                                updated_at = now(), \(unescaped: clearLease), last_event_seq = last_event_seq + 1
+                            WHERE id = \(params.taskID) RETURNING *
+                        ), budget AS (
+                            -- Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
+                            UPDATE tenant_quotas q SET tokens_used = q.tokens_used + \(tokens) FROM done
+                            WHERE \(tokens) > 0 AND q.tenant_id = done.tenant_id AND q.token_budget IS NOT NULL
+                        ), logged AS (
+                            INSERT INTO task_events (task_id, seq, type, data, created_at)
+                            SELECT done.id, done.last_event_seq, \(completed.type), \(JSONText.encode(completed.data))::jsonb, now() FROM done
+                        )
+                        SELECT \(unescaped: PostgresRows.taskColumns("done")),
+                            pg_notify(\(url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told
+                        FROM done
+                        """, logger: logger
+                    ).first(PostgresRows.task)
+                else { throw HangarError.leaseLost(taskID: params.taskID) }
+                if limit != nil { signals.append(.taskAvailable) }
+                return task
             case .failed(let failure, let delay):
                 if failure.retryable && attempts < maxAttempts {
                     let runAt = try await connection.query(

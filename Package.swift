@@ -143,7 +143,7 @@ let package = Package(
         // Shared by the test targets: isolated SQLite and PostgreSQL stores.
         .target(
             name: "HangarTestSupport",
-            dependencies: ["HangarBackends", "HangarRuntime"],
+            dependencies: ["HangarBackends", "HangarRuntime", "HangarAgents"],
             path: "Tests/HangarTestSupport",
             swiftSettings: swiftSettings
         ),

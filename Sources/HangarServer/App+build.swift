@@ -4,7 +4,7 @@ public import HangarRuntime
 public import HangarSpeech
 public import HangarStore
 public import Hummingbird
-import HummingbirdWebSocket
+public import HummingbirdWebSocket
 public import Logging
 public import ServiceLifecycle
 
@@ -35,11 +35,11 @@ public func buildRouter(
     return router
 }
 
-/// The WebSocket routes (`/ws/…`), consulted only for upgrade requests. Each route
-/// authenticates its own `?token=`, so that a bad one closes the socket with 1008 instead of
-/// failing the upgrade.
-public func buildWebSocketRouter(authenticator: Authenticator, speech: SpeechService?) -> Router<HangarRequestContext> {
-    let router = Router(context: HangarRequestContext.self)
+/// The WebSocket routes (`/ws/…`), consulted only for upgrade requests, with a context of their
+/// own so that ordinary requests carry no WebSocket state. Each route authenticates its own
+/// `?token=`, so that a bad one closes the socket with 1008 instead of failing the upgrade.
+public func buildWebSocketRouter(authenticator: Authenticator, speech: SpeechService?) -> Router<BasicWebSocketRequestContext> {
+    let router = Router(context: BasicWebSocketRequestContext.self)
     if let speech { SpeechSocketController(service: speech, authenticator: authenticator).addRoutes(to: router) }
     return router
 }

@@ -21,14 +21,14 @@ struct SpeechSocketController {
     let service: SpeechService
     let authenticator: Authenticator
 
-    func addRoutes(to router: Router<HangarRequestContext>) {
+    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
         router.ws("/ws/tts/:session_id") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
             try await self.serve(inbound, outbound, context)
         }
     }
 
     private func serve(
-        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<HangarRequestContext>
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<BasicWebSocketRequestContext>
     ) async throws {
         let request = context.request
         let principal: Principal

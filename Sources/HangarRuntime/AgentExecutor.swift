@@ -38,12 +38,14 @@ public struct TaskContext: Sendable {
     let secrets: (any SecretReader)?
     /// Present when the task asked for narration and this process can speak.
     public let narration: (any Narration)?
+    /// Where model calls are accounted (tokens, cost, the agent's budget).
+    public let usage: (any UsageLedger)?
 
     public var attempt: Int { task.attempts }
 
     public init(
         task: TaskRecord, agent: Agent, deadline: ContinuousClock.Instant, events: TaskEventSink, secrets: (any SecretReader)? = nil,
-        narration: (any Narration)? = nil
+        narration: (any Narration)? = nil, usage: (any UsageLedger)? = nil
     ) {
         self.task = task
         self.agent = agent
@@ -51,6 +53,7 @@ public struct TaskContext: Sendable {
         self.events = events
         self.secrets = secrets
         self.narration = narration
+        self.usage = usage
     }
 
     /// Says `text` aloud when the task is narrated; does nothing otherwise.
@@ -62,6 +65,14 @@ public struct TaskContext: Sendable {
     public func secret(_ key: String) async throws -> String? {
         try await secrets?.secret(tenantID: agent.tenantID, agentID: agent.id, key: key)
     }
+}
+
+/// The usage ledger as an executor sees it: record each model call as it returns, and ask
+/// what the agent has spent so far (its `budget_limit` is checked before every step).
+public protocol UsageLedger: Sendable {
+    func record(_ record: UsageRecord) async throws
+    /// USD the agent has spent, over all time.
+    func spent(tenantID: String, agentID: String) async throws -> Double
 }
 
 /// Decrypts an agent's secrets for the executor that runs it.

@@ -1,3 +1,4 @@
+public import HangarAgents
 public import HangarAuth
 import HangarCore
 public import HangarRuntime
@@ -12,7 +13,7 @@ public import ServiceLifecycle
 /// wraps it in a server.
 public func buildRouter(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, speech: SpeechService? = nil
+    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog()
 ) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -48,11 +49,12 @@ public func buildWebSocketRouter(authenticator: Authenticator, speech: SpeechSer
 /// shut down together on SIGTERM/SIGINT.
 public func buildApplication(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, speech: SpeechService? = nil, services: [any Service] = [], logger: Logger
+    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), services: [any Service] = [], logger: Logger
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(
-            store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech),
+            store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech,
+            models: models),
         server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(authenticator: authenticator, speech: speech)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,

@@ -27,6 +27,8 @@ let package = Package(
         // JWTKit 5.8 needs swift-crypto >= 4.1 (TOOLCHAIN.md).
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk.git", from: "0.12.1"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
         // Domain value types and errors. No dependencies.
@@ -62,10 +64,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Agent kinds (executors) and model providers.
+        // Agent kinds (executors), model providers (OpenAI-compatible, Ollama, mock) and the
+        // tools agents call (built-in, MCP).
         .target(
             name: "HangarAgents",
-            dependencies: ["HangarRuntime"],
+            dependencies: [
+                "HangarRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Speech: synthesisers (espeak-ng, OpenAI-compatible HTTP, F5-TTS socket), voice registry,

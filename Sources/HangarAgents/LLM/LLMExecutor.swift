@@ -2,19 +2,36 @@ import Foundation
 public import HangarCore
 public import HangarRuntime
 
-/// `kind: "llm"`: one model call per task for the seed's task types, through the provider
-/// named by the agent's `model`. Knobs (`temperature`, `max_tokens`, `system_prompt`,
-/// provider options such as the mock's `latency_ms`) come from the agent's config, and the
-/// task input may override provider options. `stream: true` writes tokens to the event log.
+/// `kind: "llm"`: the seed's task types through the provider named by the agent's `model`,
+/// with an optional tool-calling loop.
+///
+/// Each step is one model call (a `step` event with tokens, cost and timings); when the model
+/// asks for tools, each call and its result are events too (`tool_call`, `tool_result`) and
+/// the results go back to the model, up to `max_steps` (agent config or task input, default
+/// 10). Tokens stream into the event log as they arrive (coalesced to one event per ~50 ms)
+/// unless `stream: false`. Every call is recorded in the usage ledger, and an agent whose
+/// `budget_limit` is spent stops before its next step.
 public struct LLMExecutor: AgentExecutor {
-    let providers: ProviderRegistry
+    let catalog: ModelCatalog
+    let tools: ToolEnvironment?
 
-    public init(providers: ProviderRegistry = ProviderRegistry()) {
-        self.providers = providers
+    public init(catalog: ModelCatalog = ModelCatalog(), tools: ToolEnvironment? = nil) {
+        self.catalog = catalog
+        self.tools = tools
     }
+
+    public init(providers: ProviderRegistry) {
+        self.init(catalog: ModelCatalog(providers: providers))
+    }
+
+    static let defaultMaxSteps = 10
+    static let maxStepsCeiling = 100
 
     public func validate(input: JSONValue) throws {
         _ = try LLMInput.parse(input)
+        if let steps = input["max_steps"], !(steps.intValue.map { (1...Self.maxStepsCeiling).contains($0) } ?? false) {
+            throw HangarError.invalid(field: "input.max_steps", message: "must be an integer from 1 to \(Self.maxStepsCeiling)")
+        }
     }
 
     public func execute(_ context: TaskContext) async throws -> ExecutionResult {
@@ -25,42 +42,159 @@ public struct LLMExecutor: AgentExecutor {
             throw TaskFailure(code: "invalid_input", message: error.description, retryable: false)
         }
         let config = context.agent.config.objectValue ?? [:]
-        let modelName = context.agent.model ?? "mock/echo"
-        let (provider, model) = try providers.resolve(modelName)
+        let taskInput = context.task.input.objectValue ?? [:]
+        let modelName = taskInput["model"]?.stringValue ?? context.agent.model ?? "mock/echo"
+        let (provider, model) = try catalog.providers.resolve(modelName)
+        let (providerName, _) = catalog.providers.split(modelName)
 
         var options = config
-        for (key, value) in context.task.input.objectValue ?? [:] where Self.providerOptions.contains(key) {
-            options[key] = value
-        }
-        let request = ModelRequest(
-            model: model, messages: Self.messages(for: input, systemPrompt: config["system_prompt"]?.stringValue),
-            temperature: config["temperature"]?.doubleValue, maxTokens: config["max_tokens"]?.intValue, options: options)
+        for (key, value) in taskInput where Self.providerOptions.contains(key) { options[key] = value }
+        let maxSteps = min(Self.maxStepsCeiling, max(1, taskInput["max_steps"]?.intValue ?? config["max_steps"]?.intValue ?? Self.defaultMaxSteps))
+        let stream = options["stream"]?.boolValue ?? (providerName != "mock")
+        let apiKey = try await apiKey(context, config: config, provider: provider)
 
-        let stream = options["stream"]?.boolValue ?? false
-        let events = context.events
-        var onToken: (@Sendable (String) async throws -> Void)?
-        if stream {
-            onToken = { @Sendable token in try await events.emit(NewTaskEvent.Kind.token, ["text": .string(token)]) }
+        var toolBox = ToolBox()
+        if let toolConfig = config["tools"]?.arrayValue, !toolConfig.isEmpty {
+            guard let tools else {
+                throw TaskFailure(code: "tools_unavailable", message: "this worker has no tool environment configured", retryable: false)
+            }
+            toolBox = try await ToolBox.open(toolConfig, environment: tools)
         }
-
-        let started = ContinuousClock.now
-        let response = try await provider.complete(request, context: ModelCallContext(attempt: context.attempt, onToken: onToken))
-        let elapsed = (ContinuousClock.now - started).seconds
-        try await events.emit(
-            NewTaskEvent.Kind.step,
-            [
-                "step": 1, "action": "model_call", "model": .string(modelName),
-                "prompt_tokens": .int(Int64(response.promptTokens)), "completion_tokens": .int(Int64(response.completionTokens)),
-                "duration_seconds": .double((elapsed * 1000).rounded() / 1000),
-            ])
-        // A narrated task answers aloud.
-        await context.narrate(String(response.content.prefix(2000)))
-        let usage: JSONValue = [
-            "prompt_tokens": .int(Int64(response.promptTokens)), "completion_tokens": .int(Int64(response.completionTokens)),
-            "total_tokens": .int(Int64(response.promptTokens + response.completionTokens)), "model": .string(modelName),
-        ]
-        return ExecutionResult(output: Self.output(for: input, response: response.content, model: modelName), usage: usage)
+        let box = toolBox
+        do {
+            let result = try await run(
+                context, input: input, provider: provider, model: model, modelName: modelName, options: options, config: config,
+                maxSteps: maxSteps, stream: stream, apiKey: apiKey, tools: box)
+            await box.close()
+            return result
+        } catch {
+            await box.close()
+            throw error
+        }
     }
+
+    private func run(
+        _ context: TaskContext, input: LLMInput, provider: any ModelProvider, model: String, modelName: String, options: [String: JSONValue],
+        config: [String: JSONValue], maxSteps: Int, stream: Bool, apiKey: String?, tools: ToolBox
+    ) async throws -> ExecutionResult {
+        let events = context.events
+        var messages = Self.messages(for: input, systemPrompt: config["system_prompt"]?.stringValue)
+        var totals = (prompt: 0, completion: 0, cost: 0.0)
+        var toolCallsMade = 0
+        var lastContent = ""
+        var stopReason = "max_steps"
+        let stepTimeout = tools.isEmpty ? nil : self.tools?.stepTimeout
+
+        for step in 1...maxSteps {
+            try await checkBudget(context)
+            let request = ModelRequest(
+                model: model, messages: messages, temperature: config["temperature"]?.doubleValue, maxTokens: config["max_tokens"]?.intValue,
+                tools: tools.specs, responseFormat: Self.responseFormat(config: config, input: context.task.input), options: options)
+            let coalescer = stream ? TokenCoalescer(events: events, step: step) : nil
+            var onToken: (@Sendable (String) async throws -> Void)?
+            if let coalescer { onToken = { @Sendable text in try await coalescer.add(text) } }
+            let response = try await provider.complete(
+                request, context: ModelCallContext(attempt: context.attempt, onToken: onToken, apiKey: apiKey, timeout: stepTimeout))
+            try await coalescer?.flush()
+
+            let cost = catalog.cost(model: modelName, promptTokens: response.promptTokens, completionTokens: response.completionTokens)
+            totals.prompt += response.promptTokens
+            totals.completion += response.completionTokens
+            totals.cost += cost
+            try await context.usage?.record(
+                UsageRecord(
+                    tenantID: context.agent.tenantID, agentID: context.agent.id, taskID: context.task.id, model: modelName,
+                    promptTokens: response.promptTokens, completionTokens: response.completionTokens, costUSD: cost))
+            var stepData: [String: JSONValue] = [
+                "step": .int(Int64(step)), "action": "model_call", "model": .string(modelName),
+                "prompt_tokens": .int(Int64(response.promptTokens)), "completion_tokens": .int(Int64(response.completionTokens)),
+                "cost_usd": .double(cost), "duration_seconds": .double(Self.round(response.timings.total)),
+                "finish_reason": .string(response.finishReason),
+            ]
+            if let first = response.timings.firstToken { stepData["first_token_seconds"] = .double(Self.round(first)) }
+            if !response.toolCalls.isEmpty { stepData["tool_calls"] = .array(response.toolCalls.map { .string($0.name) }) }
+            try await events.emit(NewTaskEvent.Kind.step, .object(stepData))
+            lastContent = response.content
+
+            guard !response.toolCalls.isEmpty, !tools.isEmpty else {
+                stopReason = response.finishReason == "length" ? "length" : "completed"
+                break
+            }
+            messages.append(ChatMessage(role: "assistant", content: response.content, toolCalls: response.toolCalls))
+            for call in response.toolCalls {
+                toolCallsMade += 1
+                try await events.emit(
+                    "tool_call", ["step": .int(Int64(step)), "id": .string(call.id), "tool": .string(call.name), "arguments": .string(call.arguments)])
+                let started = ContinuousClock.now
+                let output = await tools.call(call, timeout: self.tools?.stepTimeout ?? .seconds(300))
+                try await events.emit(
+                    "tool_result",
+                    [
+                        "step": .int(Int64(step)), "id": .string(call.id), "tool": .string(call.name), "is_error": .bool(output.isError),
+                        "result": .string(String(output.text.prefix(4000))),
+                        "duration_seconds": .double(Self.round((ContinuousClock.now - started).seconds)),
+                    ])
+                messages.append(ChatMessage(role: "tool", content: output.text, toolCallID: call.id, name: call.name))
+            }
+        }
+        if stopReason == "max_steps" {
+            try await events.log("stopped after max_steps (\(maxSteps)) with tool calls still pending", level: "warning")
+        }
+        // A narrated task answers aloud.
+        await context.narrate(String(lastContent.prefix(2000)))
+        let usage: JSONValue = [
+            "prompt_tokens": .int(Int64(totals.prompt)), "completion_tokens": .int(Int64(totals.completion)),
+            "total_tokens": .int(Int64(totals.prompt + totals.completion)), "cost_usd": .double(totals.cost), "model": .string(modelName),
+        ]
+        var output = Self.output(for: input, response: lastContent, model: modelName)
+        if case .object(var fields) = output {
+            fields["stop_reason"] = .string(stopReason)
+            if !tools.isEmpty {
+                fields["steps"] = .int(Int64(messages.filter { $0.role == "assistant" }.count + (stopReason == "max_steps" ? 0 : 1)))
+                fields["tool_calls"] = .int(Int64(toolCallsMade))
+            }
+            output = .object(fields)
+        }
+        return ExecutionResult(output: output, usage: usage)
+    }
+
+    /// The agent's own key (`config.api_key_secret`, else the provider's `api_key_secret`)
+    /// from its secrets, when it has one; otherwise the provider's configured key.
+    private func apiKey(_ context: TaskContext, config: [String: JSONValue], provider: any ModelProvider) async throws -> String? {
+        let secretName = config["api_key_secret"]?.stringValue
+            ?? (provider as? OpenAICompatibleProvider)?.endpoint.apiKeySecret ?? (provider as? OllamaProvider)?.endpoint.apiKeySecret
+        guard let secretName else { return nil }
+        return try await context.secret(secretName)
+    }
+
+    /// Stops an agent whose budget is spent, before it spends more.
+    private func checkBudget(_ context: TaskContext) async throws {
+        guard let limit = Self.budgetLimit(context.agent), let usage = context.usage else { return }
+        let spent = try await usage.spent(tenantID: context.agent.tenantID, agentID: context.agent.id)
+        if spent >= limit {
+            throw TaskFailure(
+                code: "budget_exceeded",
+                message: String(format: "agent '%@' has spent its budget: $%.4f of $%.4f (budget_limit)", context.agent.name, spent, limit),
+                retryable: false)
+        }
+    }
+
+    static func budgetLimit(_ agent: Agent) -> Double? {
+        agent.config["budget_limit"]?.doubleValue
+    }
+
+    /// `response_format` in the agent config or task input: `"json"`, or `{"type":
+    /// "json_schema", "name": …, "schema": {…}}`.
+    static func responseFormat(config: [String: JSONValue], input: JSONValue) -> ResponseFormat {
+        let value = input["response_format"] ?? config["response_format"]
+        if value?.stringValue == "json" || value?["type"]?.stringValue == "json_object" { return .json }
+        if value?["type"]?.stringValue == "json_schema", let schema = value?["schema"] ?? value?["json_schema"]?["schema"] {
+            return .jsonSchema(name: value?["name"]?.stringValue ?? value?["json_schema"]?["name"]?.stringValue ?? "output", schema: schema)
+        }
+        return .text
+    }
+
+    static func round(_ seconds: Double) -> Double { (seconds * 1000).rounded() / 1000 }
 
     /// Input fields that tune the provider for one task.
     static let providerOptions: Set<String> = ["latency_ms", "fail_times", "replies", "stream"]
@@ -111,10 +245,41 @@ public struct LLMExecutor: AgentExecutor {
                 "compression_ratio": .double(ratio), "model": .string(model),
             ]
         case .analyze(_, let analysisType):
-            return [
-                "type": "analyze", "analysis_type": .string(analysisType.rawValue), "analysis": .string(response),
-                "model": .string(model),
+            var result: [String: JSONValue] = [
+                "type": "analyze", "analysis_type": .string(analysisType.rawValue), "analysis": .string(response), "model": .string(model),
             ]
+            // A model asked for JSON (response_format) answers structured; keep it structured.
+            if let structured = try? JSONText.decode(response), structured.objectValue != nil { result["result"] = structured }
+            return .object(result)
         }
+    }
+}
+
+/// Gathers streamed tokens into `token` events: one per ~50 ms or 512 characters, so a fast
+/// model does not cost a database write per token while a watcher still sees the text grow.
+actor TokenCoalescer {
+    let events: TaskEventSink
+    let step: Int
+    private var pending = ""
+    private var lastFlush = ContinuousClock.now
+    static let interval = Duration.milliseconds(50)
+    static let maxPending = 512
+
+    init(events: TaskEventSink, step: Int) {
+        self.events = events
+        self.step = step
+    }
+
+    func add(_ text: String) async throws {
+        pending += text
+        if pending.count >= Self.maxPending || ContinuousClock.now - lastFlush >= Self.interval { try await flush() }
+    }
+
+    func flush() async throws {
+        guard !pending.isEmpty else { return }
+        let text = pending
+        pending = ""
+        lastFlush = .now
+        try await events.emit(NewTaskEvent.Kind.token, ["text": .string(text), "step": .int(Int64(step))])
     }
 }

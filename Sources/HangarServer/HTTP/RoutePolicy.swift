@@ -24,6 +24,13 @@ public enum RoutePolicy {
         "GET /docs": .public,
 
         "GET /api/v1/queue/stats": .role(.viewer),
+
+        "GET /api/v1/models/available": .role(.viewer),
+        "GET /api/v1/models/providers": .role(.viewer),
+        "GET /api/v1/ollama/models": .role(.viewer),
+        "GET /api/v1/ollama/models/names": .role(.viewer),
+        "GET /api/v1/ollama/health": .role(.viewer),
+        "POST /api/v1/ollama/models/pull/{model_name}": .role(.operator),
         "GET /api/v1/auth/whoami": .role(.viewer),
 
         "GET /api/v1/agents": .role(.viewer),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HangarAgents
 import HangarAuth
 import HangarCore
 import HangarRuntime
@@ -50,8 +51,9 @@ struct Serve: AsyncParsableCommand {
         let vault = try Runtime.vault(storage: storage, logger: logger)
         let speech = SpeechService(
             configuration: try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir), logger: Runtime.logger("hangar.speech"))
+        let models = try Runtime.models(logger: logger)
         let services =
-            try Runtime.services(store: store, options: worker, vault: vault, narration: SpeechNarrationProvider(service: speech), logger: logger)
+            try Runtime.services(store: store, options: worker, vault: vault, models: models, narration: SpeechNarrationProvider(service: speech), logger: logger)
             + [speech]
         let workers = try worker.resolvedWorkers()
         logger.info(
@@ -61,7 +63,8 @@ struct Serve: AsyncParsableCommand {
                 "workers": "\(workers)", "address": "\(configuration.host):\(configuration.port)",
             ])
         let app = buildApplication(
-            store: store, registry: Runtime.registry(), configuration: configuration, authenticator: authenticator, vault: vault, speech: speech, services: services,
+            store: store, registry: Runtime.registry(models: models), configuration: configuration, authenticator: authenticator, vault: vault,
+            speech: speech, models: models.catalog, services: services,
             logger: logger)
         do {
             try await app.runService()

@@ -20,7 +20,9 @@ struct Worker: AsyncParsableCommand {
         }
         let logger = Runtime.logger("hangar.worker")
         let store = try await storage.openStore(maxConnections: 10, logger: logger)
-        let services = try Runtime.services(store: store, options: worker, vault: try Runtime.vault(storage: storage, logger: logger), logger: logger)
+        let services = try Runtime.services(
+            store: store, options: worker, vault: try Runtime.vault(storage: storage, logger: logger), models: try Runtime.models(logger: logger),
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let workers = try worker.resolvedWorkers()

@@ -1,6 +1,8 @@
 import Foundation
 import HangarCore
+import AsyncHTTPClient
 import HangarAgents
+import HangarServer
 import HangarAuth
 import HangarBackends
 import HangarRuntime
@@ -10,8 +12,34 @@ import ServiceLifecycle
 
 /// The agent kinds this build runs, and the background services of a process.
 enum Runtime {
-    static func registry() -> ExecutorRegistry {
-        ExecutorRegistry(["llm": LLMExecutor(providers: ProviderRegistry())])
+    static func registry(models: ModelSetup) -> ExecutorRegistry {
+        ExecutorRegistry(["llm": LLMExecutor(catalog: models.catalog, tools: models.tools)])
+    }
+
+    /// Model providers and prices from the environment, and what tools may reach.
+    struct ModelSetup: Sendable {
+        var catalog: ModelCatalog
+        var tools: ToolEnvironment
+    }
+
+    /// Tools get a client of their own that follows no redirects: `http_request` follows them
+    /// itself, checking each target against the network policy. Both live as long as the process.
+    private static let toolClient = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    static func models(logger: Logger) throws -> ModelSetup {
+        let environment = ProcessInfo.processInfo.environment
+        let catalog = try ProviderConfiguration.catalog(environment: environment, client: HTTPClient.shared, logger: logger)
+        let policy = try securityPolicyFromEnvironment()
+        var commands: Set<String>? = []
+        if let list = Environment.string("HANGAR_MCP_COMMANDS") {
+            let names = Set(list.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty })
+            commands = names == ["*"] ? nil : names
+        }
+        let tools = ToolEnvironment(
+            network: policy.network, httpClient: toolClient, mcpCommands: commands,
+            stepTimeout: .seconds(fractional: policy.stepTimeoutSeconds))
+        return ModelSetup(catalog: catalog, tools: tools)
     }
 
     /// The master key for agent secrets: `HANGAR_SECRET_KEY`, else `<data-dir>/secret.key`.
@@ -28,7 +56,8 @@ enum Runtime {
     /// `narration`: how tasks with `options.enable_tts` are spoken (only `serve`, which has the
     /// speech service and the routes listeners use).
     static func services(
-        store: any HangarStore, options: WorkerOptions, vault: SecretBox, narration: (any NarrationProvider)? = nil, logger: Logger
+        store: any HangarStore, options: WorkerOptions, vault: SecretBox, models: ModelSetup, narration: (any NarrationProvider)? = nil,
+        logger: Logger
     ) throws -> [any Service] {
         let retry = RetryPolicy()
         var services: [any Service] = [
@@ -42,7 +71,7 @@ enum Runtime {
                 concurrency: workers, leaseDuration: try options.resolvedLease(), claimBatch: options.claimBatch ?? 32, retry: retry)
             services.append(
                 WorkerPool(
-                    store: store, registry: registry(), configuration: configuration, logger: logger,
+                    store: store, registry: registry(models: models), configuration: configuration, logger: logger,
                     secrets: VaultSecretReader(store: store, vault: vault), narration: narration))
         }
         return services

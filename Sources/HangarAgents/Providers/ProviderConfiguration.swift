@@ -1,0 +1,83 @@
+public import AsyncHTTPClient
+import Foundation
+import HangarCore
+public import Logging
+
+/// Builds the model catalog from the environment (12-factor):
+///
+/// - `OPENAI_API_KEY` (and optionally `OPENAI_BASE_URL`) → provider `openai`.
+/// - `OLLAMA_BASE_URL` (or `OLLAMA_HOST`; default `http://localhost:11434`) → provider
+///   `ollama` on Ollama's native API; always configured, since it needs no key.
+/// - `HANGAR_PROVIDERS`: a JSON array of further endpoints, e.g. vLLM, llama.cpp, LiteLLM or
+///   Azure: `[{"name": "vllm", "type": "openai", "base_url": "http://gpu:8000/v1",
+///   "api_key_env": "VLLM_KEY", "api_key_secret": "VLLM_KEY", "auth_header": "api-key",
+///   "query": {"api-version": "2024-10-21"}, "headers": {…}, "timeout_seconds": 300,
+///   "max_retries": 3}]`. An entry may replace `openai` or `ollama`.
+/// - `HANGAR_DEFAULT_PROVIDER`: for models named without a `provider/` prefix (default `mock`).
+/// - `HANGAR_MODEL_PRICES`: see `PriceTable`.
+public enum ProviderConfiguration {
+    public static func catalog(environment: [String: String], client: HTTPClient, logger: Logger) throws -> ModelCatalog {
+        var registry = ProviderRegistry()
+        for endpoint in try endpoints(environment: environment) {
+            switch endpoint.kind {
+            case .openai: registry.register(endpoint.name, OpenAICompatibleProvider(endpoint: endpoint, client: client, logger: logger))
+            case .ollama: registry.register(endpoint.name, OllamaProvider(endpoint: endpoint, client: client, logger: logger))
+            }
+        }
+        if let name = environment["HANGAR_DEFAULT_PROVIDER"], !name.isEmpty {
+            guard registry.providers[name] != nil else {
+                throw HangarError.invalid(field: "HANGAR_DEFAULT_PROVIDER", message: "names no configured provider ('\(name)'; configured: \(registry.names.joined(separator: ", ")))")
+            }
+            registry.defaultProvider = name
+        }
+        let prices = try environment["HANGAR_MODEL_PRICES"].map(PriceTable.parse) ?? PriceTable()
+        return ModelCatalog(providers: registry, prices: prices)
+    }
+
+    public static func endpoints(environment: [String: String]) throws -> [ProviderEndpoint] {
+        var endpoints: [String: ProviderEndpoint] = [:]
+        let ollama = environment["OLLAMA_BASE_URL"] ?? environment["OLLAMA_HOST"].map { $0.hasPrefix("http") ? $0 : "http://\($0)" } ?? "http://localhost:11434"
+        endpoints["ollama"] = ProviderEndpoint(name: "ollama", kind: .ollama, baseURL: ollama)
+        if let key = environment["OPENAI_API_KEY"], !key.isEmpty {
+            endpoints["openai"] = ProviderEndpoint(
+                name: "openai", kind: .openai, baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", apiKey: key)
+        }
+        if let text = environment["HANGAR_PROVIDERS"], !text.isEmpty {
+            guard case .array(let entries) = try JSONText.decode(text) else {
+                throw HangarError.invalid(field: "HANGAR_PROVIDERS", message: "must be a JSON array of provider objects")
+            }
+            for (index, entry) in entries.enumerated() {
+                let field = "HANGAR_PROVIDERS[\(index)]"
+                guard let name = entry["name"]?.stringValue, name.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
+                    throw HangarError.invalid(field: "\(field).name", message: "is required: lower-case letters, digits, '-' and '_'")
+                }
+                guard name != "mock" else { throw HangarError.invalid(field: "\(field).name", message: "'mock' is built in") }
+                let type = entry["type"]?.stringValue ?? "openai"
+                guard let kind = ProviderEndpoint.Kind(rawValue: type) else {
+                    throw HangarError.invalid(field: "\(field).type", message: "must be openai or ollama")
+                }
+                guard let baseURL = entry["base_url"]?.stringValue, let url = URL(string: baseURL), url.scheme == "http" || url.scheme == "https" else {
+                    throw HangarError.invalid(field: "\(field).base_url", message: "must be an http(s) URL")
+                }
+                var apiKey = entry["api_key"]?.stringValue
+                if let variable = entry["api_key_env"]?.stringValue { apiKey = environment[variable] }
+                var retry = ProviderRetryPolicy()
+                if let retries = entry["max_retries"]?.intValue {
+                    guard (0...10).contains(retries) else { throw HangarError.invalid(field: "\(field).max_retries", message: "must be 0 to 10") }
+                    retry.maxRetries = retries
+                }
+                var timeout = Duration.seconds(300)
+                if let seconds = entry["timeout_seconds"]?.doubleValue {
+                    guard seconds > 0 else { throw HangarError.invalid(field: "\(field).timeout_seconds", message: "must be positive") }
+                    timeout = .seconds(fractional: seconds)
+                }
+                endpoints[name] = ProviderEndpoint(
+                    name: name, kind: kind, baseURL: baseURL, apiKey: apiKey, apiKeySecret: entry["api_key_secret"]?.stringValue,
+                    authHeader: entry["auth_header"]?.stringValue ?? "Authorization",
+                    query: (entry["query"]?.objectValue ?? [:]).compactMapValues(\.stringValue),
+                    headers: (entry["headers"]?.objectValue ?? [:]).compactMapValues(\.stringValue), requestTimeout: timeout, retry: retry)
+            }
+        }
+        return endpoints.values.sorted { $0.name < $1.name }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import HangarAgents
+import HangarCore
+import Hummingbird
+import NIOCore
+
+/// The configured model providers: every provider's models with capabilities, and Ollama's
+/// native model management (seed 004 "Ollama Integration").
+struct ModelController {
+    let models: ModelCatalog
+
+    func addRoutes(to router: Router<HangarRequestContext>) {
+        router.get("/api/v1/models/available", use: available)
+        router.get("/api/v1/models/providers", use: providers)
+        router.get("/api/v1/ollama/models", use: ollamaModels)
+        router.get("/api/v1/ollama/models/names", use: ollamaNames)
+        router.get("/api/v1/ollama/health", use: ollamaHealth)
+        router.post("/api/v1/ollama/models/pull/{model_name}", use: ollamaPull)
+    }
+
+    /// Every provider's models. A provider that cannot be reached is reported in `errors`
+    /// instead of failing the listing.
+    @Sendable func available(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let (list, errors) = await models.providers.availableModels()
+        var filtered = list
+        if let capability = request.uri.queryParameters.get("capability") {
+            filtered = list.filter { $0.capabilities.contains(capability) }
+        }
+        return JSONResponse.make([
+            "models": .array(filtered.map(Self.json)), "count": .int(Int64(filtered.count)),
+            "providers": .array(models.providers.names.map(JSONValue.string)),
+            "errors": .object(errors.mapValues(JSONValue.string)),
+        ])
+    }
+
+    /// Each provider's health, including an open circuit breaker.
+    @Sendable func providers(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        var result: [JSONValue] = []
+        for name in models.providers.names {
+            let health = await models.providers.providers[name]!.health()
+            result.append(Self.json(name: name, health: health, provider: models.providers.providers[name]!))
+        }
+        return JSONResponse.make(["providers": .array(result)])
+    }
+
+    @Sendable func ollamaModels(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let ollama = try self.ollama()
+        let list = try await call { try await ollama.listModels() }
+        return JSONResponse.make(["models": .array(list.map(Self.json)), "count": .int(Int64(list.count))])
+    }
+
+    @Sendable func ollamaNames(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let ollama = try self.ollama()
+        let list = try await call { try await ollama.listModels() }
+        return JSONResponse.make(["models": .array(list.map { .string($0.name) })])
+    }
+
+    /// 200 with `status: healthy`, or 503 with the reason (unreachable, circuit open).
+    @Sendable func ollamaHealth(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let ollama = try self.ollama()
+        let health = await ollama.health()
+        return JSONResponse.make(
+            Self.json(name: "ollama", health: health, provider: ollama), status: health.isHealthy ? .ok : .serviceUnavailable)
+    }
+
+    /// Streams Ollama's pull progress as server-sent events (`progress` with `status`,
+    /// `digest`, `total`, `completed`, `percent`; then `complete` or `error`), or with
+    /// `?stream=false` waits and answers once.
+    @Sendable func ollamaPull(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let ollama = try self.ollama()
+        let name = try context.parameters.require("model_name")
+        guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,199}$"#, options: .regularExpression) != nil else {
+            throw APIError(.unprocessableContent, "model_name: must be an Ollama model name such as llama3.2 or library/qwen2.5:7b")
+        }
+        if request.uri.queryParameters.get("stream") == "false" {
+            let last = LastValue()
+            try await call { try await ollama.pull(model: name) { await last.set($0) } }
+            return JSONResponse.make(["model": .string(name), "status": .string(await last.value?["status"]?.stringValue ?? "success")])
+        }
+        let body = ResponseBody { writer in
+            let (progress, continuation) = AsyncThrowingStream<JSONValue, any Error>.makeStream()
+            let pull = Task {
+                do {
+                    try await ollama.pull(model: name) { continuation.yield($0) }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            var sequence = 0
+            do {
+                for try await line in progress {
+                    sequence += 1
+                    var data = line.objectValue ?? [:]
+                    data["model"] = .string(name)
+                    if let total = line["total"]?.doubleValue, total > 0, let completed = line["completed"]?.doubleValue {
+                        data["percent"] = .double((completed / total * 1000).rounded() / 10)
+                    }
+                    try await writer.write(ByteBuffer(string: "id: \(sequence)\nevent: progress\ndata: \(JSONText.encode(.object(data)))\n\n"))
+                }
+                try await writer.write(ByteBuffer(string: "event: complete\ndata: \(JSONText.encode(["model": .string(name), "status": "success"]))\n\n"))
+            } catch {
+                pull.cancel()
+                let detail = (error as? TaskFailure)?.message ?? String(describing: error)
+                try await writer.write(ByteBuffer(string: "event: error\ndata: \(JSONText.encode(["detail": .string(detail), "status_code": 502]))\n\n"))
+            }
+            try await writer.finish(nil)
+        }
+        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+    }
+
+    private func ollama() throws -> OllamaProvider {
+        guard let provider = models.providers.providers["ollama"] as? OllamaProvider else {
+            throw APIError(.notFound, "no Ollama provider is configured (OLLAMA_BASE_URL)")
+        }
+        return provider
+    }
+
+    /// Provider failures are the upstream's fault: 502 naming it, or 503 when its circuit is open.
+    private func call<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let failure as TaskFailure {
+            throw APIError(failure.code == "provider_unavailable" ? .serviceUnavailable : .badGateway, failure.message)
+        } catch let error as APIError {
+            throw error
+        } catch {
+            throw APIError(.badGateway, "model provider error: \(error)")
+        }
+    }
+
+    static func json(_ model: ModelInfo) -> JSONValue {
+        [
+            "id": .string(model.id), "provider": .string(model.provider), "name": .string(model.name),
+            "capabilities": .array(model.capabilities.map(JSONValue.string)), "size_bytes": model.sizeBytes.map { .int($0) } ?? .null,
+            "context_length": model.contextLength.map { .int(Int64($0)) } ?? .null, "modified_at": model.modifiedAt.map(JSONValue.string) ?? .null,
+            "details": model.details,
+        ]
+    }
+
+    static func json(name: String, health: ProviderHealth, provider: any ModelProvider) -> JSONValue {
+        var endpoint: JSONValue = .null
+        if let openai = provider as? OpenAICompatibleProvider { endpoint = .string(openai.endpoint.baseURL) }
+        if let ollama = provider as? OllamaProvider { endpoint = .string(ollama.endpoint.baseURL) }
+        return [
+            "provider": .string(name), "status": .string(health.status), "healthy": .bool(health.isHealthy), "base_url": endpoint,
+            "detail": health.detail.map(JSONValue.string) ?? .null, "latency_seconds": health.latencySeconds.map { .double($0) } ?? .null,
+        ]
+    }
+}
+
+private actor LastValue {
+    var value: JSONValue?
+    func set(_ value: JSONValue) { self.value = value }
+}

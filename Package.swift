@@ -159,6 +159,32 @@ let package = Package(
             path: "Tests/HangarTestSupport",
             swiftSettings: swiftSettings
         ),
+        // MCP servers for the tests: the tools, and a stdio server built from them.
+        .target(
+            name: "MCPFixtureTools",
+            dependencies: [.product(name: "MCP", package: "swift-sdk")],
+            path: "Tests/MCPFixtureTools",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hangar-mcp-fixture",
+            dependencies: ["MCPFixtureTools", .product(name: "MCP", package: "swift-sdk")],
+            path: "Tests/MCPFixtureServer",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarAgentsTests",
+            dependencies: [
+                "HangarTestSupport", "HangarAgents", "MCPFixtureTools",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HangarStoreTests",

@@ -49,7 +49,8 @@ public struct LLMExecutor: AgentExecutor {
 
         var options = config
         for (key, value) in taskInput where Self.providerOptions.contains(key) { options[key] = value }
-        let maxSteps = min(Self.maxStepsCeiling, max(1, taskInput["max_steps"]?.intValue ?? config["max_steps"]?.intValue ?? Self.defaultMaxSteps))
+        let maxSteps = min(
+            Self.maxStepsCeiling, max(1, context.task.maxSteps ?? taskInput["max_steps"]?.intValue ?? config["max_steps"]?.intValue ?? Self.defaultMaxSteps))
         let stream = options["stream"]?.boolValue ?? (providerName != "mock")
         let apiKey = try await apiKey(context, config: config, provider: provider)
 

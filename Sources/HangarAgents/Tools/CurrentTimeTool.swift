@@ -21,7 +21,7 @@ struct CurrentTimeTool: AgentTool {
         formatter.formatOptions = [.withInternetDateTime]
         let result: JSONValue = [
             "iso8601": .string(formatter.string(from: now)), "unix": .double((now.timeIntervalSince1970 * 1000).rounded() / 1000),
-            "timezone": .string(zone.identifier),
+            "timezone": .string(name), "utc_offset_seconds": .int(Int64(zone.secondsFromGMT(for: now))),
         ]
         return ToolOutput(text: JSONText.encode(result))
     }

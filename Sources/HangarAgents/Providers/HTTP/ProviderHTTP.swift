@@ -83,7 +83,7 @@ struct ProviderHTTP: Sendable {
             } catch let error as DeadlineExceeded {
                 await breaker.recordFailure("timed out")
                 _ = error
-                throw TaskFailure(code: "provider_timeout", message: "provider '\(name)' did not answer within \(Self.format(timeout ?? requestTimeout))", retryable: true)
+                throw TaskFailure(code: "provider_timeout", message: "provider '\(name)' was unreachable or did not answer within \(Self.format(timeout ?? requestTimeout))", retryable: true)
             } catch {
                 // Connection refused or reset, TLS, DNS: transient.
                 let message = "provider '\(name)' unreachable: \(error)"

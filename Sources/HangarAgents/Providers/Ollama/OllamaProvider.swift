@@ -147,7 +147,7 @@ public struct OllamaProvider: ModelProvider {
         if snapshot.state == "open" { return ProviderHealth(status: "circuit_open", detail: snapshot.lastError) }
         let started = ContinuousClock.now
         do {
-            let version = try await getJSON("/api/version")
+            let version = try await getJSON("/api/version", timeout: .seconds(3))
             return ProviderHealth(
                 status: "healthy", detail: version["version"]?.stringValue.map { "ollama \($0)" },
                 latencySeconds: (ContinuousClock.now - started).seconds)
@@ -174,9 +174,9 @@ public struct OllamaProvider: ModelProvider {
         }
     }
 
-    func getJSON(_ path: String) async throws -> JSONValue {
+    func getJSON(_ path: String, timeout: Duration = .seconds(15)) async throws -> JSONValue {
         let url = endpoint.url(path)
-        return try await http.perform(timeout: .seconds(15)) {
+        return try await http.perform(timeout: timeout) {
             HTTPClientRequest(url: url)
         } read: { response in
             try JSONText.decode(bytes: try await response.body.collect(upTo: 16 << 20).bytes)

@@ -228,18 +228,23 @@ public struct ProviderRegistry: Sendable {
 
     public var names: [String] { providers.keys.sorted() }
 
-    /// Splits `provider/name` (only at the first slash: `ollama/library/llama3` keeps its path).
+    /// Splits `provider/name` at the first slash (`ollama/library/llama3` keeps its path); a
+    /// name without a slash goes to the default provider. A prefix that names no configured
+    /// provider is an error, not a model name: `openai/gpt-4o` without an OpenAI key must not
+    /// quietly reach another provider.
     public func resolve(_ model: String) throws -> (provider: any ModelProvider, model: String) {
         let (providerName, modelName) = split(model)
         guard let provider = providers[providerName] else {
-            throw TaskFailure(code: "unknown_provider", message: "no model provider named '\(providerName)' is configured", retryable: false)
+            throw TaskFailure(
+                code: "unknown_provider",
+                message: "no model provider named '\(providerName)' is configured (configured: \(names.joined(separator: ", ")))", retryable: false)
         }
         return (provider, modelName)
     }
 
     /// `(provider name, model name)` for an agent's `model`, without checking the provider exists.
     public func split(_ model: String) -> (provider: String, model: String) {
-        if let slash = model.firstIndex(of: "/"), providers[String(model[..<slash])] != nil {
+        if let slash = model.firstIndex(of: "/") {
             return (String(model[..<slash]), String(model[model.index(after: slash)...]))
         }
         return (defaultProvider, model)

@@ -20,7 +20,7 @@ struct LLMAgentTests {
 
     static func tools(mcpCommands: Set<String>? = [], allowPrivate: Bool = true) -> ToolEnvironment {
         ToolEnvironment(
-            network: NetworkPolicy(allowedDomains: [], allowPrivateNetworks: allowPrivate), httpClient: HTTPClient.shared, mcpCommands: mcpCommands,
+            network: NetworkPolicy(allowedDomains: [], allowPrivateNetworks: allowPrivate), httpClient: TestClients.provider, mcpCommands: mcpCommands,
             stepTimeout: .seconds(20))
     }
 

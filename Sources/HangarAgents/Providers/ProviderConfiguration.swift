@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import Foundation
 import HangarCore
 public import Logging
+import NIOCore
 
 /// Builds the model catalog from the environment (12-factor):
 ///
@@ -16,6 +17,19 @@ public import Logging
 /// - `HANGAR_DEFAULT_PROVIDER`: for models named without a `provider/` prefix (default `mock`).
 /// - `HANGAR_MODEL_PRICES`: see `PriceTable`.
 public enum ProviderConfiguration {
+    /// The HTTP client providers and tools use. A refused connection fails at once instead of
+    /// being retried inside AsyncHTTPClient until the request's deadline (its default): the
+    /// provider layer retries with its own backoff and counts the failure for the circuit
+    /// breaker. Tools get one that follows no redirects (`http_request` follows them itself,
+    /// checking each target). Keep it for the life of the process.
+    public static func makeHTTPClient(followRedirects: Bool = true) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(10)
+        configuration.redirectConfiguration = followRedirects ? .follow(max: 5, allowCycles: false) : .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
     public static func catalog(environment: [String: String], client: HTTPClient, logger: Logger) throws -> ModelCatalog {
         var registry = ProviderRegistry()
         for endpoint in try endpoints(environment: environment) {

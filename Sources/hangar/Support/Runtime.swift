@@ -22,14 +22,14 @@ enum Runtime {
         var tools: ToolEnvironment
     }
 
-    /// Tools get a client of their own that follows no redirects: `http_request` follows them
-    /// itself, checking each target against the network policy. Both live as long as the process.
-    private static let toolClient = HTTPClient(
-        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    /// Providers' and tools' HTTP clients (see `ProviderConfiguration.makeHTTPClient`), for the
+    /// life of the process.
+    private static let providerClient = ProviderConfiguration.makeHTTPClient()
+    private static let toolClient = ProviderConfiguration.makeHTTPClient(followRedirects: false)
 
     static func models(logger: Logger) throws -> ModelSetup {
         let environment = ProcessInfo.processInfo.environment
-        let catalog = try ProviderConfiguration.catalog(environment: environment, client: HTTPClient.shared, logger: logger)
+        let catalog = try ProviderConfiguration.catalog(environment: environment, client: providerClient, logger: logger)
         let policy = try securityPolicyFromEnvironment()
         var commands: Set<String>? = []
         if let list = Environment.string("HANGAR_MCP_COMMANDS") {

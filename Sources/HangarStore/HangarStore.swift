@@ -80,6 +80,15 @@ public protocol HangarStore: Sendable {
     /// Soft-deletes the agent, cancels its queued tasks and asks its running ones to stop.
     func agentDelete(tenantID: String, id: String) async throws
 
+    // MARK: Usage (tokens and cost of model calls; budgets read it)
+
+    func usageAppend(_ record: UsageRecord) async throws
+    /// Usage since `since`, summed per UTC day and model, oldest day first (models by name
+    /// within a day). `agentID` nil: the whole tenant.
+    func usageDaily(tenantID: String, agentID: String?, since: Date) async throws -> [UsageDay]
+    /// USD spent over all time. `agentID` nil: the whole tenant.
+    func usageCost(tenantID: String, agentID: String?) async throws -> Double
+
     // MARK: Tasks
 
     /// Commits a queued task (and its first event). With an idempotency key that already

@@ -176,5 +176,24 @@ enum PostgresMigrations {
                 ALTER TABLE tenant_quotas ADD COLUMN max_cpu double precision, ADD COLUMN max_memory_mb integer, ADD COLUMN max_gpu integer,
                     ADD COLUMN token_budget bigint, ADD COLUMN tokens_used bigint NOT NULL DEFAULT 0;
                 """),
+        Migration(
+            version: 7, name: "usage_and_budgets",
+            sql: """
+                ALTER TABLE agents ADD COLUMN budget_limit double precision;
+                CREATE TABLE usage_records (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    agent_id text,
+                    task_id text,
+                    chat_session_id text,
+                    model text NOT NULL,
+                    prompt_tokens bigint NOT NULL,
+                    completion_tokens bigint NOT NULL,
+                    cost_usd double precision NOT NULL,
+                    created_at timestamptz NOT NULL
+                );
+                CREATE INDEX usage_records_agent ON usage_records (tenant_id, agent_id, created_at);
+                """),
     ]
 }

@@ -180,6 +180,26 @@ enum SQLiteMigrations {
                     ALTER TABLE tenant_quotas ADD COLUMN tokens_used INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("0007_usage_and_budgets") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE agents ADD COLUMN budget_limit REAL;
+                    CREATE TABLE usage_records (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        agent_id TEXT,
+                        task_id TEXT,
+                        chat_session_id TEXT,
+                        model TEXT NOT NULL,
+                        prompt_tokens INTEGER NOT NULL,
+                        completion_tokens INTEGER NOT NULL,
+                        cost_usd REAL NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX usage_records_agent ON usage_records (tenant_id, agent_id, created_at);
+                    """)
+        }
         return migrator
     }
 }

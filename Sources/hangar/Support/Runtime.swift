@@ -43,7 +43,7 @@ enum Runtime {
             services.append(
                 WorkerPool(
                     store: store, registry: registry(), configuration: configuration, logger: logger,
-                    secrets: VaultSecretReader(store: store, vault: vault), narration: narration))
+                    secrets: VaultSecretReader(store: store, vault: vault), narration: narration, usage: StoreUsageLedger(store: store)))
         }
         return services
     }

@@ -5,7 +5,7 @@ import HangarCore
 ///
 /// | role | may |
 /// | --- | --- |
-/// | viewer | read agents, tasks, events, queue statistics; `whoami` |
+/// | viewer | read agents, their usage, tasks, events, queue statistics; `whoami` |
 /// | operator | also create, change and delete agents and their secrets, decrypt secrets (audited); submit, change and cancel tasks; speak |
 /// | admin | also manage API keys, read the audit log, security status, incidents and agent reports of its tenant |
 /// | admin of the default tenant | also create tenants, manage any tenant's keys, change the voice registry |
@@ -32,6 +32,7 @@ public enum RoutePolicy {
         "POST /api/v1/agents/create": .role(.operator),
         "PUT /api/v1/agents/{agent_id}": .role(.operator),
         "DELETE /api/v1/agents/{agent_id}": .role(.operator),
+        "GET /api/v1/agents/{agent_id}/usage": .role(.viewer),
 
         "GET /api/v1/agents/{agent_id}/secrets": .role(.viewer),
         "GET /api/v1/agents/{agent_id}/secrets/{secret_id}": .role(.viewer),  // ?decrypt=true: operator, checked in the handler

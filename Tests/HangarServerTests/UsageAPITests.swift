@@ -27,7 +27,7 @@ struct UsageAPITests {
         }
     }
 
-    @Test("a spent budget refuses task submission with 403, recorded as an incident", arguments: TestBackend.allCases)
+    @Test("a spent budget refuses task submission and chat replies with 403, recorded as an incident", arguments: TestBackend.allCases)
     func budgetRefusal(_ backend: TestBackend) async throws {
         try await withAPI(backend, workers: false) { client, store in
             // setup
@@ -35,9 +35,15 @@ struct UsageAPITests {
             let agentID = try #require(agent["id"]?.stringValue)
             try await store.usageAppend(
                 UsageRecord(tenantID: Tenant.defaultID, agentID: agentID, model: "openai/gpt-4o", promptTokens: 1000, completionTokens: 10, costUSD: 0.6))
+            let session = try await client.send(.post, "/api/v1/chat/sessions", json: ["agent_id": "thrifty"])
+            #expect(session.json["agent_id"] == .string(agentID))
+            let sessionID = try #require(session.json["id"]?.stringValue)
 
-            // act / validate: under the limit, work is accepted
+            // act / validate: under the limit, work is accepted (and the chat reply is counted)
             #expect(try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "thrifty", "input": ["prompt": "hi"]]).status == .created)
+            #expect(try await client.send(.post, "/api/v1/chat/sessions/\(sessionID)/messages", json: ["message": "hi"]).status == .ok)
+            let counted = try await store.usageDaily(tenantID: Tenant.defaultID, agentID: agentID, since: Date().addingTimeInterval(-3600))
+            #expect(counted.contains { $0.model == "mock/echo" && $0.requests == 1 }, "the chat reply is in the agent's usage")
 
             try await store.usageAppend(
                 UsageRecord(tenantID: Tenant.defaultID, agentID: agentID, model: "openai/gpt-4o", promptTokens: 1000, completionTokens: 10, costUSD: 0.5))
@@ -45,6 +51,9 @@ struct UsageAPITests {
             #expect(task.status == .forbidden)
             let detail = try #require(task.json["detail"]?.stringValue)
             #expect(detail.contains("thrifty") && detail.contains("$1.10") && detail.contains("$1.00") && detail.contains("budget_limit"), "\(detail)")
+            let chat = try await client.send(.post, "/api/v1/chat/sessions/\(sessionID)/messages", json: ["message": "more"])
+            #expect(chat.status == .forbidden)
+            #expect(chat.json["detail"]?.stringValue == detail)
             let incidents = try await store.incidentList(IncidentListParams(tenantID: Tenant.defaultID, kind: .resourceExceeded))
             #expect(incidents.incidents.contains { $0.agentID == agentID })
 

@@ -14,6 +14,9 @@ public struct Agent: Sendable, Hashable {
     public var resources: Resources
     /// Most tasks of this agent running at once, across every worker. `nil` = unlimited.
     public var maxConcurrency: Int?
+    /// USD the agent may spend on model calls over its lifetime (seed 002's `budget_limit`).
+    /// `nil` = no limit. Submissions and chat replies are refused once usage reaches it.
+    public var budgetLimit: Double?
     public var isActive: Bool
     public var version: Int
     public var createdAt: Date
@@ -22,7 +25,7 @@ public struct Agent: Sendable, Hashable {
     public init(
         id: String, tenantID: String, name: String, description: String? = nil, kind: String, model: String? = nil,
         config: JSONValue = .emptyObject, resources: Resources = .zero, maxConcurrency: Int? = nil,
-        isActive: Bool = true, version: Int = 1, createdAt: Date, updatedAt: Date
+        budgetLimit: Double? = nil, isActive: Bool = true, version: Int = 1, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -33,6 +36,7 @@ public struct Agent: Sendable, Hashable {
         self.config = config
         self.resources = resources
         self.maxConcurrency = maxConcurrency
+        self.budgetLimit = budgetLimit
         self.isActive = isActive
         self.version = version
         self.createdAt = createdAt

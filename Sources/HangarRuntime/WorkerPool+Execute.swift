@@ -22,7 +22,8 @@ extension WorkerPool {
         let deadline = ContinuousClock.now + .seconds(fractional: task.timeoutSeconds)
         let events = TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken)
         let narration = await openNarration(task, events: events, logger: logger)
-        let context = TaskContext(task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration)
+        let context = TaskContext(
+            task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration, usage: usage)
         let executor = registry.executor(for: task.agentKind)
         let attempt = Task<ExecutionResult, any Error> {
             guard let executor else {

@@ -27,12 +27,15 @@ public final class WorkerPool: Service, Sendable {
     public let stats = WorkerStats()
     let secrets: (any SecretReader)?
     let narration: (any NarrationProvider)?
+    /// Handed to every attempt, so executors account their model calls (and check budgets).
+    let usage: (any UsageLedger)?
 
     public init(
         store: any HangarStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger,
-        secrets: (any SecretReader)? = nil, narration: (any NarrationProvider)? = nil
+        secrets: (any SecretReader)? = nil, narration: (any NarrationProvider)? = nil, usage: (any UsageLedger)? = nil
     ) {
         self.store = store
+        self.usage = usage
         self.secrets = secrets
         self.narration = narration
         self.registry = registry

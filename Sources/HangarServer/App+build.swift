@@ -27,11 +27,13 @@ public func buildRouter(
     SystemController(store: store).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
     AgentController(store: store, registry: registry, configuration: configuration, vault: vault).addRoutes(to: router)
+    UsageController(store: store).addRoutes(to: router)
     SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
     QuotaController(store: store, configuration: configuration).addRoutes(to: router)
     SecurityController(store: store, configuration: configuration, incidents: incidents).addRoutes(to: router)
     TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
     TaskEventsController(store: store, configuration: configuration).addRoutes(to: router)
+    ChatController(store: store, models: models, configuration: configuration).addRoutes(to: router)
     if let speech { SpeechController(service: speech, configuration: configuration).addRoutes(to: router) }
     ModelController(models: models).addRoutes(to: router)
     return router

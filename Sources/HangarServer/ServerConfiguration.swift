@@ -8,6 +8,8 @@ public struct ServerConfiguration: Sendable {
     public var defaultMaxAttempts: Int
     /// The model of an `llm` agent registered without one.
     public var defaultModel: String
+    /// The model of a chat session created without one (`HANGAR_CHAT_DEFAULT_MODEL`).
+    public var chatDefaultModel: String
     /// How often an idle SSE stream sends a keep-alive comment.
     public var sseKeepAlive: Duration
     public var rateLimits: RateLimits
@@ -17,8 +19,10 @@ public struct ServerConfiguration: Sendable {
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,
         defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String = "mock/echo",
-        sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits(), security: SecurityPolicy = .moderate
+        sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits(), security: SecurityPolicy = .moderate,
+        chatDefaultModel: String = "mock/echo"
     ) {
+        self.chatDefaultModel = chatDefaultModel
         self.rateLimits = rateLimits
         self.security = security
         self.host = host

@@ -9,11 +9,13 @@ public struct AgentInsertParams: Sendable {
     public var config: JSONValue
     public var resources: Resources
     public var maxConcurrency: Int?
+    public var budgetLimit: Double?
     public var isActive: Bool
 
     public init(
         tenantID: String, name: String, description: String? = nil, kind: String, model: String? = nil,
-        config: JSONValue = .emptyObject, resources: Resources = .zero, maxConcurrency: Int? = nil, isActive: Bool = true
+        config: JSONValue = .emptyObject, resources: Resources = .zero, maxConcurrency: Int? = nil, budgetLimit: Double? = nil,
+        isActive: Bool = true
     ) {
         self.tenantID = tenantID
         self.name = name
@@ -23,6 +25,7 @@ public struct AgentInsertParams: Sendable {
         self.config = config
         self.resources = resources
         self.maxConcurrency = maxConcurrency
+        self.budgetLimit = budgetLimit
         self.isActive = isActive
     }
 }

@@ -80,6 +80,30 @@ public protocol HangarStore: Sendable {
     /// Soft-deletes the agent, cancels its queued tasks and asks its running ones to stop.
     func agentDelete(tenantID: String, id: String) async throws
 
+    // MARK: Usage (tokens and cost of model calls; budgets read it)
+
+    func usageAppend(_ record: UsageRecord) async throws
+    /// Usage since `since`, summed per UTC day and model, oldest day first (models by name
+    /// within a day). `agentID` nil: the whole tenant.
+    func usageDaily(tenantID: String, agentID: String?, since: Date) async throws -> [UsageDay]
+    /// USD spent over all time. `agentID` nil: the whole tenant.
+    func usageCost(tenantID: String, agentID: String?) async throws -> Double
+
+    // MARK: Chat sessions
+
+    func chatSessionInsert(_ params: ChatSessionInsertParams) async throws -> ChatSessionRecord
+    func chatSessionGet(tenantID: String, id: String) async throws -> ChatSessionRecord?
+    /// Newest first, with the number matching the filter (for paging).
+    func chatSessionList(_ params: ChatSessionListParams) async throws -> (sessions: [ChatSessionRecord], total: Int)
+    /// `nil` when the tenant has no such session.
+    func chatSessionUpdateStatus(tenantID: String, id: String, status: ChatSessionRecord.Status) async throws -> ChatSessionRecord?
+    /// Deletes the session and its messages; `false` when the tenant has no such session.
+    func chatSessionDelete(tenantID: String, id: String) async throws -> Bool
+    /// Numbers and stores one message. `notFound` without the session; `conflict` when
+    /// `requireActive` is set and the session is not active.
+    func chatMessageAppend(_ params: ChatMessageAppendParams) async throws -> ChatMessageRecord
+    func chatMessageList(_ params: ChatMessageListParams) async throws -> [ChatMessageRecord]
+
     // MARK: Tasks
 
     /// Commits a queued task (and its first event). With an idempotency key that already

@@ -176,5 +176,63 @@ enum PostgresMigrations {
                 ALTER TABLE tenant_quotas ADD COLUMN max_cpu double precision, ADD COLUMN max_memory_mb integer, ADD COLUMN max_gpu integer,
                     ADD COLUMN token_budget bigint, ADD COLUMN tokens_used bigint NOT NULL DEFAULT 0;
                 """),
+        Migration(
+            version: 7, name: "usage_and_budgets",
+            sql: """
+                ALTER TABLE agents ADD COLUMN budget_limit double precision;
+                CREATE TABLE usage_records (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    agent_id text,
+                    task_id text,
+                    chat_session_id text,
+                    model text NOT NULL,
+                    prompt_tokens bigint NOT NULL,
+                    completion_tokens bigint NOT NULL,
+                    cost_usd double precision NOT NULL,
+                    created_at timestamptz NOT NULL
+                );
+                CREATE INDEX usage_records_agent ON usage_records (tenant_id, agent_id, created_at);
+                """),
+        Migration(
+            version: 8, name: "chat",
+            sql: """
+                CREATE TABLE chat_sessions (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    agent_id text,
+                    title text,
+                    session_type text NOT NULL,
+                    model text NOT NULL,
+                    system_prompt text,
+                    config jsonb NOT NULL,
+                    status text NOT NULL,
+                    created_by text NOT NULL,
+                    message_count bigint NOT NULL DEFAULT 0,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    last_message_at timestamptz
+                );
+                CREATE INDEX chat_sessions_tenant ON chat_sessions (tenant_id, seq DESC);
+
+                CREATE TABLE chat_messages (
+                    session_id text NOT NULL,
+                    seq bigint NOT NULL,
+                    id text NOT NULL UNIQUE,
+                    tenant_id text NOT NULL,
+                    role text NOT NULL,
+                    content text NOT NULL,
+                    images jsonb,
+                    model text,
+                    prompt_tokens bigint,
+                    completion_tokens bigint,
+                    cost_usd double precision,
+                    metrics jsonb,
+                    created_at timestamptz NOT NULL,
+                    PRIMARY KEY (session_id, seq)
+                );
+                """),
     ]
 }

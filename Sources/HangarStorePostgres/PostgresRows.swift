@@ -42,7 +42,7 @@ enum PostgresRows {
 
     static let agentColumns = """
         id, tenant_id, name, description, kind, model, config::text AS config, resources::text AS resources,
-        max_concurrency, is_active, version, created_at, updated_at
+        max_concurrency, is_active, version, created_at, updated_at, budget_limit
         """
 
     static func agent(_ row: PostgresRow) throws -> Agent {
@@ -53,7 +53,8 @@ enum PostgresRows {
             kind: try r["kind"].decode(String.self), model: try r["model"].decode(String?.self),
             config: JSONText.decodeOrNull(try r["config"].decode(String.self)) ?? .emptyObject,
             resources: StorageCoding.resources(try r["resources"].decode(String.self)),
-            maxConcurrency: try r["max_concurrency"].decode(Int?.self), isActive: try r["is_active"].decode(Bool.self),
+            maxConcurrency: try r["max_concurrency"].decode(Int?.self), budgetLimit: try r["budget_limit"].decode(Double?.self),
+            isActive: try r["is_active"].decode(Bool.self),
             version: try r["version"].decode(Int.self), createdAt: try r["created_at"].decode(Date.self),
             updatedAt: try r["updated_at"].decode(Date.self))
     }

@@ -17,10 +17,10 @@ extension PostgresStore {
                 try await connection.query(
                     """
                     INSERT INTO agents (id, tenant_id, name, description, kind, model, config, resources, max_concurrency,
-                        is_active, version, created_at, updated_at)
+                        budget_limit, is_active, version, created_at, updated_at)
                     VALUES (\(id), \(params.tenantID), \(params.name), \(params.description), \(params.kind), \(params.model),
                         \(JSONText.encode(params.config))::jsonb, \(StorageCoding.text(params.resources))::jsonb,
-                        \(params.maxConcurrency), \(params.isActive), 1, now(), now())
+                        \(params.maxConcurrency), \(params.budgetLimit), \(params.isActive), 1, now(), now())
                     RETURNING \(unescaped: PostgresRows.agentColumns)
                     """, logger: logger
                 ).first(PostgresRows.agent)!
@@ -62,7 +62,7 @@ extension PostgresStore {
                         UPDATE agents SET name = \(agent.name), description = \(agent.description), kind = \(agent.kind),
                             model = \(agent.model), config = \(JSONText.encode(agent.config))::jsonb,
                             resources = \(StorageCoding.text(agent.resources))::jsonb,
-                            max_concurrency = \(agent.maxConcurrency), is_active = \(agent.isActive),
+                            max_concurrency = \(agent.maxConcurrency), budget_limit = \(agent.budgetLimit), is_active = \(agent.isActive),
                             version = version + 1, updated_at = now()
                         WHERE id = \(agent.id) AND tenant_id = \(agent.tenantID) AND deleted_at IS NULL
                         RETURNING \(unescaped: PostgresRows.agentColumns)

@@ -180,6 +180,66 @@ enum SQLiteMigrations {
                     ALTER TABLE tenant_quotas ADD COLUMN tokens_used INTEGER NOT NULL DEFAULT 0;
                     """)
         }
+        migrator.registerMigration("0007_usage_and_budgets") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE agents ADD COLUMN budget_limit REAL;
+                    CREATE TABLE usage_records (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        agent_id TEXT,
+                        task_id TEXT,
+                        chat_session_id TEXT,
+                        model TEXT NOT NULL,
+                        prompt_tokens INTEGER NOT NULL,
+                        completion_tokens INTEGER NOT NULL,
+                        cost_usd REAL NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX usage_records_agent ON usage_records (tenant_id, agent_id, created_at);
+                    """)
+        }
+        migrator.registerMigration("0008_chat") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE chat_sessions (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        agent_id TEXT,
+                        title TEXT,
+                        session_type TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        system_prompt TEXT,
+                        config TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        created_by TEXT NOT NULL,
+                        message_count INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        last_message_at REAL
+                    );
+                    CREATE INDEX chat_sessions_tenant ON chat_sessions (tenant_id, seq DESC);
+
+                    CREATE TABLE chat_messages (
+                        session_id TEXT NOT NULL,
+                        seq INTEGER NOT NULL,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        content TEXT NOT NULL,
+                        images TEXT,
+                        model TEXT,
+                        prompt_tokens INTEGER,
+                        completion_tokens INTEGER,
+                        cost_usd REAL,
+                        metrics TEXT,
+                        created_at REAL NOT NULL,
+                        PRIMARY KEY (session_id, seq)
+                    );
+                    """)
+        }
         return migrator
     }
 }

@@ -34,7 +34,7 @@ enum SQLiteRows {
 
     static let agentColumns = """
         id, tenant_id, name, description, kind, model, config, resources, max_concurrency, is_active, version,
-        created_at, updated_at
+        created_at, updated_at, budget_limit
         """
 
     /// Positional: the order of `agentColumns`.
@@ -42,7 +42,7 @@ enum SQLiteRows {
         Agent(
             id: row[0], tenantID: row[1], name: row[2], description: row[3], kind: row[4], model: row[5],
             config: JSONText.decodeOrNull(row[6]) ?? .emptyObject, resources: StorageCoding.resources(row[7]),
-            maxConcurrency: row[8], isActive: row[9], version: row[10], createdAt: Date(sqlite: row[11]),
+            maxConcurrency: row[8], budgetLimit: row[13], isActive: row[9], version: row[10], createdAt: Date(sqlite: row[11]),
             updatedAt: Date(sqlite: row[12]))
     }
 

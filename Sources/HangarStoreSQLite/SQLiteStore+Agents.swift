@@ -18,19 +18,19 @@ extension SQLiteStore {
         let agent = Agent(
             id: Identifier.make(now: now), tenantID: params.tenantID, name: params.name, description: params.description,
             kind: params.kind, model: params.model, config: params.config, resources: params.resources,
-            maxConcurrency: params.maxConcurrency, isActive: params.isActive, version: 1, createdAt: now, updatedAt: now)
+            maxConcurrency: params.maxConcurrency, budgetLimit: params.budgetLimit, isActive: params.isActive, version: 1, createdAt: now, updatedAt: now)
         try await write { db, _ in
             do {
                 try db.execute(
                     cached: """
                         INSERT INTO agents (id, tenant_id, name, description, kind, model, config, resources,
-                            max_concurrency, is_active, version, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                            max_concurrency, is_active, version, created_at, updated_at, budget_limit)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         agent.id, agent.tenantID, agent.name, agent.description, agent.kind, agent.model,
                         JSONText.encode(agent.config), StorageCoding.text(agent.resources), agent.maxConcurrency,
-                        agent.isActive, agent.version, now.sqlite, now.sqlite,
+                        agent.isActive, agent.version, now.sqlite, now.sqlite, agent.budgetLimit,
                     ])
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw HangarError.conflict("an agent named '\(agent.name)' already exists")
@@ -78,12 +78,12 @@ extension SQLiteStore {
                 try db.execute(
                     cached: """
                         UPDATE agents SET name = ?, description = ?, kind = ?, model = ?, config = ?, resources = ?,
-                            max_concurrency = ?, is_active = ?, version = version + 1, updated_at = ?
+                            max_concurrency = ?, budget_limit = ?, is_active = ?, version = version + 1, updated_at = ?
                         WHERE id = ? AND tenant_id = ? AND deleted_at IS NULL
                         """,
                     arguments: [
                         updated.name, updated.description, updated.kind, updated.model, JSONText.encode(updated.config),
-                        StorageCoding.text(updated.resources), updated.maxConcurrency, updated.isActive, now.sqlite,
+                        StorageCoding.text(updated.resources), updated.maxConcurrency, updated.budgetLimit, updated.isActive, now.sqlite,
                         updated.id, updated.tenantID,
                     ])
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {

@@ -1,4 +1,5 @@
 import Foundation
+import HangarAgents
 import HangarAuth
 import HangarCore
 import HangarRuntime
@@ -15,14 +16,15 @@ import NIOCore
 /// tests turn it on.
 func withAPI(
     _ backend: TestBackend = .sqlite, auth: Authenticator.Mode = .none, workers: Bool = true, maxBodyBytes: Int = 1 << 20,
-    security: SecurityPolicy = .moderate, rateLimits: RateLimits = RateLimits(),
+    security: SecurityPolicy = .moderate, rateLimits: RateLimits = RateLimits(), models: ModelCatalog = ModelCatalog(),
     _ body: @escaping @Sendable (any TestClientProtocol, any HangarStore) async throws -> Void
 ) async throws {
     try await withTestStore(backend) { store, _ in
         let configuration = ServerConfiguration(
             maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200), rateLimits: rateLimits, security: security)
         let authenticator = try await Authenticator(store: store, mode: auth, cacheTTL: 0)
-        let router = buildRouter(store: store, registry: .standard, configuration: configuration, authenticator: authenticator, vault: .testing)
+        let router = buildRouter(
+            store: store, registry: .standard, configuration: configuration, authenticator: authenticator, vault: .testing, models: models)
         let app = Application(router: router)
         let harness = workers ? PoolHarness(store: store, configuration: .testing()) : nil
         do {

@@ -51,7 +51,8 @@ struct AgentController {
             tenantID: context.tenantID, name: name, description: try body.string("description", maxLength: 4000), kind: kind,
             model: try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil),
             config: config, resources: try parseResources(body) ?? .zero,
-            maxConcurrency: try body.int("max_concurrency", in: 1...100_000), isActive: try body.bool("is_active") ?? true)
+            maxConcurrency: try body.int("max_concurrency", in: 1...100_000), budgetLimit: try parseBudget(body),
+            isActive: try body.bool("is_active") ?? true)
         let agent = try await store.agentInsert(params)
         await AuditLog.record(store, context, action: "agent.create", resourceType: "agent", resourceID: agent.id, details: ["name": .string(agent.name)])
         for (index, fields) in secrets.enumerated() {
@@ -96,6 +97,7 @@ struct AgentController {
         }
         if body.has("resources") { agent.resources = try parseResources(body) ?? .zero }
         if body.has("max_concurrency") { agent.maxConcurrency = try body.int("max_concurrency", in: 1...100_000) }
+        if body.has("budget_limit") { agent.budgetLimit = try parseBudget(body) }
         if let active = try body.bool("is_active") { agent.isActive = active }
         let updated = try await store.agentUpdate(AgentUpdateParams(agent: agent))
         await AuditLog.record(store, context, action: "agent.update", resourceType: "agent", resourceID: agent.id, details: ["version": .int(Int64(updated.version))])
@@ -143,6 +145,11 @@ struct AgentController {
         guard let model = try body.string(field, maxLength: 256) else { return nil }
         guard !model.isEmpty else { throw APIError.invalid(field, "must not be empty") }
         return model
+    }
+
+    /// USD, ≥ 0; `null` clears the limit.
+    private func parseBudget(_ body: JSONBody) throws -> Double? {
+        try body.double("budget_limit", in: 0...1_000_000_000)
     }
 
     private func parseResources(_ body: JSONBody) throws -> Resources? {

@@ -38,6 +38,7 @@ struct TaskController {
         }
         guard agent.isActive else { throw APIError(.conflict, "agent '\(agent.name)' is inactive", field: "agent_id") }
         try await QuotaController.checkSubmission(store, tenantID: context.tenantID, agent: agent)
+        try await AgentBudget.check(store, agent: agent)
         if let executor = registry.executor(for: agent.kind) {
             try executor.validate(input: submission.params.input)
         }

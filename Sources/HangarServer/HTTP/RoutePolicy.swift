@@ -5,8 +5,8 @@ import HangarCore
 ///
 /// | role | may |
 /// | --- | --- |
-/// | viewer | read agents, tasks, events, queue statistics; `whoami` |
-/// | operator | also create, change and delete agents and their secrets, decrypt secrets (audited); submit, change and cancel tasks; speak |
+/// | viewer | read agents, their usage, tasks, events, chat sessions, queue statistics; `whoami` |
+/// | operator | also create, change and delete agents and their secrets, decrypt secrets (audited); submit, change and cancel tasks; chat; speak |
 /// | admin | also manage API keys, read the audit log, security status, incidents and agent reports of its tenant |
 /// | admin of the default tenant | also create tenants, manage any tenant's keys, change the voice registry |
 public enum RoutePolicy {
@@ -39,6 +39,7 @@ public enum RoutePolicy {
         "POST /api/v1/agents/create": .role(.operator),
         "PUT /api/v1/agents/{agent_id}": .role(.operator),
         "DELETE /api/v1/agents/{agent_id}": .role(.operator),
+        "GET /api/v1/agents/{agent_id}/usage": .role(.viewer),
 
         "GET /api/v1/agents/{agent_id}/secrets": .role(.viewer),
         "GET /api/v1/agents/{agent_id}/secrets/{secret_id}": .role(.viewer),  // ?decrypt=true: operator, checked in the handler
@@ -55,6 +56,19 @@ public enum RoutePolicy {
         "POST /api/v1/tasks/run": .role(.operator),
         "PUT /api/v1/tasks/{task_id}": .role(.operator),
         "DELETE /api/v1/tasks/{task_id}": .role(.operator),
+
+        // Chat sessions (seed 004): reading is for viewers; creating, sending, changing the
+        // status and deleting are for operators (sending spends model tokens).
+        "POST /api/v1/chat/sessions": .role(.operator),
+        "GET /api/v1/chat/sessions": .role(.viewer),
+        "GET /api/v1/chat/sessions/{session_id}": .role(.viewer),
+        "DELETE /api/v1/chat/sessions/{session_id}": .role(.operator),
+        "GET /api/v1/chat/sessions/{session_id}/messages": .role(.viewer),
+        "POST /api/v1/chat/sessions/{session_id}/messages": .role(.operator),
+        "PUT /api/v1/chat/sessions/{session_id}/status": .role(.operator),
+        "GET /api/v1/chat/sessions/{session_id}/stats": .role(.viewer),
+        "GET /api/v1/chat/templates": .role(.viewer),
+        "GET /api/v1/chat/models": .role(.viewer),
 
         "GET /api/v1/keys": .role(.admin),
         "POST /api/v1/keys": .role(.admin),

@@ -18,6 +18,7 @@ enum AgentRepresentation {
                 "gpu": .int(Int64(agent.resources.gpu)),
             ],
             "max_concurrency": agent.maxConcurrency.map { .int(Int64($0)) } ?? .null,
+            "budget_limit": agent.budgetLimit.map(JSONValue.double) ?? .null,
             "is_active": .bool(agent.isActive),
             "version": .int(Int64(agent.version)),
             "created_at": .string(Timestamp.format(agent.createdAt)),

@@ -72,7 +72,7 @@ enum Runtime {
             services.append(
                 WorkerPool(
                     store: store, registry: registry(models: models), configuration: configuration, logger: logger,
-                    secrets: VaultSecretReader(store: store, vault: vault), narration: narration))
+                    secrets: VaultSecretReader(store: store, vault: vault), narration: narration, usage: StoreUsageLedger(store: store)))
         }
         return services
     }

@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+public import HangarCore
+import HangarStore
+
+extension SQLiteStore {
+    public func usageAppend(_ record: UsageRecord) async throws {
+        try await write { db, _ in
+            try db.execute(
+                cached: """
+                    INSERT INTO usage_records (id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens,
+                        cost_usd, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    record.id, record.tenantID, record.agentID, record.taskID, record.chatSessionID, record.model, record.promptTokens,
+                    record.completionTokens, record.costUSD, record.createdAt.sqlite,
+                ])
+        }
+    }
+
+    public func usageDaily(tenantID: String, agentID: String?, since: Date) async throws -> [UsageDay] {
+        let (filter, arguments) = Self.usageFilter(tenantID: tenantID, agentID: agentID)
+        return try await read { db in
+            try Row.fetchAll(
+                db,
+                cached: """
+                    SELECT strftime('%Y-%m-%d', created_at, 'unixepoch') AS day, model, count(*), sum(prompt_tokens), sum(completion_tokens),
+                        sum(cost_usd)
+                    FROM usage_records WHERE \(filter) AND created_at >= ?
+                    GROUP BY day, model ORDER BY day, model
+                    """,
+                arguments: arguments + [since.sqlite]
+            ).map { row in
+                UsageDay(day: row[0], model: row[1], requests: row[2], promptTokens: row[3], completionTokens: row[4], costUSD: row[5])
+            }
+        }
+    }
+
+    public func usageCost(tenantID: String, agentID: String?) async throws -> Double {
+        let (filter, arguments) = Self.usageFilter(tenantID: tenantID, agentID: agentID)
+        return try await read { db in
+            try Double.fetchOne(db, cached: "SELECT coalesce(sum(cost_usd), 0.0) FROM usage_records WHERE \(filter)", arguments: arguments) ?? 0
+        }
+    }
+
+    /// Two fixed statements (tenant, or tenant and agent), so each can use the index.
+    private static func usageFilter(tenantID: String, agentID: String?) -> (String, StatementArguments) {
+        if let agentID { return ("tenant_id = ? AND agent_id = ?", [tenantID, agentID]) }
+        return ("tenant_id = ?", [tenantID])
+    }
+}

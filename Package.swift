@@ -155,7 +155,13 @@ let package = Package(
         // Shared by the test targets: isolated SQLite and PostgreSQL stores.
         .target(
             name: "HangarTestSupport",
-            dependencies: ["HangarBackends", "HangarRuntime", "HangarAgents"],
+            dependencies: [
+                "HangarBackends", "HangarRuntime", "HangarAgents",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
             path: "Tests/HangarTestSupport",
             swiftSettings: swiftSettings
         ),

@@ -26,7 +26,7 @@ public func buildRouter(
     }
     SystemController(store: store).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
-    AgentController(store: store, registry: registry, configuration: configuration, vault: vault).addRoutes(to: router)
+    AgentController(store: store, registry: registry, configuration: configuration, vault: vault, models: models).addRoutes(to: router)
     UsageController(store: store).addRoutes(to: router)
     SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
     QuotaController(store: store, configuration: configuration).addRoutes(to: router)

@@ -12,10 +12,10 @@ import Testing
 /// local OpenAI-compatible server, tools included.
 @Suite("LLM agents through the queue")
 struct LLMAgentTests {
-    static func catalog(_ url: String) -> ModelCatalog {
+    static func catalog(_ url: String, prices: PriceTable = PriceTable()) -> ModelCatalog {
         var registry = ProviderRegistry()
         registry.register("openai", ProviderTests.openAI(url))
-        return ModelCatalog(providers: registry)
+        return ModelCatalog(providers: registry, prices: prices)
     }
 
     static func tools(mcpCommands: Set<String>? = [], allowPrivate: Bool = true) -> ToolEnvironment {
@@ -26,14 +26,15 @@ struct LLMAgentTests {
 
     /// Runs `body` with a store, a worker pool whose `llm` executor talks to `url`, and an agent.
     static func withAgent(
-        _ url: String, config: JSONValue = .emptyObject, tools: ToolEnvironment = tools(),
-        _ body: (any HangarStore, Agent) async throws -> Void
+        _ url: String, config: JSONValue = .emptyObject, tools: ToolEnvironment = tools(), budget: Double? = nil, prices: PriceTable = PriceTable(),
+        backend: TestBackend = .sqlite, _ body: (any HangarStore, Agent) async throws -> Void
     ) async throws {
-        try await withTestStore(.sqlite) { store, _ in
+        try await withTestStore(backend) { store, _ in
             let agent = try await store.agentInsert(
-                AgentInsertParams(tenantID: Tenant.defaultID, name: "writer", kind: "llm", model: "openai/gpt-4o-mini", config: config))
+                AgentInsertParams(
+                    tenantID: Tenant.defaultID, name: "writer", kind: "llm", model: "openai/gpt-4o-mini", config: config, budgetLimit: budget))
             let pool = PoolHarness(
-                store: store, registry: ExecutorRegistry(["llm": LLMExecutor(catalog: catalog(url), tools: tools)]),
+                store: store, registry: ExecutorRegistry(["llm": LLMExecutor(catalog: catalog(url, prices: prices), tools: tools)]),
                 configuration: .testing(concurrency: 2))
             do {
                 try await body(store, agent)
@@ -180,6 +181,29 @@ struct LLMAgentTests {
             try await Self.withAgent(url, config: ["tools": [["type": "mcp", "command": "cat"]]], tools: Self.tools(mcpCommands: [])) { store, agent in
                 let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "x"]).id)
                 #expect(task.status == .failed && task.error?.message.contains("HANGAR_MCP_COMMANDS") == true)
+            }
+        }
+    }
+
+    @Test("Usage is recorded per model call with its cost, and an agent stops at the next step once its budget is spent", arguments: TestBackend.allCases)
+    func budget(_ backend: TestBackend) async throws {
+        let server = ModelServer()
+        // $10 / $20 per million tokens: the first call (1,000 + 500 tokens) costs $0.02.
+        let prices = PriceTable(prices: ["openai/*": ModelPrice(promptPerMillion: 10, completionPerMillion: 20)])
+        await server.enqueue(
+            .json(ModelServer.completion(nil, toolCalls: [("c1", "current_time", "{}")], prompt: 1000, completion: 500)),
+            .json(ModelServer.completion("never sent")))
+        try await server.run { url in
+            try await Self.withAgent(url, config: ["tools": ["current_time"]], budget: 0.015, prices: prices, backend: backend) { store, agent in
+                let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "spend"]).id)
+                #expect(task.status == .failed && task.error?.code == "budget_exceeded" && task.error?.retryable == false)
+                #expect(task.error?.message.contains("$0.0200 of $0.0150") == true)
+                #expect(await server.requests.count == 1)  // stopped before the second call
+                #expect(try await store.usageCost(tenantID: Tenant.defaultID, agentID: agent.id) == 0.02)
+                let days = try await store.usageDaily(tenantID: Tenant.defaultID, agentID: agent.id, since: Date().addingTimeInterval(-86_400))
+                #expect(days.count == 1 && days[0].model == "openai/gpt-4o-mini" && days[0].promptTokens == 1000 && days[0].completionTokens == 500)
+                let step = try #require(try await Self.events(store, task, "step").first)
+                #expect(step["cost_usd"]?.doubleValue == 0.02)
             }
         }
     }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarTestSupport
 import NIOCore
 import Testing
 

@@ -10,10 +10,11 @@ public final class PoolHarness: Sendable {
     public let pool: WorkerPool
     private let task: Task<Void, any Error>
 
+    /// Model calls are accounted in the store, as `hangar serve` does.
     public init(store: any HangarStore, registry: ExecutorRegistry = .standard, configuration: WorkerConfiguration) {
         var logger = Logger(label: "test.pool")
         logger.logLevel = .warning
-        pool = WorkerPool(store: store, registry: registry, configuration: configuration, logger: logger)
+        pool = WorkerPool(store: store, registry: registry, configuration: configuration, logger: logger, usage: StoreUsageLedger(store: store))
         let pool = self.pool
         task = Task { try await pool.run() }
     }

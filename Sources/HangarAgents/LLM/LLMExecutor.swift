@@ -170,7 +170,7 @@ public struct LLMExecutor: AgentExecutor {
 
     /// Stops an agent whose budget is spent, before it spends more.
     private func checkBudget(_ context: TaskContext) async throws {
-        guard let limit = Self.budgetLimit(context.agent), let usage = context.usage else { return }
+        guard let limit = context.agent.budgetLimit, let usage = context.usage else { return }
         let spent = try await usage.spent(tenantID: context.agent.tenantID, agentID: context.agent.id)
         if spent >= limit {
             throw TaskFailure(
@@ -178,10 +178,6 @@ public struct LLMExecutor: AgentExecutor {
                 message: String(format: "agent '%@' has spent its budget: $%.4f of $%.4f (budget_limit)", context.agent.name, spent, limit),
                 retryable: false)
         }
-    }
-
-    static func budgetLimit(_ agent: Agent) -> Double? {
-        agent.config["budget_limit"]?.doubleValue
     }
 
     /// `response_format` in the agent config or task input: `"json"`, or `{"type":

@@ -1,5 +1,6 @@
 import Foundation
 import HangarAuth
+import HangarAgents
 import HangarCore
 import HangarRuntime
 import HangarStore
@@ -13,6 +14,7 @@ struct AgentController {
     let registry: ExecutorRegistry
     let configuration: ServerConfiguration
     let vault: SecretBox
+    let models: ModelCatalog
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/agents", use: create)
@@ -144,6 +146,11 @@ struct AgentController {
         let field = body.has("model") ? "model" : "model_name"
         guard let model = try body.string(field, maxLength: 256) else { return nil }
         guard !model.isEmpty else { throw APIError.invalid(field, "must not be empty") }
+        // `openai/gpt-4o` with no `openai` provider configured is refused now, not at run time.
+        if model.contains("/"), models.providers.providers[models.providers.split(model).provider] == nil {
+            throw APIError.invalid(
+                field, "no model provider '\(models.providers.split(model).provider)' is configured (configured: \(models.providers.names.joined(separator: ", ")))")
+        }
         return model
     }
 

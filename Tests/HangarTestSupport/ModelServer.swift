@@ -1,17 +1,15 @@
 import Foundation
-import HangarCore
+public import HangarCore
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import MCP
-import MCPFixtureTools
 import NIOCore
 
 /// A local server speaking OpenAI's chat-completions protocol and Ollama's native API,
 /// answering from a script: each `POST /v1/chat/completions` or `/api/chat` takes the next
 /// reply. It records what it was sent, so tests check the client's requests too.
-actor ModelServer {
-    enum Reply: Sendable {
+public actor ModelServer {
+    public enum Reply: Sendable {
         /// A whole JSON answer (non-streaming).
         case json(JSONValue)
         /// SSE chunks (`data: …`), then `data: [DONE]`.
@@ -21,18 +19,20 @@ actor ModelServer {
         case status(Int, headers: [String: String] = [:], body: JSONValue)
     }
 
-    private(set) var requests: [JSONValue] = []
-    private(set) var headers: [[String: String]] = []
+    public private(set) var requests: [JSONValue] = []
+    public private(set) var headers: [[String: String]] = []
     private var script: [Reply] = []
     var tags: JSONValue = ["models": []]
     var show: [String: JSONValue] = [:]
     var pullLines: [JSONValue] = []
 
-    func enqueue(_ replies: Reply...) { script += replies }
-    func setTags(_ value: JSONValue) { tags = value }
-    func setShow(_ model: String, _ value: JSONValue) { show[model] = value }
-    func setPull(_ lines: [JSONValue]) { pullLines = lines }
-    var remaining: Int { script.count }
+    public init() {}
+
+    public func enqueue(_ replies: Reply...) { script += replies }
+    public func setTags(_ value: JSONValue) { tags = value }
+    public func setShow(_ model: String, _ value: JSONValue) { show[model] = value }
+    public func setPull(_ lines: [JSONValue]) { pullLines = lines }
+    public var remaining: Int { script.count }
 
     private func next(_ body: JSONValue, _ request: Request) -> Reply {
         requests.append(body)
@@ -108,7 +108,7 @@ actor ModelServer {
     }
 
     /// Runs the server on a free loopback port for the duration of `body`.
-    func run(_ body: @Sendable (_ url: String) async throws -> Void) async throws {
+    public func run(_ body: @Sendable (_ url: String) async throws -> Void) async throws {
         let app = Application(router: router(), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             try await body("http://127.0.0.1:\(client.port!)")
@@ -117,7 +117,7 @@ actor ModelServer {
 
     // MARK: OpenAI answers
 
-    static func completion(_ content: String?, toolCalls: [(id: String, name: String, arguments: String)] = [], prompt: Int = 11, completion: Int = 7)
+    public static func completion(_ content: String?, toolCalls: [(id: String, name: String, arguments: String)] = [], prompt: Int = 11, completion: Int = 7)
         -> JSONValue
     {
         var message: [String: JSONValue] = ["role": "assistant", "content": content.map(JSONValue.string) ?? .null]
@@ -133,7 +133,7 @@ actor ModelServer {
     }
 
     /// Stream chunks for `pieces`, then a usage-only chunk (as with `include_usage`).
-    static func streamed(_ pieces: [String], prompt: Int = 5, completion: Int? = nil) -> [JSONValue] {
+    public static func streamed(_ pieces: [String], prompt: Int = 5, completion: Int? = nil) -> [JSONValue] {
         var chunks: [JSONValue] = [["choices": [["index": 0, "delta": ["role": "assistant", "content": ""]]]]]
         for piece in pieces { chunks.append(["choices": [["index": 0, "delta": ["content": .string(piece)]]]]) }
         chunks.append(["choices": [["index": 0, "delta": [:], "finish_reason": "stop"]]])
@@ -144,40 +144,3 @@ actor ModelServer {
     }
 }
 
-/// An MCP server over streamable HTTP (the SDK's stateful transport: answers come as SSE),
-/// mounted on Hummingbird, with the fixture tools.
-enum MCPHTTPFixture {
-    static func run(_ body: @Sendable (_ url: String) async throws -> Void) async throws {
-        let transport = StatefulHTTPServerTransport()
-        let server = await FixtureTools.server(name: "fixture-http")
-        try await server.start(transport: transport)
-        let router = Router()
-        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
-            var headers: [String: String] = [:]
-            for field in request.headers { headers[field.name.canonicalName] = field.value }
-            let data = Data(try await request.body.collect(upTo: 4 << 20).readableBytesView)
-            let response = await transport.handleRequest(
-                MCP.HTTPRequest(method: request.method.rawValue, headers: headers, body: data.isEmpty ? nil : data, path: request.uri.path))
-            var fields = HTTPFields()
-            for (name, value) in response.headers { fields[HTTPField.Name(name)!] = value }
-            let status = HTTPResponse.Status(code: response.statusCode)
-            if case .stream(let stream, _) = response {
-                return Response(
-                    status: status, headers: fields,
-                    body: ResponseBody { writer in
-                        for try await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
-                        try await writer.finish(nil)
-                    })
-            }
-            return Response(status: status, headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: response.bodyData ?? Data())))
-        }
-        router.post("/mcp", use: handler)
-        router.get("/mcp", use: handler)
-        router.delete("/mcp", use: handler)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
-        try await app.test(.live) { client in
-            try await body("http://127.0.0.1:\(client.port!)/mcp")
-        }
-        await server.stop()
-    }
-}

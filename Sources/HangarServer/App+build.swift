@@ -42,8 +42,14 @@ public func buildRouter(
 /// The WebSocket routes (`/ws/…`), consulted only for upgrade requests, with a context of their
 /// own so that ordinary requests carry no WebSocket state. Each route authenticates its own
 /// `?token=`, so that a bad one closes the socket with 1008 instead of failing the upgrade.
-public func buildWebSocketRouter(authenticator: Authenticator, speech: SpeechService?) -> Router<BasicWebSocketRequestContext> {
+/// The live endpoints share one count of open connections.
+public func buildWebSocketRouter(
+    store: any HangarStore, authenticator: Authenticator, speech: SpeechService?, configuration: ServerConfiguration = ServerConfiguration()
+) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
+    let sockets = SocketRegistry(limits: configuration.webSockets)
+    TaskSocketController(store: store, authenticator: authenticator, registry: sockets).addRoutes(to: router)
+    LogSocketController(store: store, authenticator: authenticator, registry: sockets).addRoutes(to: router)
     if let speech { SpeechSocketController(service: speech, authenticator: authenticator).addRoutes(to: router) }
     return router
 }
@@ -58,7 +64,8 @@ public func buildApplication(
         router: buildRouter(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech,
             models: models),
-        server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(authenticator: authenticator, speech: speech)),
+        server: .http1WebSocketUpgrade(
+            webSocketRouter: buildWebSocketRouter(store: store, authenticator: authenticator, speech: speech, configuration: configuration)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)

@@ -15,13 +15,16 @@ public struct ServerConfiguration: Sendable {
     public var rateLimits: RateLimits
     /// The security level's limits (agent definitions, timeouts, tool and network rules).
     public var security: SecurityPolicy
+    /// Live endpoints' connection, message-rate, idle and buffer limits.
+    public var webSockets: WebSocketLimits
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,
         defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String = "mock/echo",
         sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits(), security: SecurityPolicy = .moderate,
-        chatDefaultModel: String = "mock/echo"
+        chatDefaultModel: String = "mock/echo", webSockets: WebSocketLimits = WebSocketLimits()
     ) {
+        self.webSockets = webSockets
         self.chatDefaultModel = chatDefaultModel
         self.rateLimits = rateLimits
         self.security = security

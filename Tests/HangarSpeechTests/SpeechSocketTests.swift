@@ -32,7 +32,7 @@ struct SpeechSocketTests {
             let authenticator = try await Authenticator(store: store, cacheTTL: 0)
             let app = Application(
                 router: Router(context: HangarRequestContext.self),
-                server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(authenticator: authenticator, speech: service)),
+                server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(store: store, authenticator: authenticator, speech: service)),
                 configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             try await app.test(.live) { client in try await body(client, service, acme, globex) }
         }

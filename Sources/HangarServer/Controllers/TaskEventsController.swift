@@ -114,18 +114,7 @@ struct TaskEventsController {
         "id: \(event.seq)\nevent: \(event.type)\ndata: \(JSONText.encode(TaskRepresentation.json(event)))\n\n"
     }
 
-    /// Runs `body` with a wake-up that fires whenever the store announces new events for the task.
     private func withTaskEventWakeups<T: Sendable>(taskID: String, _ body: (WakeSignal) async throws -> T) async throws -> T {
-        let wake = WakeSignal()
-        let signals = store.notifier.subscribe()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await signal in signals {
-                    if case .event(let id, _) = signal, id == taskID { wake.signal() }
-                }
-            }
-            defer { group.cancelAll() }
-            return try await body(wake)
-        }
+        try await EventWakeups.with(store: store, taskID: taskID, body)
     }
 }

@@ -1,0 +1,116 @@
+import Foundation
+import HangarAuth
+import HangarCore
+import HangarRuntime
+import HangarStore
+import Hummingbird
+import HummingbirdWebSocket
+import NIOCore
+import NIOWebSocket
+
+/// `WS /ws/tasks/{task_id}?token=&after=SEQ` (seed 004): one task's live view — `task_status`,
+/// `task_progress`, `task_complete`, plus `task_step`, `task_token`, `log_entry`, each with
+/// its `seq`. The task's log is read from the store from `after` on (0: from the start), so a
+/// client that reconnects with the last `seq` it saw receives every event it missed, then live
+/// ones: nothing dropped, nothing repeated. The reader follows the client's pace (a slow
+/// client lags behind in the store, not in memory). After `task_complete` the server closes
+/// normally. Unknown task (or another tenant's): 4404.
+struct TaskSocketController {
+    let store: any HangarStore
+    let authenticator: Authenticator
+    let registry: SocketRegistry
+    static let pageSize = 500
+
+    func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
+        router.ws("/ws/tasks/:task_id") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
+            try await self.serve(inbound, outbound, context)
+        }
+    }
+
+    private func serve(
+        _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<BasicWebSocketRequestContext>
+    ) async throws {
+        guard let (principal, connection) = await SocketConnection.open(context.request, outbound: outbound, authenticator: authenticator, registry: registry)
+        else { return }
+        defer { registry.release(user: principal.subject) }
+        let query = Query(context.request)
+        guard let taskID = context.requestContext.parameters.get("task_id"),
+            (try? await store.taskGet(tenantID: principal.tenantID, id: taskID)) != nil
+        else {
+            await connection.close(.unknown(4404), "task not found")
+            return
+        }
+        guard let after = Int64(query.string("after") ?? "0"), after >= 0 else {
+            await connection.close(.unacceptableData, "after must be a sequence number ≥ 0")
+            return
+        }
+        let store = self.store
+        let limits = registry.limits
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await connection.readInbound(inbound, limits: limits) { _ in
+                    try await connection.send(["type": "error", "message": "this endpoint accepts only ping"])
+                }
+            }
+            group.addTask {
+                do {
+                    try await Self.stream(store: store, taskID: taskID, after: after, to: connection)
+                    await connection.close(.normalClosure, "task finished")
+                } catch {
+                    await connection.close(.unexpectedServerError, "could not read the task's events")
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Sends the task's events after `after` and then live ones, until its final status.
+    static func stream(store: any HangarStore, taskID: String, after start: Int64, to connection: SocketConnection) async throws {
+        try await EventWakeups.with(store: store, taskID: taskID) { wake in
+            var after = start
+            var sawFinal = false
+            while !Task.isCancelled {
+                let events = try await store.eventList(taskID: taskID, afterSeq: after, limit: pageSize)
+                var finished = false
+                for event in events {
+                    let isFinal = event.type == NewTaskEvent.Kind.status
+                        && (event.data["status"]?.stringValue).flatMap(TaskStatus.init(rawValue:))?.isFinal == true
+                    let task = isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil
+                    for message in LiveMessages.messages(for: event, task: task) { try await connection.send(message) }
+                    after = event.seq
+                    if isFinal { finished = true }
+                }
+                if finished { return }
+                if events.count == pageSize { continue }
+                if events.isEmpty {
+                    // Resumed at or past the end of a finished task: read once more after
+                    // seeing the final status, since its event may have committed in between.
+                    if sawFinal { return }
+                    if try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true {
+                        sawFinal = true
+                        continue
+                    }
+                }
+                await wake.wait(timeout: .seconds(15))
+            }
+        }
+    }
+}
+
+/// Wake-ups when the store announces new events for one task.
+enum EventWakeups {
+    static func with<T: Sendable>(store: any HangarStore, taskID: String, _ body: (WakeSignal) async throws -> T) async throws -> T {
+        let wake = WakeSignal()
+        let signals = store.notifier.subscribe()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await signal in signals {
+                    if case .event(let id, _) = signal, id == taskID { wake.signal() }
+                }
+            }
+            defer { group.cancelAll() }
+            return try await body(wake)
+        }
+    }
+}

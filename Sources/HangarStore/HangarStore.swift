@@ -139,4 +139,6 @@ public protocol HangarStore: Sendable {
     /// holder may append (a zombie worker gets `leaseLost`).
     func eventAppend(_ params: EventAppendParams) async throws -> [TaskEvent]
     func eventList(taskID: String, afterSeq: Int64, limit: Int) async throws -> [TaskEvent]
+    /// The tenant's events of the given types matching the filters, newest first.
+    func eventSearch(_ params: EventSearchParams) async throws -> [EventHit]
 }

@@ -207,3 +207,49 @@ public struct EventAppendParams: Sendable {
         self.events = events
     }
 }
+
+/// A search of stored task logs (`GET /api/v1/logs/history`), newest first.
+public struct EventSearchParams: Sendable {
+    public var tenantID: String
+    public var agentID: String?
+    public var taskID: String?
+    /// Event types to return (`["log"]` for logs).
+    public var types: [String]
+    /// Only these `data.level` values; `nil` = any.
+    public var levels: [String]?
+    /// Case-insensitive substring of `data.message`.
+    public var search: String?
+    /// Only events strictly older than this (the next page).
+    public var before: Date?
+    public var limit: Int
+
+    public init(
+        tenantID: String, agentID: String? = nil, taskID: String? = nil, types: [String] = ["log"], levels: [String]? = nil, search: String? = nil,
+        before: Date? = nil, limit: Int = 100
+    ) {
+        self.tenantID = tenantID
+        self.agentID = agentID
+        self.taskID = taskID
+        self.types = types
+        self.levels = levels
+        self.search = search
+        self.before = before
+        self.limit = limit
+    }
+
+    /// `search` as a LIKE pattern with its wildcards escaped (escape character `\`).
+    public var likePattern: String? {
+        search.map { "%" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "%" }
+    }
+}
+
+/// An event found by a search, with the agent of its task.
+public struct EventHit: Sendable, Hashable {
+    public var event: TaskEvent
+    public var agentID: String
+
+    public init(event: TaskEvent, agentID: String) {
+        self.event = event
+        self.agentID = agentID
+    }
+}

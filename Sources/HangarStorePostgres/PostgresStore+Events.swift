@@ -22,6 +22,27 @@ extension PostgresStore {
         ).all(PostgresRows.event)
     }
 
+    public func eventSearch(_ params: EventSearchParams) async throws -> [EventHit] {
+        let levels = params.levels ?? []
+        let filterLevels = params.levels != nil
+        let rows = try await query(
+            """
+            SELECT e.task_id, e.seq, e.type, e.data::text AS data, e.created_at, t.agent_id FROM task_events e JOIN tasks t ON t.id = e.task_id
+            WHERE t.tenant_id = \(params.tenantID) AND e.type = ANY(\(params.types))
+              AND (\(params.agentID)::text IS NULL OR t.agent_id = \(params.agentID))
+              AND (\(params.taskID)::text IS NULL OR e.task_id = \(params.taskID))
+              AND (NOT \(filterLevels) OR coalesce(e.data->>'level', 'info') = ANY(\(levels)))
+              AND (\(params.likePattern)::text IS NULL OR e.data->>'message' ILIKE \(params.likePattern))
+              AND (\(params.before)::timestamptz IS NULL OR e.created_at < \(params.before))
+            ORDER BY e.created_at DESC, e.seq DESC LIMIT \(params.limit)
+            """, logger: logger)
+        var hits: [EventHit] = []
+        for try await row in rows {
+            hits.append(EventHit(event: try PostgresRows.event(row), agentID: try row.makeRandomAccess()["agent_id"].decode(String.self)))
+        }
+        return hits
+    }
+
     /// Numbers, stores and announces events in ONE statement: the counter lives on the task
     /// row, whose row lock serialises concurrent appenders, so the sequence has no gaps; the
     /// NOTIFY is delivered when the surrounding transaction (or the statement) commits.

@@ -21,6 +21,33 @@ extension SQLiteStore {
         }
     }
 
+    public func eventSearch(_ params: EventSearchParams) async throws -> [EventHit] {
+        let types = params.types.isEmpty ? [""] : params.types
+        let levels = params.levels ?? []
+        var sql = """
+            SELECT e.task_id, e.seq, e.type, e.data, e.created_at, t.agent_id FROM task_events e JOIN tasks t ON t.id = e.task_id
+            WHERE t.tenant_id = ? AND e.type IN (\(types.map { _ in "?" }.joined(separator: ",")))
+            """
+        var arguments: [(any DatabaseValueConvertible)?] = [params.tenantID] + types
+        if let agentID = params.agentID { sql += " AND t.agent_id = ?"; arguments.append(agentID) }
+        if let taskID = params.taskID { sql += " AND e.task_id = ?"; arguments.append(taskID) }
+        if params.levels != nil {
+            sql += " AND coalesce(json_extract(e.data, '$.level'), 'info') IN (\(levels.isEmpty ? "NULL" : levels.map { _ in "?" }.joined(separator: ",")))"
+            arguments += levels
+        }
+        if let pattern = params.likePattern { sql += " AND json_extract(e.data, '$.message') LIKE ? ESCAPE '\\'"; arguments.append(pattern) }
+        if let before = params.before { sql += " AND e.created_at < ?"; arguments.append(before.timeIntervalSince1970) }
+        sql += " ORDER BY e.created_at DESC, e.seq DESC LIMIT ?"
+        arguments.append(params.limit)
+        let query = sql
+        let bound = StatementArguments(arguments)
+        return try await read { db in
+            try Row.fetchAll(db, sql: query, arguments: bound).map { row in
+                EventHit(event: SQLiteRows.event(row), agentID: row[5])
+            }
+        }
+    }
+
     /// Numbers and stores events inside the caller's transaction. The counter lives on the
     /// task row, so concurrent appenders serialise on it and the sequence has no gaps.
     static func append(

@@ -25,6 +25,9 @@ public enum RoutePolicy {
 
         "GET /api/v1/queue/stats": .role(.viewer),
 
+        "GET /api/v1/logs/history": .role(.viewer),
+        "GET /api/v1/logs/stream/{task_id}": .role(.viewer),
+
         "GET /api/v1/models/available": .role(.viewer),
         "GET /api/v1/models/providers": .role(.viewer),
         "GET /api/v1/ollama/models": .role(.viewer),

@@ -117,7 +117,6 @@ struct LogFollower {
     }
 
     mutating func messages(taskID: String, upTo seq: Int64, filters: LogSocketController.Filters) async throws -> [JSONValue] {
-        if let wanted = filters.taskID, wanted != taskID { return [] }
         var known = tasks[taskID]
         if known == nil {
             // Another tenant's task is remembered as such (agent nil, never sent).
@@ -131,7 +130,11 @@ struct LogFollower {
             remember(taskID, known!)
         }
         guard let (agentID, last) = known, last < seq, agentID != nil else { return [] }
-        if let wanted = filters.agentID, wanted != agentID { return [] }
+        // Filtered out: skip past these events, so a later change of filters starts from now.
+        if filters.taskID.map({ $0 != taskID }) ?? false || filters.agentID.map({ $0 != agentID }) ?? false {
+            tasks[taskID]?.last = seq
+            return []
+        }
         let events = try await store.eventList(taskID: taskID, afterSeq: last, limit: 1000)
         tasks[taskID]?.last = events.last?.seq ?? last
         let minimum = filters.level.map(LiveMessages.rank) ?? 0

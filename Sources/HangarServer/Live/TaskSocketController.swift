@@ -19,8 +19,6 @@ struct TaskSocketController {
     let store: any HangarStore
     let authenticator: Authenticator
     let registry: SocketRegistry
-    static let pageSize = 500
-
     func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
         router.ws("/ws/tasks/:task_id") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
             try await self.serve(inbound, outbound, context)
@@ -54,7 +52,9 @@ struct TaskSocketController {
             }
             group.addTask {
                 do {
-                    try await Self.stream(store: store, taskID: taskID, after: after, to: connection)
+                    try await TaskEventFollower.follow(store: store, taskID: taskID, after: after) { event, task in
+                        for message in LiveMessages.messages(for: event, task: task) { try await connection.send(message) }
+                    }
                     await connection.close(.normalClosure, "task finished")
                 } catch {
                     await connection.close(.unexpectedServerError, "could not read the task's events")
@@ -64,9 +64,19 @@ struct TaskSocketController {
             group.cancelAll()
         }
     }
+}
 
-    /// Sends the task's events after `after` and then live ones, until its final status.
-    static func stream(store: any HangarStore, taskID: String, after start: Int64, to connection: SocketConnection) async throws {
+/// Follows one task's event log from `after` to its final status: the backlog, then live
+/// events as the store announces them. Shared by the task WebSocket and the log SSE stream.
+enum TaskEventFollower {
+    static let pageSize = 500
+
+    /// Calls `deliver` with each event in order (and, for the final status, the finished task);
+    /// `idle` runs when nothing new came for `keepAlive`. Returns after the final status.
+    static func follow(
+        store: any HangarStore, taskID: String, after start: Int64, keepAlive: Duration = .seconds(15),
+        idle: () async throws -> Void = {}, deliver: (TaskEvent, TaskRecord?) async throws -> Void
+    ) async throws {
         try await EventWakeups.with(store: store, taskID: taskID) { wake in
             var after = start
             var sawFinal = false
@@ -76,8 +86,7 @@ struct TaskSocketController {
                 for event in events {
                     let isFinal = event.type == NewTaskEvent.Kind.status
                         && (event.data["status"]?.stringValue).flatMap(TaskStatus.init(rawValue:))?.isFinal == true
-                    let task = isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil
-                    for message in LiveMessages.messages(for: event, task: task) { try await connection.send(message) }
+                    try await deliver(event, isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil)
                     after = event.seq
                     if isFinal { finished = true }
                 }
@@ -92,7 +101,9 @@ struct TaskSocketController {
                         continue
                     }
                 }
-                await wake.wait(timeout: .seconds(15))
+                let waited = ContinuousClock.now
+                await wake.wait(timeout: keepAlive)
+                if ContinuousClock.now - waited >= keepAlive { try await idle() }
             }
         }
     }

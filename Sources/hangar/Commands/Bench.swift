@@ -15,7 +15,9 @@ import Glibc
 ///    by the server's workers; submit→start and submit→complete latency percentiles from the
 ///    tasks' own timestamps;
 /// 2. memory: M tasks of `latency_ms` each in flight at once; peak resident memory of the
-///    server process (read from /proc).
+///    server process (read from /proc);
+/// 3. fan-out: W WebSocket watchers on T tasks that stream tokens; how many the server holds
+///    and how long an event takes from its commit to each watcher (see Bench+FanOut.swift).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmark throughput, latency and memory of a hangar server process.")
@@ -29,6 +31,9 @@ struct Bench: AsyncParsableCommand {
     @Option(name: .customLong("latency-pace-ms"), help: "Pause between submissions in the latency run.") var latencyPaceMs = 10
     @Option(name: .customLong("memory-tasks"), help: "Tasks in flight for the memory run (0 skips it).") var memoryTasks = 10_000
     @Option(name: .customLong("memory-latency-ms"), help: "Latency of each task in the memory run.") var memoryLatencyMs = 2000
+    @Option(help: "WebSocket watchers for the fan-out run (0 skips it).") var watchers = 1000
+    @Option(name: .customLong("watch-tasks"), help: "Streaming tasks the watchers are spread over.") var watchTasks = 50
+    @Option(name: .customLong("watch-seconds"), help: "How long each streaming task writes.") var watchSeconds = 10
 
     func run() async throws {
         let client = HTTPClient(
@@ -47,6 +52,7 @@ struct Bench: AsyncParsableCommand {
             try await throughput(client: client, backend: freshBackend("throughput"))
             if latencyTasks > 0 { try await latency(client: client, backend: freshBackend("latency")) }
             if memoryTasks > 0 { try await memory(client: client, backend: freshBackend("memory")) }
+            if watchers > 0 { try await fanOut(client: client, backend: freshBackend("fanout")) }
         } catch {
             try? await client.shutdown()
             throw error
@@ -189,20 +195,21 @@ private actor Counter {
 }
 
 /// A `hangar serve` child process on a free port.
-private final class BenchServer: @unchecked Sendable {
+final class BenchServer: @unchecked Sendable {
     let process = Process()
     let port: Int
 
     /// The benchmark's own admin key, given to every server it starts.
     static let key = "hgr_bench_\(Identifier.leaseToken())"
 
-    init(arguments: [String]) throws {
+    init(arguments: [String], environment extra: [String: String] = [:]) throws {
         port = try Self.freePort()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         process.arguments = arguments + ["--port", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["HANGAR_LOG_LEVEL"] = "error"
         environment["HANGAR_ADMIN_KEY"] = Self.key
+        environment.merge(extra) { _, new in new }
         process.environment = environment
         try process.run()
     }
@@ -286,12 +293,12 @@ private final class BenchServer: @unchecked Sendable {
     }
 }
 
-private func percentile(_ values: [Double], _ p: Double) -> Double {
+func percentile(_ values: [Double], _ p: Double) -> Double {
     guard !values.isEmpty else { return .nan }
     let sorted = values.sorted()
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
 }
 
-private func ms(_ value: Double) -> String { String(format: "%.1f ms", value) }
-private func mb(_ kb: Int) -> String { String(format: "%.0f MiB", Double(kb) / 1024) }
-private func rate(_ count: Int, _ seconds: Double) -> String { String(format: "%.0f", Double(count) / max(seconds, 1e-9)) }
+func ms(_ value: Double) -> String { String(format: "%.1f ms", value) }
+func mb(_ kb: Int) -> String { String(format: "%.0f MiB", Double(kb) / 1024) }
+func rate(_ count: Int, _ seconds: Double) -> String { String(format: "%.0f", Double(count) / max(seconds, 1e-9)) }

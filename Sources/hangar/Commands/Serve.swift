@@ -35,7 +35,7 @@ struct Serve: AsyncParsableCommand {
         let configuration = ServerConfiguration(
             host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try port ?? Environment.int("HANGAR_PORT") ?? 8000,
             maxBodyBytes: maxBodyBytes ?? (1 << 20), rateLimits: try rateLimitsFromEnvironment(), security: try securityPolicyFromEnvironment(),
-            chatDefaultModel: Environment.string("HANGAR_CHAT_DEFAULT_MODEL") ?? "mock/echo")
+            chatDefaultModel: Environment.string("HANGAR_CHAT_DEFAULT_MODEL") ?? "mock/echo", webSockets: try webSocketLimitsFromEnvironment())
         guard let mode = Authenticator.Mode(rawValue: auth ?? Environment.string("HANGAR_AUTH") ?? "required") else {
             throw ValidationError("--auth must be required or none")
         }

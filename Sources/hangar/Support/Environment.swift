@@ -63,3 +63,21 @@ func rateLimitsFromEnvironment() throws -> RateLimits {
         agentCreationsPerHour: try limit("HANGAR_RATE_AGENT_CREATIONS", default: 10),
         requestsPerMinute: try limit("HANGAR_RATE_REQUESTS_PER_MINUTE", default: nil))
 }
+
+/// `HANGAR_WS_MAX_PER_USER` (50), `HANGAR_WS_MAX_TOTAL` (200), `HANGAR_WS_MESSAGES_PER_MINUTE`
+/// (100), `HANGAR_WS_IDLE_TIMEOUT` (90s), `HANGAR_WS_SEND_BUFFER` (1024 messages): seed 004's
+/// WebSocket limits.
+func webSocketLimitsFromEnvironment() throws -> WebSocketLimits {
+    var limits = WebSocketLimits()
+    func positive(_ name: String) throws -> Int? {
+        guard let value = try Environment.int(name) else { return nil }
+        guard value > 0 else { throw HangarError.invalid(field: name, message: "must be a positive number") }
+        return value
+    }
+    if let value = try positive("HANGAR_WS_MAX_PER_USER") { limits.perUser = value }
+    if let value = try positive("HANGAR_WS_MAX_TOTAL") { limits.total = value }
+    if let value = try positive("HANGAR_WS_MESSAGES_PER_MINUTE") { limits.messagesPerMinute = value }
+    if let value = try positive("HANGAR_WS_SEND_BUFFER") { limits.sendBuffer = value }
+    if let text = Environment.string("HANGAR_WS_IDLE_TIMEOUT") { limits.idleTimeout = try parseDuration(text, name: "HANGAR_WS_IDLE_TIMEOUT") }
+    return limits
+}

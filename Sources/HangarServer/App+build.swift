@@ -49,7 +49,7 @@ public func buildWebSocketRouter(
 ) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
     let sockets = SocketRegistry(limits: configuration.webSockets)
-    TaskSocketController(store: store, authenticator: authenticator, registry: sockets).addRoutes(to: router)
+    TaskSocketController(store: store, authenticator: authenticator, registry: sockets, hub: TaskEventHub(store: store)).addRoutes(to: router)
     LogSocketController(store: store, authenticator: authenticator, registry: sockets).addRoutes(to: router)
     if let speech { SpeechSocketController(service: speech, authenticator: authenticator).addRoutes(to: router) }
     return router

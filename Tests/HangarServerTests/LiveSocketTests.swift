@@ -106,7 +106,7 @@ struct LiveSocketTests {
 
     @Test("Heartbeat: ping gets pong with a timestamp; a connection without pings is closed after the idle timeout")
     func heartbeat() async throws {
-        try await Self.withLive(limits: WebSocketLimits(idleTimeout: .milliseconds(600)), workers: false) { live in
+        try await Self.withLive(limits: WebSocketLimits(idleTimeout: .seconds(1)), workers: false) { live in
             let task = try await live.store.submit(try await Self.agent(live.store, tenant: "acme"))
             let received = MessageLog()
             let started = ContinuousClock.now
@@ -121,7 +121,7 @@ struct LiveSocketTests {
             }
             let elapsed = ContinuousClock.now - started
             #expect(close?.closeCode == .goingAway && close?.reason?.contains("no ping") == true)
-            #expect(elapsed >= .milliseconds(1500) && elapsed < .seconds(5), "\(elapsed)")
+            #expect(elapsed >= .milliseconds(2100) && elapsed < .seconds(6), "\(elapsed)")
             let pongs = Self.texts(await received.messages).filter { $0["type"] == "pong" }
             #expect(pongs.count == 4 && pongs.allSatisfy { $0["timestamp"]?.stringValue.flatMap(Timestamp.parse) != nil })
         }
@@ -181,6 +181,8 @@ struct LiveSocketTests {
                 for _ in 0..<5 { try await outbound.write(.text(#"{"type":"ping"}"#)) }
                 var answers = 0
                 for try await message in inbound.messages(maxSize: 1 << 20) {
+                    // The task's own events (its queued status) may come in between.
+                    guard case .text(let text) = message, text.contains("pong") || text.contains("\"error\"") else { continue }
                     await received.add(message)
                     answers += 1
                     if answers == 5 { break }
@@ -217,7 +219,9 @@ struct LiveSocketTests {
             while true {
                 let after = await seen.last
                 let quota = Int.random(in: 50...400)
-                let close = try await live.client.ws("/ws/tasks/\(task.id)?token=\(live.acme)&after=\(after)") { inbound, _, _ in
+                // Leaving mid-stream may end in a reset rather than a close handshake: either way
+                // the client reconnects from the last seq it saw.
+                let close = try? await live.client.ws("/ws/tasks/\(task.id)?token=\(live.acme)&after=\(after)") { inbound, _, _ in
                     var taken = 0
                     for try await message in inbound.messages(maxSize: 1 << 20) {
                         guard case .text(let text) = message, let json = try? JSONText.decode(text), let seq = json["seq"]?.intValue else { continue }

@@ -24,6 +24,12 @@ actor SocketConnection {
         try await outbound.write(.text(JSONText.encode(message)))
     }
 
+    /// An already encoded message (the hub encodes each event once for every watcher).
+    func send(text: String) async throws {
+        guard !closed else { throw CancellationError() }
+        try await outbound.write(.text(text))
+    }
+
     func close(_ code: WebSocketErrorCode, _ reason: String?) async {
         guard !closed else { return }
         closed = true

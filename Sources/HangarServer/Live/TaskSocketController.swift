@@ -12,13 +12,48 @@ import NIOWebSocket
 /// `task_progress`, `task_complete`, plus `task_step`, `task_token`, `log_entry`, each with
 /// its `seq`. The task's log is read from the store from `after` on (0: from the start), so a
 /// client that reconnects with the last `seq` it saw receives every event it missed, then live
-/// ones: nothing dropped, nothing repeated. The reader follows the client's pace (a slow
-/// client lags behind in the store, not in memory). After `task_complete` the server closes
+/// ones: nothing dropped, nothing repeated. Watchers of one task share one reader
+/// (`TaskEventHub`); each takes events at its own pace (a slow client lags behind in the hub's
+/// ring or in the store, never in an unbounded buffer). After `task_complete` the server closes
 /// normally. Unknown task (or another tenant's): 4404.
 struct TaskSocketController {
     let store: any HangarStore
     let authenticator: Authenticator
     let registry: SocketRegistry
+    let hub: TaskEventHub
+    /// Sends the task's messages after `after` until its final status: from the hub's ring, or
+    /// from the store for a stretch older than the ring.
+    static func watch(
+        taskID: String, after start: Int64, hub: TaskEventHub, store: any HangarStore, wake: WakeSignal, connection: SocketConnection
+    ) async throws {
+        var after = start
+        while !Task.isCancelled {
+            switch await hub.page(taskID: taskID, after: after) {
+            case .behind(let ringStart):
+                let events = try await store.eventList(taskID: taskID, afterSeq: after, limit: Int(min(500, ringStart - after)))
+                for event in events {
+                    let isFinal = event.type == NewTaskEvent.Kind.status
+                        && (event.data["status"]?.stringValue).flatMap(TaskStatus.init(rawValue:))?.isFinal == true
+                    let task = isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil
+                    for message in LiveMessages.messages(for: event, task: task) { try await connection.send(message) }
+                    after = event.seq
+                    if isFinal { return }
+                }
+                if events.isEmpty { after = ringStart }
+            case .entries(let entries, let finished):
+                for entry in entries {
+                    for message in entry.messages { try await connection.send(text: message) }
+                    after = entry.seq
+                    if entry.isFinal { return }
+                }
+                if entries.isEmpty {
+                    if finished { return }
+                    await wake.wait(timeout: .seconds(15))
+                }
+            }
+        }
+    }
+
     func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
         router.ws("/ws/tasks/:task_id") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
             try await self.serve(inbound, outbound, context)
@@ -43,6 +78,7 @@ struct TaskSocketController {
             return
         }
         let store = self.store
+        let hub = self.hub
         let limits = registry.limits
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
@@ -51,14 +87,14 @@ struct TaskSocketController {
                 }
             }
             group.addTask {
+                let (id, wake) = await hub.subscribe(taskID: taskID, after: after)
                 do {
-                    try await TaskEventFollower.follow(store: store, taskID: taskID, after: after) { event, task in
-                        for message in LiveMessages.messages(for: event, task: task) { try await connection.send(message) }
-                    }
+                    try await Self.watch(taskID: taskID, after: after, hub: hub, store: store, wake: wake, connection: connection)
                     await connection.close(.normalClosure, "task finished")
                 } catch {
                     await connection.close(.unexpectedServerError, "could not read the task's events")
                 }
+                await hub.unsubscribe(taskID: taskID, id: id)
             }
             await group.next()
             group.cancelAll()

@@ -1,0 +1,142 @@
+import Foundation
+import HangarCore
+import HangarRuntime
+import HangarStore
+
+/// Fans one task's events out to every WebSocket watching it in this process: one reader per
+/// watched task fetches each new event from the store once and encodes its messages once;
+/// watchers take them from a bounded ring. A watcher whose position is older than the ring
+/// (resuming far back) reads that part from the store itself, then joins the ring.
+actor TaskEventHub {
+    /// The encoded messages of one event.
+    struct Entry: Sendable {
+        let seq: Int64
+        let messages: [String]
+        let isFinal: Bool
+    }
+
+    private final class Feed {
+        var entries: [Entry] = []
+        /// The seq before the first entry kept (the ring covers `start+1 … last`).
+        var start: Int64
+        var last: Int64
+        var finished = false
+        var watchers: [Int: WakeSignal] = [:]
+        var reader: Task<Void, Never>?
+
+        init(after: Int64) {
+            start = after
+            last = after
+        }
+    }
+
+    let store: any HangarStore
+    let capacity: Int
+    private var feeds: [String: Feed] = [:]
+    private var nextID = 0
+
+    init(store: any HangarStore, capacity: Int = 4096) {
+        self.store = store
+        self.capacity = capacity
+    }
+
+    /// Registers a watcher starting after `after`; its signal fires when new entries arrive.
+    func subscribe(taskID: String, after: Int64) -> (id: Int, wake: WakeSignal) {
+        nextID += 1
+        let wake = WakeSignal()
+        let feed: Feed
+        if let existing = feeds[taskID] {
+            feed = existing
+        } else {
+            feed = Feed(after: after)
+            feeds[taskID] = feed
+            feed.reader = Task { await self.read(taskID: taskID) }
+        }
+        feed.watchers[nextID] = wake
+        return (nextID, wake)
+    }
+
+    func unsubscribe(taskID: String, id: Int) {
+        guard let feed = feeds[taskID] else { return }
+        feed.watchers[id] = nil
+        if feed.watchers.isEmpty {
+            feed.reader?.cancel()
+            feeds[taskID] = nil
+        }
+    }
+
+    enum Page: Sendable {
+        /// Entries after the position (maybe none yet), and whether the task has ended.
+        case entries([Entry], finished: Bool)
+        /// The position is older than the ring: read the store up to `ringStart`.
+        case behind(ringStart: Int64)
+    }
+
+    func page(taskID: String, after: Int64, limit: Int = 500) -> Page {
+        guard let feed = feeds[taskID] else { return .entries([], finished: true) }
+        if after < feed.start { return .behind(ringStart: feed.start) }
+        let firstIndex = feed.entries.firstIndex { $0.seq > after } ?? feed.entries.count
+        let slice = feed.entries[firstIndex..<min(feed.entries.count, firstIndex + limit)]
+        return .entries(Array(slice), finished: feed.finished && firstIndex + slice.count == feed.entries.count)
+    }
+
+    /// The reader: follows the store's notifications for the task until its final status.
+    private func read(taskID: String) async {
+        let wake = WakeSignal()
+        let signals = store.notifier.subscribe()
+        let listener = Task {
+            for await signal in signals {
+                if case .event(let id, _) = signal, id == taskID { wake.signal() }
+            }
+        }
+        defer { listener.cancel() }
+        do {
+            while !Task.isCancelled {
+                guard let feed = feeds[taskID] else { return }
+                let events = try await store.eventList(taskID: taskID, afterSeq: feed.last, limit: 500)
+                if !events.isEmpty {
+                    try await append(events, to: feed, taskID: taskID)
+                    if feed.finished { return }
+                    continue
+                }
+                // Nothing new. A task already over (watched after its end) stops here, after one
+                // more read: its final event may have committed in between.
+                if try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true {
+                    let more = try await store.eventList(taskID: taskID, afterSeq: feed.last, limit: 500)
+                    if more.isEmpty {
+                        finish(feed)
+                        return
+                    }
+                    try await append(more, to: feed, taskID: taskID)
+                    continue
+                }
+                await wake.wait(timeout: .seconds(15))
+            }
+        } catch {
+            if let feed = feeds[taskID] { finish(feed) }
+        }
+    }
+
+    private func append(_ events: [TaskEvent], to feed: Feed, taskID: String) async throws {
+        for event in events {
+            let isFinal = event.type == NewTaskEvent.Kind.status
+                && (event.data["status"]?.stringValue).flatMap(TaskStatus.init(rawValue:))?.isFinal == true
+            let task = isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil
+            let messages = LiveMessages.messages(for: event, task: task).map(JSONText.encode)
+            feed.entries.append(Entry(seq: event.seq, messages: messages, isFinal: isFinal))
+            feed.last = event.seq
+            if isFinal { feed.finished = true }
+        }
+        if feed.entries.count > capacity {
+            let drop = feed.entries.count - capacity
+            feed.start = feed.entries[drop - 1].seq
+            feed.entries.removeFirst(drop)
+        }
+        for wake in feed.watchers.values { wake.signal() }
+    }
+
+    private func finish(_ feed: Feed) {
+        feed.finished = true
+        for wake in feed.watchers.values { wake.signal() }
+    }
+}

@@ -13,18 +13,21 @@ public import ServiceLifecycle
 /// wraps it in a server.
 public func buildRouter(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog()
+    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), metrics: HangarMetrics = .shared
 ) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestObservationMiddleware(metrics: metrics, logRequests: configuration.logRequests))
     router.add(middleware: ErrorMiddleware())
     let incidents = IncidentRecorder(store: store)
-    router.add(middleware: AuthMiddleware(authenticator: authenticator, incidents: incidents))
+    router.add(middleware: AuthMiddleware(authenticator: authenticator, incidents: incidents, publicMetrics: configuration.metricsPublic))
     router.add(middleware: IncidentMiddleware(recorder: incidents))
     if let perMinute = configuration.rateLimits.requestsPerMinute {
         router.add(middleware: RequestRateMiddleware(store: store, perMinute: perMinute))
     }
     SystemController(store: store).addRoutes(to: router)
+    MetricsController(store: store, metrics: metrics).addRoutes(to: router)
+    SystemMetricsController(dataDirectory: configuration.dataDirectory).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
     AgentController(store: store, registry: registry, configuration: configuration, vault: vault, models: models).addRoutes(to: router)
     UsageController(store: store).addRoutes(to: router)
@@ -52,14 +55,26 @@ public func buildWebSocketRouter(authenticator: Authenticator, speech: SpeechSer
 /// shut down together on SIGTERM/SIGINT.
 public func buildApplication(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), services: [any Service] = [], logger: Logger
+    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), services: [any Service] = [], logger: Logger,
+    metrics: HangarMetrics = .shared
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech,
-            models: models),
+            models: models, metrics: metrics),
         server: .http1WebSocketUpgrade(webSocketRouter: buildWebSocketRouter(authenticator: authenticator, speech: speech)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)
+}
+
+/// A listener serving only `GET /metrics` (no credential), for `hangar worker`, which has no API.
+public func buildMetricsApplication(
+    store: any HangarStore, host: String, port: Int, logger: Logger, metrics: HangarMetrics = .shared
+) -> some ApplicationProtocol {
+    let router = Router(context: HangarRequestContext.self)
+    let controller = MetricsController(store: store, metrics: metrics)
+    router.get("/metrics", use: controller.scrape)
+    return Application(
+        router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Hangar"), logger: logger)
 }

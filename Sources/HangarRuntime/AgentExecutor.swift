@@ -40,13 +40,16 @@ public struct TaskContext: Sendable {
     public let narration: (any Narration)?
     /// Where model calls are accounted (tokens, cost, the agent's budget).
     public let usage: (any UsageLedger)?
+    /// Where model calls are measured (`provider_request_duration_seconds`, `provider_tokens_total`).
+    public let metrics: HangarMetrics?
 
     public var attempt: Int { task.attempts }
 
     public init(
         task: TaskRecord, agent: Agent, deadline: ContinuousClock.Instant, events: TaskEventSink, secrets: (any SecretReader)? = nil,
-        narration: (any Narration)? = nil, usage: (any UsageLedger)? = nil
+        narration: (any Narration)? = nil, usage: (any UsageLedger)? = nil, metrics: HangarMetrics? = nil
     ) {
+        self.metrics = metrics
         self.task = task
         self.agent = agent
         self.deadline = deadline

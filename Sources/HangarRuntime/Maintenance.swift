@@ -28,9 +28,11 @@ public struct Maintenance: Service {
     let store: any HangarStore
     let configuration: Configuration
     let logger: Logger
+    let metrics: HangarMetrics
 
-    public init(store: any HangarStore, configuration: Configuration, logger: Logger) {
+    public init(store: any HangarStore, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared) {
         self.store = store
+        self.metrics = metrics
         self.configuration = configuration
         self.logger = logger
     }
@@ -54,6 +56,7 @@ public struct Maintenance: Service {
         do {
             let retry = configuration.retry
             let rescued = try await store.taskRescueExpired(TaskRescueParams { retry.delay(afterAttempt: $0) })
+            metrics.leasesExpired(rescued.count)
             if !rescued.isEmpty {
                 logger.warning("requeued tasks whose worker stopped renewing its lease", metadata: ["count": "\(rescued.count)"])
             }

@@ -14,16 +14,19 @@ extension WorkerPool {
         defer {
             running.withLock { _ = $0.removeValue(forKey: execution.leaseToken) }
             stats.attemptsFinished.add(1, ordering: .relaxed)
+            reportSlots()
             wake.signal()
         }
         // A cancel requested between claim and start is honoured before running anything.
         if task.cancelRequested { execution.stop(.cancelled) }
 
-        let deadline = ContinuousClock.now + .seconds(fractional: task.timeoutSeconds)
+        let started = ContinuousClock.now
+        let deadline = started + .seconds(fractional: task.timeoutSeconds)
         let events = TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken)
         let narration = await openNarration(task, events: events, logger: logger)
         let context = TaskContext(
-            task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration, usage: usage)
+            task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration, usage: usage,
+            metrics: metrics)
         let executor = registry.executor(for: task.agentKind)
         let attempt = Task<ExecutionResult, any Error> {
             guard let executor else {
@@ -45,7 +48,16 @@ extension WorkerPool {
             logger.info("attempt abandoned: lease lost")
             return
         }
-        await record(TaskFinishParams(taskID: task.id, leaseToken: execution.leaseToken, outcome: outcome), logger: logger)
+        let recorded = await record(TaskFinishParams(taskID: task.id, leaseToken: execution.leaseToken, outcome: outcome), logger: logger)
+        if let recorded {
+            if recorded.status.isFinal {
+                metrics.taskFinished(agentID: task.agentID, agentKind: task.agentKind, status: recorded.status, duration: ContinuousClock.now - started)
+                logger.info("task finished", metadata: ["status": .string(recorded.status.rawValue)])
+            } else if recorded.status == .queued {
+                metrics.taskRetried()
+                logger.info("attempt failed; task queued for another try", metadata: ["attempt": "\(task.attempts)"])
+            }
+        }
         if case .timedOut(let failure) = outcome { await recordTimeoutIncident(task, failure, logger: logger) }
     }
 
@@ -109,21 +121,21 @@ extension WorkerPool {
     }
 
     /// Retries transient database errors; a lost lease ends the matter.
-    private func record(_ params: TaskFinishParams, logger: Logger) async {
+    private func record(_ params: TaskFinishParams, logger: Logger) async -> TaskRecord? {
         var delay = Duration.milliseconds(50)
         for attempt in 1...8 {
             do {
-                _ = try await store.taskFinish(params)
-                return
+                return try await store.taskFinish(params)
             } catch HangarError.leaseLost {
                 stats.leasesLost.add(1, ordering: .relaxed)
                 logger.warning("outcome not recorded: lease lost before the attempt finished")
-                return
+                return nil
             } catch {
                 logger.error("recording outcome failed", metadata: ["error": "\(error)", "try": "\(attempt)"])
                 try? await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }
         }
+        return nil
     }
 }

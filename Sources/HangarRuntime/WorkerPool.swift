@@ -29,12 +29,16 @@ public final class WorkerPool: Service, Sendable {
     let narration: (any NarrationProvider)?
     /// Handed to every attempt, so executors account their model calls (and check budgets).
     let usage: (any UsageLedger)?
+    /// Where task outcomes, retries, worker slots and model calls are counted.
+    public let metrics: HangarMetrics
 
     public init(
         store: any HangarStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger,
-        secrets: (any SecretReader)? = nil, narration: (any NarrationProvider)? = nil, usage: (any UsageLedger)? = nil
+        secrets: (any SecretReader)? = nil, narration: (any NarrationProvider)? = nil, usage: (any UsageLedger)? = nil,
+        metrics: HangarMetrics = .shared
     ) {
         self.store = store
+        self.metrics = metrics
         self.usage = usage
         self.secrets = secrets
         self.narration = narration
@@ -48,6 +52,7 @@ public final class WorkerPool: Service, Sendable {
     public var runningCount: Int { running.withLock { $0.count } }
 
     public func run() async throws {
+        reportSlots()
         let signals = store.notifier.subscribe()
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
@@ -89,6 +94,7 @@ public final class WorkerPool: Service, Sendable {
                         running.withLock { $0[execution.leaseToken] = execution }
                         group.addTask { await self.execute(claimed, execution) }
                     }
+                    if !result.claimed.isEmpty { reportSlots() }
                     // Got work: there may be more, so claim again without waiting. An empty
                     // claim ends the burst; a full pool waits for a slot on the next turn.
                     if !result.claimed.isEmpty { continue }
@@ -106,6 +112,11 @@ public final class WorkerPool: Service, Sendable {
             }
             await wake.wait(timeout: timeout)
         }
+    }
+
+    func reportSlots() {
+        let busy = runningCount
+        metrics.workerSlots(busy: busy, free: max(0, configuration.concurrency - busy))
     }
 
     private func freeCapacity() -> Resources? {

@@ -13,18 +13,21 @@ public import ServiceLifecycle
 /// wraps it in a server.
 public func buildRouter(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog()
+    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), metrics: HangarMetrics = .shared
 ) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestObservationMiddleware(metrics: metrics, logRequests: configuration.logRequests))
     router.add(middleware: ErrorMiddleware())
     let incidents = IncidentRecorder(store: store)
-    router.add(middleware: AuthMiddleware(authenticator: authenticator, incidents: incidents))
+    router.add(middleware: AuthMiddleware(authenticator: authenticator, incidents: incidents, publicMetrics: configuration.metricsPublic))
     router.add(middleware: IncidentMiddleware(recorder: incidents))
     if let perMinute = configuration.rateLimits.requestsPerMinute {
         router.add(middleware: RequestRateMiddleware(store: store, perMinute: perMinute))
     }
     SystemController(store: store).addRoutes(to: router)
+    MetricsController(store: store, metrics: metrics).addRoutes(to: router)
+    SystemMetricsController(dataDirectory: configuration.dataDirectory).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
     AgentController(store: store, registry: registry, configuration: configuration, vault: vault, models: models).addRoutes(to: router)
     UsageController(store: store).addRoutes(to: router)
@@ -45,10 +48,11 @@ public func buildRouter(
 /// `?token=`, so that a bad one closes the socket with 1008 instead of failing the upgrade.
 /// The live endpoints share one count of open connections.
 public func buildWebSocketRouter(
-    store: any HangarStore, authenticator: Authenticator, speech: SpeechService?, configuration: ServerConfiguration = ServerConfiguration()
+    store: any HangarStore, authenticator: Authenticator, speech: SpeechService?, configuration: ServerConfiguration = ServerConfiguration(),
+    metrics: HangarMetrics = .shared
 ) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
-    let sockets = SocketRegistry(limits: configuration.webSockets)
+    let sockets = SocketRegistry(limits: configuration.webSockets, metrics: metrics)
     TaskSocketController(store: store, authenticator: authenticator, registry: sockets, hub: TaskEventHub(store: store)).addRoutes(to: router)
     LogSocketController(store: store, authenticator: authenticator, registry: sockets).addRoutes(to: router)
     if let speech { SpeechSocketController(service: speech, authenticator: authenticator).addRoutes(to: router) }
@@ -59,15 +63,28 @@ public func buildWebSocketRouter(
 /// shut down together on SIGTERM/SIGINT.
 public func buildApplication(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), services: [any Service] = [], logger: Logger
+    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), services: [any Service] = [], logger: Logger,
+    metrics: HangarMetrics = .shared
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech,
-            models: models),
+            models: models, metrics: metrics),
         server: .http1WebSocketUpgrade(
-            webSocketRouter: buildWebSocketRouter(store: store, authenticator: authenticator, speech: speech, configuration: configuration)),
+            webSocketRouter: buildWebSocketRouter(
+                store: store, authenticator: authenticator, speech: speech, configuration: configuration, metrics: metrics)),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)
+}
+
+/// A listener serving only `GET /metrics` (no credential), for `hangar worker`, which has no API.
+public func buildMetricsApplication(
+    store: any HangarStore, host: String, port: Int, logger: Logger, metrics: HangarMetrics = .shared
+) -> some ApplicationProtocol {
+    let router = Router(context: HangarRequestContext.self)
+    let controller = MetricsController(store: store, metrics: metrics)
+    router.get("/metrics", use: controller.scrape)
+    return Application(
+        router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Hangar"), logger: logger)
 }

@@ -17,6 +17,13 @@ public struct ServerConfiguration: Sendable {
     public var security: SecurityPolicy
     /// Live endpoints' connection, message-rate, idle and buffer limits.
     public var webSockets: WebSocketLimits
+    /// `GET /metrics` without a credential (`HANGAR_METRICS_PUBLIC=true`), for scrapers;
+    /// otherwise it needs the viewer role like `GET /api/v1/metrics`.
+    public var metricsPublic = false
+    /// One log line per request at info (`HANGAR_LOG_REQUESTS=true`); at debug otherwise.
+    public var logRequests = false
+    /// Whose file system `GET /api/v1/system/metrics/disk` reports first (the data directory).
+    public var dataDirectory = "."
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,

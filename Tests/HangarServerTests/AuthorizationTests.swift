@@ -77,6 +77,8 @@ struct AuthorizationTests {
                             #expect(status != 401 && status != 403, "\(label): \(status)")
                         case _ where caller.role == nil:
                             #expect(status == 401, "\(label): \(status)")
+                        case .defaultTenant(let needed) where caller.tenant != Tenant.defaultID || caller.role! < needed:
+                            #expect(status == 403, "\(label): \(status)")
                         case .systemAdmin where !caller.isSystemAdmin:
                             #expect(status == 403, "\(label): \(status)")
                         case .role(let needed) where caller.role! < needed:

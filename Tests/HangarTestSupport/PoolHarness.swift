@@ -11,10 +11,12 @@ public final class PoolHarness: Sendable {
     private let task: Task<Void, any Error>
 
     /// Model calls are accounted in the store, as `hangar serve` does.
-    public init(store: any HangarStore, registry: ExecutorRegistry = .standard, configuration: WorkerConfiguration) {
+    /// `metrics`: a registry of the test's own (default: the process-wide one).
+    public init(store: any HangarStore, registry: ExecutorRegistry = .standard, configuration: WorkerConfiguration, metrics: HangarMetrics = .shared) {
         var logger = Logger(label: "test.pool")
         logger.logLevel = .warning
-        pool = WorkerPool(store: store, registry: registry, configuration: configuration, logger: logger, usage: StoreUsageLedger(store: store))
+        pool = WorkerPool(
+            store: store, registry: registry, configuration: configuration, logger: logger, usage: StoreUsageLedger(store: store), metrics: metrics)
         let pool = self.pool
         task = Task { try await pool.run() }
     }

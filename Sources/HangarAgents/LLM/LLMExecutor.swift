@@ -94,8 +94,12 @@ public struct LLMExecutor: AgentExecutor {
             let coalescer = stream ? TokenCoalescer(events: events, step: step) : nil
             var onToken: (@Sendable (String) async throws -> Void)?
             if let coalescer { onToken = { @Sendable text in try await coalescer.add(text) } }
+            let callStarted = ContinuousClock.now
             let response = try await provider.complete(
                 request, context: ModelCallContext(attempt: context.attempt, onToken: onToken, apiKey: apiKey, timeout: stepTimeout))
+            context.metrics?.providerRequest(
+                provider: catalog.providers.split(modelName).provider, duration: ContinuousClock.now - callStarted, promptTokens: response.promptTokens,
+                completionTokens: response.completionTokens)
             try await coalescer?.flush()
 
             let cost = catalog.cost(model: modelName, promptTokens: response.promptTokens, completionTokens: response.completionTokens)

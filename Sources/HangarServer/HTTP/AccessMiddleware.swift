@@ -2,6 +2,7 @@ import HTTPTypes
 import Foundation
 import HangarAuth
 import HangarCore
+import HangarRuntime
 import Hummingbird
 import Logging
 
@@ -15,10 +16,11 @@ struct AuthMiddleware: RouterMiddleware {
     typealias Context = HangarRequestContext
     let authenticator: Authenticator
     let incidents: IncidentRecorder
+    var publicMetrics = false
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         // Unmatched paths (404) still need a credential, so they reveal nothing.
-        let requirement = context.endpointPath.map { RoutePolicy.requirement(method: request.method.rawValue, path: $0) }
+        let requirement = context.endpointPath.map { RoutePolicy.requirement(method: request.method.rawValue, path: $0, publicMetrics: publicMetrics) }
             ?? .role(.viewer)
         if requirement == .public { return try await next(request, context) }
         let principal: Principal
@@ -37,6 +39,8 @@ struct AuthMiddleware: RouterMiddleware {
             switch requirement {
             case .role(let role)? where principal.role < role:
                 APIError(.forbidden, "this route requires the \(role.rawValue) role; the credential has \(principal.role.rawValue)")
+            case .defaultTenant(let role)? where principal.tenantID != Tenant.defaultID || principal.role < role:
+                APIError(.forbidden, "this route requires the \(role.rawValue) role in the default tenant")
             case .systemAdmin? where !principal.isSystemAdmin:
                 APIError(.forbidden, "this route requires an admin of the default tenant")
             case nil:
@@ -74,5 +78,44 @@ struct RequestIDMiddleware<Context: RequestContext>: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[name] = id
         return response
+    }
+}
+
+/// Counts every request in `api_requests_total` and `api_request_duration_seconds` by its
+/// route pattern (bounded: never the raw path; paths matching no route are Hummingbird's
+/// `NotFound`), and logs one
+/// line per request: at info with `HANGAR_LOG_REQUESTS=true`, at debug otherwise. Sits inside
+/// `RequestIDMiddleware` (the line carries `request_id`) and outside `ErrorMiddleware` (it sees
+/// the status an error became). The duration runs to the response head: a streamed body
+/// (SSE) is not included.
+struct RequestObservationMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: HangarMetrics
+    let logRequests: Bool
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        let status: Int
+        let response: Response
+        do {
+            response = try await next(request, context)
+            status = Int(response.status.code)
+        } catch {
+            let code = (error as? any HTTPResponseError)?.status.code ?? 500
+            observe(request, context: context, status: Int(code), duration: ContinuousClock.now - started)
+            throw error
+        }
+        observe(request, context: context, status: status, duration: ContinuousClock.now - started)
+        return response
+    }
+
+    private func observe(_ request: Request, context: Context, status: Int, duration: Duration) {
+        let endpoint = context.endpointPath ?? "unmatched"
+        metrics.apiRequest(method: request.method.rawValue, endpoint: endpoint, statusCode: status, duration: duration)
+        context.logger.log(
+            level: logRequests ? .info : .debug, "request",
+            metadata: [
+                "method": .string(request.method.rawValue), "route": .string(endpoint), "path": .string(request.uri.path),
+                "status": .stringConvertible(status), "duration_ms": .string(String(format: "%.2f", duration.seconds * 1000)),
+            ])
     }
 }

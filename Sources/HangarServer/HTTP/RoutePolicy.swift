@@ -9,10 +9,16 @@ import HangarCore
 /// | operator | also create, change and delete agents and their secrets, decrypt secrets (audited); submit, change and cancel tasks; chat; speak |
 /// | admin | also manage API keys, read the audit log, security status, incidents and agent reports of its tenant |
 /// | admin of the default tenant | also create tenants, manage any tenant's keys, change the voice registry |
+/// | viewer of the default tenant | Prometheus metrics (`/metrics`, `/api/v1/metrics`: process-wide, every tenant's agent ids); `/metrics` is public with `HANGAR_METRICS_PUBLIC=true` |
+///
+/// Host system metrics (`/api/v1/system/…`) are for any viewer: they describe the machine, not a tenant's data.
 public enum RoutePolicy {
     public enum Requirement: Sendable, Equatable {
         case `public`
         case role(Role)
+        /// At least this role, in the default tenant: for process-wide data that spans tenants
+        /// (Prometheus metrics carry every tenant's agent ids).
+        case defaultTenant(Role)
         case systemAdmin
     }
 
@@ -27,6 +33,21 @@ public enum RoutePolicy {
 
         "GET /api/v1/logs/history": .role(.viewer),
         "GET /api/v1/logs/stream/{task_id}": .role(.viewer),
+
+        // Metrics (docs/observability.md). Prometheus text needs a default-tenant credential
+        // (its series span tenants); `GET /metrics` is public when `HANGAR_METRICS_PUBLIC=true`
+        // (a scraper without a credential); see `requirement`.
+        "GET /metrics": .defaultTenant(.viewer),
+        "GET /api/v1/metrics": .defaultTenant(.viewer),
+        "GET /api/v1/system/metrics": .role(.viewer),
+        "GET /api/v1/system/metrics/cpu": .role(.viewer),
+        "GET /api/v1/system/metrics/memory": .role(.viewer),
+        "GET /api/v1/system/metrics/disk": .role(.viewer),
+        "GET /api/v1/system/metrics/network": .role(.viewer),
+        "GET /api/v1/system/metrics/gpu": .role(.viewer),
+        "GET /api/v1/system/metrics/load": .role(.viewer),
+        "GET /api/v1/system/metrics/swap": .role(.viewer),
+        "GET /api/v1/system/info": .role(.viewer),
 
         "GET /api/v1/models/available": .role(.viewer),
         "GET /api/v1/models/providers": .role(.viewer),
@@ -112,7 +133,8 @@ public enum RoutePolicy {
         "DELETE /api/v1/voices/{voice_id}": .systemAdmin,
     ]
 
-    public static func requirement(method: String, path: String) -> Requirement? {
-        table["\(method) \(path)"]
+    public static func requirement(method: String, path: String, publicMetrics: Bool = false) -> Requirement? {
+        if publicMetrics, method == "GET", path == "/metrics" { return .public }
+        return table["\(method) \(path)"]
     }
 }

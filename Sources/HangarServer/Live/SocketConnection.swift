@@ -40,7 +40,7 @@ actor SocketConnection {
 
     /// Authenticates and admits a connection, or closes it saying why. Returns the principal.
     static func open(
-        _ request: Request, outbound: WebSocketOutboundWriter, authenticator: Authenticator, registry: SocketRegistry
+        _ request: Request, outbound: WebSocketOutboundWriter, authenticator: Authenticator, registry: SocketRegistry, endpoint: String
     ) async -> (Principal, SocketConnection)? {
         let connection = SocketConnection(outbound: outbound)
         let principal: Principal
@@ -50,7 +50,7 @@ actor SocketConnection {
             await connection.close(.policyViolation, "authentication required: ?token=<API key or JWT>")
             return nil
         }
-        if let refusal = registry.admit(user: principal.subject) {
+        if let refusal = registry.admit(user: principal.subject, endpoint: endpoint) {
             await connection.close(.unknown(1013), "too many connections: \(refusal)")
             return nil
         }

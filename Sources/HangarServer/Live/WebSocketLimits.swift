@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarRuntime
 import Synchronization
 
 /// The limits of seed 004's confirmed WebSocket specification, configurable.
@@ -32,24 +33,29 @@ final class SocketRegistry: Sendable {
     }
 
     let limits: WebSocketLimits
+    let metrics: HangarMetrics
     private let counts = Mutex(Counts())
 
-    init(limits: WebSocketLimits) {
+    init(limits: WebSocketLimits, metrics: HangarMetrics) {
         self.limits = limits
+        self.metrics = metrics
     }
 
     /// `nil` when admitted (call `release` later), else why not.
-    func admit(user: String) -> String? {
-        counts.withLock { counts in
+    func admit(user: String, endpoint: String) -> String? {
+        let refusal = counts.withLock { counts -> String? in
             if counts.total >= limits.total { return "server has \(limits.total) WebSocket connections, its limit" }
             if counts.byUser[user, default: 0] >= limits.perUser { return "you have \(limits.perUser) WebSocket connections, the per-user limit" }
             counts.total += 1
             counts.byUser[user, default: 0] += 1
             return nil
         }
+        if refusal == nil { metrics.websocketConnections(endpoint: endpoint, change: 1) }
+        return refusal
     }
 
-    func release(user: String) {
+    func release(user: String, endpoint: String) {
+        metrics.websocketConnections(endpoint: endpoint, change: -1)
         counts.withLock { counts in
             counts.total -= 1
             let left = counts.byUser[user, default: 1] - 1

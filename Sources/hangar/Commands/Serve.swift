@@ -31,11 +31,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Runtime.logger("hangar")
+        Runtime.bootstrapMetrics()
         let store = try await storage.openStore(maxConnections: 20, logger: logger)
-        let configuration = ServerConfiguration(
+        var configuration = ServerConfiguration(
             host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try port ?? Environment.int("HANGAR_PORT") ?? 8000,
             maxBodyBytes: maxBodyBytes ?? (1 << 20), rateLimits: try rateLimitsFromEnvironment(), security: try securityPolicyFromEnvironment(),
             chatDefaultModel: Environment.string("HANGAR_CHAT_DEFAULT_MODEL") ?? "mock/echo", webSockets: try webSocketLimitsFromEnvironment())
+        configuration.metricsPublic = try Environment.bool("HANGAR_METRICS_PUBLIC") ?? false
+        configuration.logRequests = try Environment.bool("HANGAR_LOG_REQUESTS") ?? false
+        configuration.dataDirectory = storage.resolvedDataDir
         guard let mode = Authenticator.Mode(rawValue: auth ?? Environment.string("HANGAR_AUTH") ?? "required") else {
             throw ValidationError("--auth must be required or none")
         }

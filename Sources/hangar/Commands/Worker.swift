@@ -6,6 +6,8 @@ import ServiceLifecycle
 import UnixSignals
 import HangarCore
 import HangarStore
+import HangarServer
+import Hummingbird
 
 struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,10 +21,18 @@ struct Worker: AsyncParsableCommand {
             throw ValidationError("`hangar worker` needs a shared database: pass --database postgres://… (SQLite serves one process: use `hangar serve`)")
         }
         let logger = Runtime.logger("hangar.worker")
+        Runtime.bootstrapMetrics()
         let store = try await storage.openStore(maxConnections: 10, logger: logger)
-        let services = try Runtime.services(
+        var services = try Runtime.services(
             store: store, options: worker, vault: try Runtime.vault(storage: storage, logger: logger), models: try Runtime.models(logger: logger),
             logger: logger)
+        // A worker has no API: with HANGAR_METRICS_PORT it serves GET /metrics (no credential)
+        // on HANGAR_METRICS_HOST (default 127.0.0.1) for Prometheus.
+        if let metricsPort = try Environment.int("HANGAR_METRICS_PORT") {
+            let host = Environment.string("HANGAR_METRICS_HOST") ?? "127.0.0.1"
+            services.append(buildMetricsApplication(store: store, host: host, port: metricsPort, logger: logger))
+            logger.info("serving /metrics", metadata: ["address": "\(host):\(metricsPort)"])
+        }
         let group = ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let workers = try worker.resolvedWorkers()

@@ -77,7 +77,20 @@ enum Runtime {
         return services
     }
 
+    /// Log lines as text (swift-log's default) or, with `HANGAR_LOG_FORMAT=json`, as JSON lines.
+    private static let loggingBootstrapped: Void = {
+        if Environment.string("HANGAR_LOG_FORMAT")?.lowercased() == "json" {
+            LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+        }
+    }()
+
+    /// Once per process (`serve`, `worker`): swift-metrics reports into Hangar's registry.
+    static func bootstrapMetrics() {
+        HangarMetrics.bootstrapMetricsSystem()
+    }
+
     static func logger(_ label: String) -> Logger {
+        _ = loggingBootstrapped
         var logger = Logger(label: label)
         logger.logLevel = Environment.string("HANGAR_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
         return logger

@@ -1,0 +1,181 @@
+import Foundation
+public import HangarCore
+public import HangarStore
+import Metrics
+public import Prometheus
+import Synchronization
+
+/// Hangar's Prometheus metrics, in one registry per instance.
+///
+/// A process uses `HangarMetrics.shared` (whose registry is also bootstrapped into swift-metrics'
+/// `MetricsSystem` by `bootstrapMetricsSystem()`, so libraries instrumented with swift-metrics
+/// land in the same scrape); tests make their own instance, so every test reads a registry of
+/// its own. Names are the constants in `Name`: features that record metrics elsewhere
+/// (webhooks, WebSockets) use the methods below. Do not record these names through swift-metrics'
+/// `Counter(label:)`: the registry would see the same family without its HELP text and stop the
+/// process (swift-prometheus requires one HELP text per family).
+public struct HangarMetrics: Sendable {
+    /// Every metric Hangar exports (docs/observability.md).
+    public enum Name {
+        public static let agentTasks = "agent_tasks_total"
+        public static let apiRequests = "api_requests_total"
+        public static let apiRequestDuration = "api_request_duration_seconds"
+        public static let taskDuration = "task_duration_seconds"
+        public static let queueDepth = "queue_depth"
+        public static let tasksRunning = "tasks_running"
+        public static let workerSlots = "worker_slots"
+        public static let leaseExpiries = "task_lease_expiries_total"
+        public static let taskRetries = "task_retries_total"
+        public static let providerRequestDuration = "provider_request_duration_seconds"
+        public static let providerTokens = "provider_tokens_total"
+        public static let webhookDeliveries = "webhook_deliveries_total"
+        public static let websocketConnections = "websocket_connections"
+    }
+
+    public let registry: PrometheusCollectorRegistry
+    /// Priorities whose queue depth was ever exported, so a drained priority reads 0 rather
+    /// than keeping its last value.
+    private let seenPriorities = SharedSet()
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        declare()
+    }
+
+    /// The process's metrics (`hangar serve`, `hangar worker`).
+    public static let shared = HangarMetrics()
+
+    private static let bootstrapped = Mutex(false)
+
+    /// Makes `shared`'s registry the destination of swift-metrics (`MetricsSystem`) for this
+    /// process. Safe to call more than once; only the first call bootstraps.
+    public static func bootstrapMetricsSystem() {
+        let first = bootstrapped.withLock { done in
+            defer { done = true }
+            return !done
+        }
+        if first { MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: shared.registry)) }
+    }
+
+    /// The exposition text (format 0.0.4).
+    public func render() -> String { registry.emitToString() }
+
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    // MARK: Buckets
+
+    static let requestBuckets: [Duration] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10].map { .seconds(fractional: $0) }
+    static let taskBuckets: [Duration] = [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600].map { .seconds(fractional: $0) }
+    static let providerBuckets: [Duration] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120].map { .seconds(fractional: $0) }
+
+    // MARK: Descriptors
+
+    private static func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    }
+
+    static let help: [String: String] = [
+        Name.agentTasks: "Total number of agent tasks that reached a final status",
+        Name.apiRequests: "Total API requests",
+        Name.apiRequestDuration: "Time from request to response head, by route pattern",
+        Name.taskDuration: "Duration of task attempts that reached a final status, by agent kind",
+        Name.queueDepth: "Queued tasks by priority (read from the store at scrape)",
+        Name.tasksRunning: "Tasks running in all workers (read from the store at scrape)",
+        Name.workerSlots: "This process's worker slots, busy or free",
+        Name.leaseExpiries: "Running tasks requeued or ended because their worker stopped renewing the lease",
+        Name.taskRetries: "Failed attempts that were queued again for another try",
+        Name.providerRequestDuration: "Duration of model provider calls",
+        Name.providerTokens: "Tokens used in model provider calls, by kind (prompt or completion)",
+        Name.webhookDeliveries: "Webhook delivery attempts by outcome",
+        Name.websocketConnections: "Open WebSocket connections by endpoint",
+    ]
+
+    private func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
+        registry.makeCounter(descriptor: Self.descriptor(name, Self.help[name] ?? name), labels: labels)
+    }
+
+    private func gauge(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Gauge {
+        registry.makeGauge(descriptor: Self.descriptor(name, Self.help[name] ?? name), labels: labels)
+    }
+
+    private func histogram(_ name: String, _ labels: [(String, String)], _ buckets: [Duration]) -> DurationHistogram {
+        registry.makeDurationHistogram(descriptor: Self.descriptor(name, Self.help[name] ?? name), labels: labels, buckets: buckets)
+    }
+
+    /// Series that exist before anything happened, so a scrape shows every family at once.
+    private func declare() {
+        _ = counter(Name.leaseExpiries)
+        _ = counter(Name.taskRetries)
+        _ = gauge(Name.tasksRunning)
+        _ = gauge(Name.workerSlots, [("state", "busy")])
+        _ = gauge(Name.workerSlots, [("state", "free")])
+    }
+
+    // MARK: Recording
+
+    /// A task reached a final status after an attempt of `duration`.
+    public func taskFinished(agentID: String, agentKind: String, status: TaskStatus, duration: Duration) {
+        counter(Name.agentTasks, [("agent_id", agentID), ("status", status.rawValue)]).increment()
+        histogram(Name.taskDuration, [("agent_kind", agentKind), ("status", status.rawValue)], Self.taskBuckets).record(duration)
+    }
+
+    /// A task reached a final status without an attempt finishing here (lease rescue).
+    public func taskEnded(agentID: String, status: TaskStatus) {
+        counter(Name.agentTasks, [("agent_id", agentID), ("status", status.rawValue)]).increment()
+    }
+
+    public func taskRetried() { counter(Name.taskRetries).increment() }
+
+    public func leasesExpired(_ count: Int) {
+        guard count > 0 else { return }
+        counter(Name.leaseExpiries).increment(by: Int64(count))
+    }
+
+    /// `endpoint`: the route pattern (`/api/v1/tasks/{task_id}`), never the raw path.
+    public func apiRequest(method: String, endpoint: String, statusCode: Int, duration: Duration) {
+        counter(Name.apiRequests, [("method", method), ("endpoint", endpoint), ("status_code", String(statusCode))]).increment()
+        histogram(Name.apiRequestDuration, [("method", method), ("endpoint", endpoint)], Self.requestBuckets).record(duration)
+    }
+
+    public func workerSlots(busy: Int, free: Int) {
+        gauge(Name.workerSlots, [("state", "busy")]).set(Double(busy))
+        gauge(Name.workerSlots, [("state", "free")]).set(Double(free))
+    }
+
+    /// Queue depth and running tasks from the store's counts (all tenants).
+    public func updateQueue(_ counts: TaskCounts) {
+        let priorities = seenPriorities.insert(counts.queuedByPriority.keys)
+        for priority in priorities {
+            gauge(Name.queueDepth, [("priority", String(priority))]).set(Double(counts.queuedByPriority[priority] ?? 0))
+        }
+        gauge(Name.tasksRunning).set(Double(counts.byStatus[.running] ?? 0))
+    }
+
+    public func providerRequest(provider: String, duration: Duration, promptTokens: Int, completionTokens: Int) {
+        histogram(Name.providerRequestDuration, [("provider", provider)], Self.providerBuckets).record(duration)
+        counter(Name.providerTokens, [("provider", provider), ("kind", "prompt")]).increment(by: Int64(promptTokens))
+        counter(Name.providerTokens, [("provider", provider), ("kind", "completion")]).increment(by: Int64(completionTokens))
+    }
+
+    /// For the webhook outbox: `outcome` is e.g. `success`, `failure`, `gave_up`.
+    public func webhookDelivery(outcome: String) {
+        counter(Name.webhookDeliveries, [("outcome", outcome)]).increment()
+    }
+
+    /// For WebSocket routes: call with +1 when a connection opens and -1 when it closes.
+    public func websocketConnections(endpoint: String, change: Int) {
+        gauge(Name.websocketConnections, [("endpoint", endpoint)]).increment(by: Double(change))
+    }
+}
+
+/// A set of priorities shared by copies of one `HangarMetrics`.
+private final class SharedSet: Sendable {
+    private let values = Mutex<Set<Int>>([])
+
+    func insert(_ new: some Sequence<Int>) -> Set<Int> {
+        values.withLock { set in
+            set.formUnion(new)
+            return set
+        }
+    }
+}

@@ -90,7 +90,7 @@ struct WebhookStoreTests {
             let attempt = WebhookAttempt(attempt: 1, at: Date(), statusCode: 503, error: nil, durationMS: 12, responseExcerpt: "busy")
             for delivery in first.deliveries {
                 #expect(try await store.webhookDeliveryRecord(
-                    WebhookRecordParams(deliveryID: delivery.id, leaseToken: delivery.leaseToken!, attempt: attempt, outcome: .retry(after: .milliseconds(200)))))
+                    WebhookRecordParams(deliveryID: delivery.id, leaseToken: delivery.leaseToken!, attempt: attempt, outcome: .retry(after: .seconds(1)))))
                 // The lease is spent: recording again changes nothing.
                 #expect(try await store.webhookDeliveryRecord(
                     WebhookRecordParams(deliveryID: delivery.id, leaseToken: delivery.leaseToken!, attempt: attempt, outcome: .delivered)) == false)
@@ -102,8 +102,13 @@ struct WebhookStoreTests {
             #expect(try await store.webhookSubscriptionDelete(tenantID: Tenant.defaultID, id: drop.id) == false)
             #expect(try await store.webhookSubscriptionList(tenantID: Tenant.defaultID).map(\.id) == [keep.id])
 
-            try await Task.sleep(for: .milliseconds(300))
-            let second = try await store.webhookDeliveryClaim(WebhookClaimParams(limit: 10, leaseDuration: .seconds(30)))
+            // Due again after the delay (polled: a loaded machine may split them over two claims).
+            var again: [WebhookDelivery] = []
+            _ = try await eventually(timeout: .seconds(10), every: .milliseconds(100)) {
+                again += try await store.webhookDeliveryClaim(WebhookClaimParams(limit: 10, leaseDuration: .seconds(30))).deliveries
+                return again.count >= 2
+            }
+            let second = WebhookClaimResult(deliveries: again, nextDueAt: nil)
             #expect(second.deliveries.count == 2)
             #expect(second.deliveries.allSatisfy { $0.attempts.count == 1 && $0.attempts[0].statusCode == 503 && $0.attempts[0].responseExcerpt == "busy" })
             for delivery in second.deliveries {

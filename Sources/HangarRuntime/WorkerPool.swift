@@ -131,7 +131,7 @@ public final class WorkerPool: Service, Sendable {
                 wake.signal()
             case .cancelRequested(let taskID):
                 stopExecution(taskID, reason: .cancelled)
-            case .event:
+            case .event, .webhooksDue:
                 break
             }
         }

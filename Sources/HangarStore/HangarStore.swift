@@ -141,4 +141,20 @@ public protocol HangarStore: Sendable {
     func eventList(taskID: String, afterSeq: Int64, limit: Int) async throws -> [TaskEvent]
     /// The tenant's events of the given types matching the filters, newest first.
     func eventSearch(_ params: EventSearchParams) async throws -> [EventHit]
+
+    // MARK: Webhooks (the outbox: a task's final status writes its deliveries in the same
+    // transaction, for its `callback_url` and each matching subscription of its tenant)
+
+    func webhookSubscriptionInsert(_ subscription: WebhookSubscription) async throws
+    /// The tenant's subscriptions, oldest first.
+    func webhookSubscriptionList(tenantID: String) async throws -> [WebhookSubscription]
+    /// Deletes the subscription and fails its pending deliveries; `false` when the tenant has no such subscription.
+    func webhookSubscriptionDelete(tenantID: String, id: String) async throws -> Bool
+    /// Leases up to `limit` due pending deliveries. Exclusive across processes.
+    func webhookDeliveryClaim(_ params: WebhookClaimParams) async throws -> WebhookClaimResult
+    /// Appends the attempt and applies its outcome. Fenced: `false` (and nothing changed)
+    /// when the lease was lost or the delivery stopped meanwhile.
+    func webhookDeliveryRecord(_ params: WebhookRecordParams) async throws -> Bool
+    /// Every delivery of the task, oldest first.
+    func webhookDeliveryList(tenantID: String, taskID: String) async throws -> [WebhookDelivery]
 }

@@ -8,6 +8,8 @@ public enum QueueSignal: Sendable, Hashable {
     case cancelRequested(taskID: String)
     /// A task's log grew to `seq`.
     case event(taskID: String, seq: Int64)
+    /// Webhook deliveries were written to the outbox.
+    case webhooksDue
 }
 
 /// Push wake-ups. PostgreSQL delivers them with LISTEN/NOTIFY across processes; SQLite,

@@ -234,5 +234,42 @@ enum PostgresMigrations {
                     PRIMARY KEY (session_id, seq)
                 );
                 """),
+        Migration(
+            version: 9, name: "webhooks",
+            sql: """
+                CREATE TABLE webhook_subscriptions (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    url text NOT NULL,
+                    events text NOT NULL,
+                    secret text NOT NULL,
+                    agent_id text,
+                    is_active boolean NOT NULL DEFAULT true,
+                    created_at timestamptz NOT NULL
+                );
+                CREATE INDEX webhook_subscriptions_tenant ON webhook_subscriptions (tenant_id);
+
+                CREATE TABLE webhook_deliveries (
+                    seq bigint GENERATED ALWAYS AS IDENTITY,
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    task_id text NOT NULL,
+                    subscription_id text,
+                    url text NOT NULL,
+                    event_type text NOT NULL,
+                    status text NOT NULL,
+                    attempts text NOT NULL DEFAULT '[]',
+                    next_attempt_at timestamptz,
+                    error text,
+                    lease_token text,
+                    lease_expires_at timestamptz,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+                CREATE INDEX webhook_deliveries_task ON webhook_deliveries (task_id);
+                CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id) WHERE status = 'pending';
+                """),
     ]
 }

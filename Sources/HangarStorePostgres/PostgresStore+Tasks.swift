@@ -129,6 +129,7 @@ extension PostgresStore {
                     updated_at = now() WHERE id = \(taskID)
                 """, logger: logger)
             _ = try await append(connection, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)])
+            try await enqueueWebhooks(connection, taskID: taskID, status: .cancelled, signals: &signals)
         case .running where !task.cancelRequested:
             try await connection.query(
                 "UPDATE tasks SET cancel_requested = true, updated_at = now() WHERE id = \(taskID)", logger: logger)
@@ -194,15 +195,19 @@ extension PostgresStore {
                         ), logged AS (
                             INSERT INTO task_events (task_id, seq, type, data, created_at)
                             SELECT done.id, done.last_event_seq, \(completed.type), \(JSONText.encode(completed.data))::jsonb, now() FROM done
+                        ), hooks AS (
+                            \(unescaped: Self.enqueueSQL(source: "done", status: .completed))
                         )
                         SELECT \(unescaped: PostgresRows.taskColumns("done")),
-                            pg_notify(\(url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told
+                            pg_notify(\(url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told,
+                            (SELECT count(*) FROM hooks)::bigint AS hooked
                         FROM done
                         """, logger: logger
-                    ).first(PostgresRows.task)
+                    ).first({ row in (try PostgresRows.task(row), try row.makeRandomAccess()["hooked"].decode(Int.self)) })
                 else { throw HangarError.leaseLost(taskID: params.taskID) }
                 if limit != nil { signals.append(.taskAvailable) }
-                return task
+                if task.1 > 0 { signals.append(.webhooksDue) }
+                return task.0
             case .failed(let failure, let delay):
                 if failure.retryable && attempts < maxAttempts {
                     let runAt = try await connection.query(
@@ -215,14 +220,14 @@ extension PostgresStore {
                     event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
                     signals.append(.taskAvailable)
                 } else {
-                    try await self.end(connection, params.taskID, status: .failed, failure: failure)
+                    try await self.end(connection, params.taskID, status: .failed, failure: failure, signals: &signals)
                     event = StatusEvent.make(.failed, attempt: attempts, error: failure)
                 }
             case .cancelled(let reason):
-                try await self.end(connection, params.taskID, status: .cancelled, failure: TaskFailure(code: "cancelled", message: reason, retryable: false))
+                try await self.end(connection, params.taskID, status: .cancelled, failure: TaskFailure(code: "cancelled", message: reason, retryable: false), signals: &signals)
                 event = StatusEvent.make(.cancelled, attempt: attempts, reason: reason)
             case .timedOut(let failure):
-                try await self.end(connection, params.taskID, status: .timedOut, failure: failure)
+                try await self.end(connection, params.taskID, status: .timedOut, failure: failure, signals: &signals)
                 event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
             }
             _ = try await self.append(connection, taskID: params.taskID, events: [event])
@@ -232,13 +237,16 @@ extension PostgresStore {
     }
 
     /// Moves a task to a final status with its error, releasing the lease.
-    private func end(_ connection: PostgresConnection, _ taskID: String, status: TaskStatus, failure: TaskFailure?) async throws {
+    private func end(
+        _ connection: PostgresConnection, _ taskID: String, status: TaskStatus, failure: TaskFailure?, signals: inout [QueueSignal]
+    ) async throws {
         try await connection.query(
             """
             UPDATE tasks SET status = \(status.rawValue), error = \(StorageCoding.text(failure))::jsonb, completed_at = now(),
                 updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
             WHERE id = \(taskID)
             """, logger: logger)
+        try await enqueueWebhooks(connection, taskID: taskID, status: status, signals: &signals)
     }
 
     public func taskRescueExpired(_ params: TaskRescueParams) async throws -> [String] {
@@ -254,10 +262,10 @@ extension PostgresStore {
                 let failure = TaskFailure.leaseExpired(attempt: attempts)
                 let event: NewTaskEvent
                 if cancelRequested {
-                    try await self.end(connection, id, status: .cancelled, failure: TaskFailure(code: "cancelled", message: "cancelled while its worker was lost", retryable: false))
+                    try await self.end(connection, id, status: .cancelled, failure: TaskFailure(code: "cancelled", message: "cancelled while its worker was lost", retryable: false), signals: &signals)
                     event = StatusEvent.make(.cancelled, attempt: attempts, reason: "cancelled while its worker was lost")
                 } else if attempts >= maxAttempts {
-                    try await self.end(connection, id, status: .failed, failure: failure)
+                    try await self.end(connection, id, status: .failed, failure: failure, signals: &signals)
                     event = StatusEvent.make(.failed, attempt: attempts, error: failure)
                 } else {
                     let runAt = try await connection.query(
@@ -287,6 +295,7 @@ extension PostgresStore {
             ).all { try $0.decode(String.self) }
             guard !ids.isEmpty else { return 0 }
             try await connection.query("DELETE FROM task_events WHERE task_id = ANY(\(ids)::text[])", logger: logger)
+            try await connection.query("DELETE FROM webhook_deliveries WHERE task_id = ANY(\(ids)::text[])", logger: logger)
             try await connection.query("DELETE FROM tasks WHERE id = ANY(\(ids)::text[])", logger: logger)
             return ids.count
         }

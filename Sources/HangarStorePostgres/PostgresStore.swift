@@ -88,12 +88,13 @@ public final class PostgresStore: HangarStore {
 
     // MARK: Notifications
 
-    /// Payloads: `q` (work available), `c:<task>` (cancel), `e:<task>:<seq>` (events).
+    /// Payloads: `q` (work available), `w` (webhooks due), `c:<task>` (cancel), `e:<task>:<seq>` (events).
     static func payload(_ signal: QueueSignal) -> String {
         switch signal {
         case .taskAvailable: return "q"
         case .cancelRequested(let taskID): return "c:\(taskID)"
         case .event(let taskID, let seq): return "e:\(taskID):\(seq)"
+        case .webhooksDue: return "w"
         }
     }
 
@@ -101,6 +102,7 @@ public final class PostgresStore: HangarStore {
         let parts = payload.split(separator: ":", omittingEmptySubsequences: false)
         switch parts.first {
         case "q": return .taskAvailable
+        case "w": return .webhooksDue
         case "c" where parts.count == 2: return .cancelRequested(taskID: String(parts[1]))
         case "e" where parts.count == 3: return Int64(parts[2]).map { .event(taskID: String(parts[1]), seq: $0) }
         default: return nil

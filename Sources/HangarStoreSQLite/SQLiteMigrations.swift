@@ -240,6 +240,44 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        migrator.registerMigration("0009_webhooks") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE webhook_subscriptions (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        url TEXT NOT NULL,
+                        events TEXT NOT NULL,
+                        secret TEXT NOT NULL,
+                        agent_id TEXT,
+                        is_active INTEGER NOT NULL DEFAULT 1,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX webhook_subscriptions_tenant ON webhook_subscriptions (tenant_id);
+
+                    CREATE TABLE webhook_deliveries (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        tenant_id TEXT NOT NULL,
+                        task_id TEXT NOT NULL,
+                        subscription_id TEXT,
+                        url TEXT NOT NULL,
+                        event_type TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        attempts TEXT NOT NULL DEFAULT '[]',
+                        next_attempt_at REAL,
+                        error TEXT,
+                        lease_token TEXT,
+                        lease_expires_at REAL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+                    CREATE INDEX webhook_deliveries_task ON webhook_deliveries (task_id);
+                    CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id) WHERE status = 'pending';
+                    """)
+        }
         return migrator
     }
 }

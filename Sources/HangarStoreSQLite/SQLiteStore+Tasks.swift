@@ -122,6 +122,7 @@ extension SQLiteStore {
                 cached: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ? WHERE id = ?",
                 arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, taskID])
             _ = try append(db, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)], now: now, signals: &signals)
+            try enqueueWebhooks(db, taskID: taskID, status: .cancelled, now: now, signals: &signals)
         case .running where !task.cancelRequested:
             try db.execute(
                 cached: "UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ?", arguments: [now.sqlite, taskID])
@@ -164,6 +165,7 @@ extension SQLiteStore {
             let maxAttempts: Int = row["max_attempts"]
             let agentLimited = (row["max_concurrency"] as Int?) != nil
             let event: NewTaskEvent
+            var final: TaskStatus?
             let clearLease = "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
             switch params.outcome {
             case .completed(let output, let usage):
@@ -174,6 +176,7 @@ extension SQLiteStore {
                         """,
                     arguments: [JSONText.encode(output), usage.map(JSONText.encode), now.sqlite, now.sqlite, params.taskID])
                 event = StatusEvent.make(.completed, attempt: attempts)
+                final = .completed
                 // Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
                 let tokens = StorageCoding.totalTokens(usage)
                 if tokens > 0 {
@@ -200,6 +203,7 @@ extension SQLiteStore {
                         cached: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                         arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
                     event = StatusEvent.make(.failed, attempt: attempts, error: failure)
+                    final = .failed
                 }
             case .cancelled(let reason):
                 let failure = TaskFailure(code: "cancelled", message: reason, retryable: false)
@@ -207,13 +211,16 @@ extension SQLiteStore {
                     cached: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                     arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
                 event = StatusEvent.make(.cancelled, attempt: attempts, reason: reason)
+                final = .cancelled
             case .timedOut(let failure):
                 try db.execute(
                     cached: "UPDATE tasks SET status = 'timed_out', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                     arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
                 event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
+                final = .timedOut
             }
             _ = try SQLiteStore.append(db, taskID: params.taskID, events: [event], now: now, signals: &signals)
+            if let final { try SQLiteStore.enqueueWebhooks(db, taskID: params.taskID, status: final, now: now, signals: &signals) }
             if agentLimited { signals.append(.taskAvailable) }
             return try SQLiteStore.fetchTask(db, id: params.taskID)!
         }
@@ -242,11 +249,13 @@ extension SQLiteStore {
                         cached: "UPDATE tasks SET status = 'cancelled', completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                         arguments: [now.sqlite, now.sqlite, id])
                     event = StatusEvent.make(.cancelled, attempt: attempts, reason: "cancelled while its worker was lost")
+                    try SQLiteStore.enqueueWebhooks(db, taskID: id, status: .cancelled, now: now, signals: &signals)
                 } else if attempts >= maxAttempts {
                     try db.execute(
                         cached: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
                         arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, id])
                     event = StatusEvent.make(.failed, attempt: attempts, error: failure)
+                    try SQLiteStore.enqueueWebhooks(db, taskID: id, status: .failed, now: now, signals: &signals)
                 } else {
                     let runAt = now.addingTimeInterval(params.retryDelay(attempts).seconds)
                     try db.execute(
@@ -269,6 +278,7 @@ extension SQLiteStore {
             guard !ids.isEmpty else { return 0 }
             let marks = ids.map { _ in "?" }.joined(separator: ", ")
             try db.execute(sql: "DELETE FROM task_events WHERE task_id IN (\(marks))", arguments: StatementArguments(ids))
+            try db.execute(sql: "DELETE FROM webhook_deliveries WHERE task_id IN (\(marks))", arguments: StatementArguments(ids))
             try db.execute(sql: "DELETE FROM tasks WHERE id IN (\(marks))", arguments: StatementArguments(ids))
             return ids.count
         }

@@ -80,6 +80,12 @@ public enum RoutePolicy {
         "POST /api/v1/tasks/run": .role(.operator),
         "PUT /api/v1/tasks/{task_id}": .role(.operator),
         "DELETE /api/v1/tasks/{task_id}": .role(.operator),
+        "GET /api/v1/tasks/{task_id}/deliveries": .role(.viewer),
+
+        // Webhook subscriptions (seed 004 Phase 5), per tenant.
+        "GET /api/v1/integration/webhooks": .role(.viewer),
+        "POST /api/v1/integration/webhooks/subscribe": .role(.operator),
+        "DELETE /api/v1/integration/webhooks/{subscription_id}": .role(.operator),
 
         // Chat sessions (seed 004): reading is for viewers; creating, sending, changing the
         // status and deleting are for operators (sending spends model tokens).

@@ -65,6 +65,8 @@ enum Runtime {
                 store: store, configuration: .init(rescueInterval: .seconds(min(5, max(0.5, try options.resolvedLease().seconds / 3))),
                     retention: try options.resolvedRetention(), retry: retry), logger: logger)
         ]
+        services.append(
+            WebhookDispatcher(store: store, client: webhookClient, configuration: try webhookConfiguration(), logger: logger))
         let workers = try options.resolvedWorkers()
         if workers > 0 {
             let configuration = WorkerConfiguration(
@@ -87,6 +89,36 @@ enum Runtime {
     /// Once per process (`serve`, `worker`): swift-metrics reports into Hangar's registry.
     static func bootstrapMetrics() {
         HangarMetrics.bootstrapMetricsSystem()
+    }
+
+    /// Webhooks never follow redirects: a redirect could lead past the network policy.
+    private static let webhookClient = ProviderConfiguration.makeHTTPClient(followRedirects: false)
+
+    /// `HANGAR_WEBHOOK_RETRY_PERIOD` (default 24h), `HANGAR_WEBHOOK_SECRET` (signs `callback_url`
+    /// deliveries), `HANGAR_WEBHOOK_RETRY_SCHEDULE` (comma-separated delays, e.g. `5s,30s,2m`),
+    /// `HANGAR_WEBHOOK_TIMEOUT` (per attempt, default 10s); private targets follow
+    /// `HANGAR_ALLOW_PRIVATE_NETWORKS`.
+    static func webhookConfiguration() throws -> WebhookDispatcher.Configuration {
+        var configuration = WebhookDispatcher.Configuration(
+            allowPrivateNetworks: try securityPolicyFromEnvironment().network.allowPrivateNetworks,
+            callbackSecret: Environment.string("HANGAR_WEBHOOK_SECRET"))
+        if let period = Environment.string("HANGAR_WEBHOOK_RETRY_PERIOD") {
+            configuration.retryPeriod = try parseDuration(period, name: "HANGAR_WEBHOOK_RETRY_PERIOD")
+        }
+        if let timeout = Environment.string("HANGAR_WEBHOOK_TIMEOUT") {
+            configuration.timeout = try parseDuration(timeout, name: "HANGAR_WEBHOOK_TIMEOUT")
+        }
+        if let schedule = Environment.string("HANGAR_WEBHOOK_RETRY_SCHEDULE") {
+            let delays = try schedule.split(separator: ",").map {
+                try parseDuration($0.trimmingCharacters(in: .whitespaces), name: "HANGAR_WEBHOOK_RETRY_SCHEDULE")
+            }
+            guard !delays.isEmpty else {
+                throw HangarError.invalid(field: "HANGAR_WEBHOOK_RETRY_SCHEDULE", message: "must list at least one delay")
+            }
+            configuration.schedule = delays
+            configuration.pollInterval = min(configuration.pollInterval, delays.min() ?? configuration.pollInterval)
+        }
+        return configuration
     }
 
     static func logger(_ label: String) -> Logger {

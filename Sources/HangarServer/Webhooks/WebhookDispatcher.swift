@@ -1,0 +1,225 @@
+public import AsyncHTTPClient
+import Foundation
+import HangarCore
+import HangarRuntime
+public import HangarStore
+public import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+public import ServiceLifecycle
+
+/// Sends the outbox's webhook deliveries (see `HangarStore.webhookDeliveryClaim`). Runs in
+/// every `serve` and `worker` process: deliveries are leased, so processes never send the
+/// same attempt twice, and a process that dies mid-attempt leaves its lease to expire.
+///
+/// A 2xx answer delivers; 410 Gone stops (and disables the subscription); anything else, or
+/// no answer, is retried on `schedule` (with jitter) until `retryPeriod` after the task ended.
+public struct WebhookDispatcher: Service {
+    public struct Configuration: Sendable {
+        /// How long after the task ended a delivery is retried (`HANGAR_WEBHOOK_RETRY_PERIOD`).
+        public var retryPeriod: Duration
+        /// The delay before retry n (1-based); the last entry repeats.
+        public var schedule: [Duration]
+        /// ± this fraction of each delay, at random.
+        public var jitter: Double
+        /// Per attempt, connection to last byte.
+        public var timeout: Duration
+        /// Longest sleep between looks at the outbox (wake-ups usually come sooner).
+        public var pollInterval: Duration
+        public var leaseDuration: Duration
+        public var batch: Int
+        /// Only `allowPrivateNetworks` applies: webhook targets may be any public host.
+        public var allowPrivateNetworks: Bool
+        /// Signs `callback_url` deliveries (`HANGAR_WEBHOOK_SECRET`); unsigned without it.
+        public var callbackSecret: String?
+
+        public static let standardSchedule: [Duration] = [
+            .seconds(5), .seconds(30), .seconds(120), .seconds(600), .seconds(1800), .seconds(3600),
+        ]
+
+        public init(
+            retryPeriod: Duration = .seconds(24 * 3600), schedule: [Duration] = Configuration.standardSchedule, jitter: Double = 0.2,
+            timeout: Duration = .seconds(10), pollInterval: Duration = .seconds(5), leaseDuration: Duration = .seconds(60),
+            batch: Int = 16, allowPrivateNetworks: Bool = false, callbackSecret: String? = nil
+        ) {
+            self.retryPeriod = retryPeriod
+            self.schedule = schedule
+            self.jitter = jitter
+            self.timeout = timeout
+            self.pollInterval = pollInterval
+            self.leaseDuration = leaseDuration
+            self.batch = batch
+            self.allowPrivateNetworks = allowPrivateNetworks
+            self.callbackSecret = callbackSecret
+        }
+
+        /// The delay after `attempt` failed attempts, jittered, capped at one hour.
+        public func delay(afterAttempt attempt: Int) -> Duration {
+            guard let base = schedule.isEmpty ? nil : schedule[min(max(attempt, 1), schedule.count) - 1] else { return .seconds(5) }
+            let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
+            return .seconds(fractional: min(base.seconds * factor, 3600))
+        }
+    }
+
+    let store: any HangarStore
+    let client: HTTPClient
+    let configuration: Configuration
+    let logger: Logger
+    let metrics: HangarMetrics
+
+    public init(store: any HangarStore, client: HTTPClient, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared) {
+        self.store = store
+        self.metrics = metrics
+        self.client = client
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let wake = WakeSignal()
+        let signals = store.notifier.subscribe()
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    for await signal in signals where signal == .webhooksDue { wake.signal() }
+                }
+                group.addTask {
+                    while !Task.isCancelled {
+                        let next = await dispatchDue()
+                        var sleep = configuration.pollInterval
+                        if let next {
+                            sleep = min(sleep, .seconds(fractional: max(0.01, next.timeIntervalSinceNow)))
+                        }
+                        await wake.wait(timeout: sleep)
+                    }
+                }
+                await group.next()
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Sends every due delivery; returns when the next pending one comes due, if known.
+    @discardableResult
+    public func dispatchDue() async -> Date? {
+        while !Task.isCancelled {
+            let result: WebhookClaimResult
+            do {
+                result = try await store.webhookDeliveryClaim(WebhookClaimParams(limit: configuration.batch, leaseDuration: configuration.leaseDuration))
+            } catch {
+                logger.error("webhook claim failed", metadata: ["error": "\(error)"])
+                return nil
+            }
+            if result.deliveries.isEmpty { return result.nextDueAt }
+            await withTaskGroup(of: Void.self) { group in
+                for delivery in result.deliveries {
+                    group.addTask { await attempt(delivery) }
+                }
+            }
+        }
+        return nil
+    }
+
+    /// One attempt: render, sign, send, record.
+    func attempt(_ delivery: WebhookDelivery) async {
+        let number = delivery.attempts.count + 1
+        let started = ContinuousClock.now
+        let at = Date()
+        var statusCode: Int?
+        var excerpt: String?
+        var failure: String?
+        var gone = false
+        do {
+            guard let task = try await store.taskGet(tenantID: delivery.tenantID, id: delivery.taskID) else {
+                await record(delivery, WebhookAttempt(attempt: number, at: at, statusCode: nil, error: "task deleted", durationMS: 0, responseExcerpt: nil),
+                    .failed(error: "task deleted", disableSubscription: false))
+                return
+            }
+            let body = Self.body(delivery, task: task)
+            let policy = NetworkPolicy(allowedDomains: [], allowPrivateNetworks: configuration.allowPrivateNetworks)
+            let url = delivery.url
+            if case .refused(let reason, _) = try await NIOThreadPool.singleton.runIfActive({ policy.check(url: url) }) {
+                failure = "refused by the network policy: \(reason)"
+            } else {
+                let timestamp = Int(Date().timeIntervalSince1970)
+                var request = HTTPClientRequest(url: delivery.url)
+                request.method = .POST
+                request.headers.add(name: "content-type", value: "application/json")
+                request.headers.add(name: "user-agent", value: "Hangar-Webhooks/1")
+                request.headers.add(name: "webhook-id", value: delivery.id)
+                request.headers.add(name: "webhook-timestamp", value: String(timestamp))
+                if let secret = delivery.subscriptionID == nil ? configuration.callbackSecret : delivery.secret {
+                    request.headers.add(
+                        name: "webhook-signature", value: WebhookSignature.sign(secret: secret, id: delivery.id, timestamp: timestamp, body: body))
+                }
+                request.body = .bytes(ByteBuffer(bytes: body))
+                let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1_000_000_000))
+                let response = try await client.execute(request, timeout: timeout)
+                statusCode = Int(response.status.code)
+                var kept: [UInt8] = []
+                for try await chunk in response.body where kept.count < 1024 {
+                    kept.append(contentsOf: chunk.readableBytesView.prefix(1024 - kept.count))
+                }
+                excerpt = kept.isEmpty ? nil : String(decoding: kept, as: UTF8.self)
+                gone = response.status.code == 410
+            }
+        } catch {
+            failure = Self.describe(error)
+        }
+        let elapsed = ContinuousClock.now - started
+        let attempt = WebhookAttempt(
+            attempt: number, at: at, statusCode: statusCode, error: failure, durationMS: Int(elapsed.seconds * 1000), responseExcerpt: excerpt)
+        let outcome: WebhookOutcome
+        if let statusCode, (200..<300).contains(statusCode) {
+            outcome = .delivered
+        } else if gone {
+            outcome = .failed(error: "receiver answered 410 Gone", disableSubscription: delivery.subscriptionID != nil)
+        } else {
+            let delay = configuration.delay(afterAttempt: number)
+            let deadline = delivery.createdAt.addingTimeInterval(configuration.retryPeriod.seconds)
+            if Date().addingTimeInterval(delay.seconds) > deadline {
+                outcome = .failed(error: "retry period over after \(number) attempts", disableSubscription: false)
+            } else {
+                outcome = .retry(after: delay)
+            }
+        }
+        switch outcome {
+        case .delivered: metrics.webhookDelivery(outcome: "delivered")
+        case .failed: metrics.webhookDelivery(outcome: "gave_up")
+        case .retry: metrics.webhookDelivery(outcome: "retry")
+        }
+        await record(delivery, attempt, outcome)
+    }
+
+    private func record(_ delivery: WebhookDelivery, _ attempt: WebhookAttempt, _ outcome: WebhookOutcome) async {
+        guard let token = delivery.leaseToken else { return }
+        do {
+            let recorded = try await store.webhookDeliveryRecord(
+                WebhookRecordParams(deliveryID: delivery.id, leaseToken: token, attempt: attempt, outcome: outcome))
+            logger.debug(
+                "webhook attempt", metadata: [
+                    "delivery_id": "\(delivery.id)", "task_id": "\(delivery.taskID)", "status_code": "\(attempt.statusCode.map(String.init) ?? "-")",
+                    "outcome": "\(outcome)", "recorded": "\(recorded)",
+                ])
+        } catch {
+            logger.error("recording a webhook attempt failed", metadata: ["delivery_id": "\(delivery.id)", "error": "\(error)"])
+        }
+    }
+
+    /// The bare task JSON for a `callback_url`; `{type, timestamp, data}` for a subscription.
+    /// The timestamp is when the task ended, so every retry sends the same body.
+    static func body(_ delivery: WebhookDelivery, task: TaskRecord) -> [UInt8] {
+        let data = TaskRepresentation.json(task)
+        guard delivery.subscriptionID != nil else { return Array(JSONText.encode(data).utf8) }
+        let envelope: JSONValue = .object([
+            "type": .string(delivery.eventType), "timestamp": .string(Timestamp.format(delivery.createdAt)), "data": data,
+        ])
+        return Array(JSONText.encode(envelope).utf8)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        return text.count > 300 ? String(text.prefix(300)) : text
+    }
+}

@@ -1,0 +1,202 @@
+import AsyncHTTPClient
+import Foundation
+import HangarAgents
+import HangarCore
+import HangarServer
+import HangarStore
+import HangarTestSupport
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+
+@Suite("Webhooks: signing, subscriptions, delivery")
+struct WebhookTests {
+    static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    @Test("the Standard Webhooks test vector signs exactly")
+    func vector() {
+        let signature = WebhookSignature.sign(
+            secret: Self.secret, id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1_614_265_330, body: Array(#"{"test": 2432232314}"#.utf8))
+        #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+        #expect(WebhookSignature.isValidSecret(WebhookSignature.generateSecret()))
+        #expect(!WebhookSignature.isValidSecret("whsec_"))
+        #expect(!WebhookSignature.isValidSecret("hunter2"))
+    }
+
+    static var privateAllowed: SecurityPolicy {
+        var policy = SecurityPolicy.moderate
+        policy.network.allowPrivateNetworks = true
+        return policy
+    }
+
+    @Test("subscribing to a loopback URL is refused unless private networks are allowed; secrets are shown once")
+    func subscribe() async throws {
+        try await withAPI(workers: false) { client, _ in
+            let refused = try await client.send(
+                .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://127.0.0.1/hook", "events": ["task.completed"]])
+            #expect(refused.status == .unprocessableContent)
+            #expect(refused.text.contains("url"))
+            let metadata = try await client.send(
+                .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://169.254.169.254/latest", "events": ["task.completed"]])
+            #expect(metadata.status == .unprocessableContent)
+        }
+        try await withAPI(workers: false, security: Self.privateAllowed) { client, _ in
+            let bad = try await client.send(
+                .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://127.0.0.1/hook", "events": ["task.exploded"]])
+            #expect(bad.status == .unprocessableContent && bad.text.contains("events"))
+            let created = try await client.send(
+                .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://127.0.0.1/hook", "events": ["task.completed", "task.failed"]])
+            #expect(created.status == .created)
+            let secret = try #require(created.json["secret"]?.stringValue)
+            #expect(WebhookSignature.isValidSecret(secret))
+            let id = try #require(created.json["id"]?.stringValue)
+            let listed = try await client.send(.get, "/api/v1/integration/webhooks")
+            #expect(listed.json.arrayValue?.map { $0["id"]?.stringValue } == [id])
+            #expect(!listed.text.contains(secret) && !listed.text.contains("\"secret\""))
+            #expect(try await client.send(.delete, "/api/v1/integration/webhooks/\(id)").status == .ok)
+            #expect(try await client.send(.delete, "/api/v1/integration/webhooks/\(id)").status == .notFound)
+        }
+    }
+
+    /// Runs a dispatcher with a short schedule for the duration of `body`.
+    static func withDispatcher(
+        _ store: any HangarStore, callbackSecret: String? = secret, _ body: () async throws -> Void
+    ) async throws {
+        let client = ProviderConfiguration.makeHTTPClient(followRedirects: false)
+        var logger = Logger(label: "test.webhooks")
+        logger.logLevel = .warning
+        let dispatcher = WebhookDispatcher(
+            store: store, client: client,
+            configuration: .init(
+                schedule: [.milliseconds(150)], jitter: 0, timeout: .seconds(5), pollInterval: .milliseconds(100), allowPrivateNetworks: true,
+                callbackSecret: callbackSecret),
+            logger: logger)
+        let task = Task { try await dispatcher.run() }
+        do {
+            try await body()
+        } catch {
+            task.cancel()
+            _ = await task.result
+            try await client.shutdown()
+            throw error
+        }
+        task.cancel()
+        _ = await task.result
+        try await client.shutdown()
+    }
+
+    static func verify(_ received: WebhookReceiver.Received, secret: String) -> Bool {
+        guard let id = received.id, let timestamp = received.timestamp.flatMap(Int.init), let signature = received.signature else { return false }
+        return WebhookSignature.sign(secret: secret, id: id, timestamp: timestamp, body: received.body) == signature
+    }
+
+    @Test("a failing receiver gets every delivery exactly once, signed, with the same id across retries", arguments: TestBackend.allCases)
+    func retries(_ backend: TestBackend) async throws {
+        let receiver = WebhookReceiver(failFirst: 3)
+        try await receiver.run { base in
+            try await withAPI(backend, security: Self.privateAllowed) { client, store in
+                let agent = try await client.agent(["name": "hooked", "kind": "llm", "model": "mock/echo"])
+                let agentID = try #require(agent["id"]?.stringValue)
+                let other = try await client.agent(["name": "other", "kind": "llm", "model": "mock/echo"])
+                let subscription = try await client.send(
+                    .post, "/api/v1/integration/webhooks/subscribe",
+                    json: ["url": .string(base + "/sub"), "events": ["task.completed"], "secret": .string(Self.secret), "agent_id": .string(agentID)])
+                #expect(subscription.status == .created)
+                let failedOnly = try await client.send(
+                    .post, "/api/v1/integration/webhooks/subscribe", json: ["url": .string(base + "/failed"), "events": ["task.failed"]])
+                #expect(failedOnly.status == .created)
+
+                try await Self.withDispatcher(store) {
+                    let submitted = try await client.send(
+                        .post, "/api/v1/tasks", json: ["agent_id": .string(agentID), "input": ["prompt": "hi"], "callback_url": .string(base + "/cb")])
+                    let taskID = try #require(submitted.json["id"]?.stringValue)
+                    // Another agent's task: no subscription wants it, and it has no callback.
+                    let otherTask = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": other["id"]!, "input": ["prompt": "x"]])
+                    _ = try await client.finished(taskID)
+                    _ = try await client.finished(try #require(otherTask.json["id"]?.stringValue))
+                    #expect(await eventually(timeout: .seconds(30)) { await receiver.accepted.count >= 2 })
+                    try await Task.sleep(for: .milliseconds(500))
+
+                    let received = await receiver.received
+                    let accepted = received.filter { $0.status == 200 }
+                    #expect(accepted.count == 2)
+                    #expect(Set(accepted.map(\.path)) == ["/cb", "/sub"])
+                    #expect(received.count == 5)
+                    #expect(Set(accepted.compactMap(\.id)).count == 2)
+                    for request in received {
+                        #expect(Self.verify(request, secret: Self.secret), "signature of \(request.path)")
+                        // Retries carry the id of their delivery.
+                        #expect(accepted.contains { $0.path == request.path && $0.id == request.id })
+                    }
+                    let callback = try #require(accepted.first { $0.path == "/cb" })
+                    let bare = try JSONText.decode(bytes: callback.body)
+                    #expect(bare["id"]?.stringValue == taskID && bare["status"] == "completed")
+                    let sub = try #require(accepted.first { $0.path == "/sub" })
+                    let envelope = try JSONText.decode(bytes: sub.body)
+                    #expect(envelope["type"] == "task.completed" && envelope["data"]?["id"]?.stringValue == taskID)
+                    #expect(envelope["timestamp"]?.stringValue.flatMap(Timestamp.parse) != nil)
+
+                    let deliveries = try await client.send(.get, "/api/v1/tasks/\(taskID)/deliveries")
+                    #expect(deliveries.status == .ok)
+                    let list = try #require(deliveries.json["deliveries"]?.arrayValue)
+                    #expect(list.count == 2)
+                    var failedAttempts = 0
+                    for delivery in list {
+                        #expect(delivery["status"] == "delivered")
+                        let attempts = try #require(delivery["attempts"]?.arrayValue)
+                        #expect(attempts.last?["status_code"] == 200)
+                        #expect(attempts.last?["response_excerpt"] == "thanks")
+                        failedAttempts += attempts.dropLast().filter { $0["status_code"] == 503 }.count
+                    }
+                    #expect(failedAttempts == 3)
+                }
+            }
+        }
+    }
+
+    @Test("a receiver that is down, then starts, gets the delivery once; a deleted subscription's deliveries stop")
+    func receiverDown() async throws {
+        let port = try await WebhookReceiver.freePort()
+        let base = "http://127.0.0.1:\(port)"
+        try await withAPI(security: Self.privateAllowed) { client, store in
+            let agent = try await client.agent(["name": "hooked", "kind": "llm", "model": "mock/echo"])
+            let dropped = try await client.send(
+                .post, "/api/v1/integration/webhooks/subscribe", json: ["url": .string(base + "/dropped"), "events": ["task.completed"]])
+            let droppedID = try #require(dropped.json["id"]?.stringValue)
+            try await Self.withDispatcher(store, callbackSecret: nil) {
+                let submitted = try await client.send(
+                    .post, "/api/v1/tasks", json: ["agent_id": agent["id"]!, "input": ["prompt": "hi"], "callback_url": .string(base + "/cb")])
+                let taskID = try #require(submitted.json["id"]?.stringValue)
+                _ = try await client.finished(taskID)
+                // Down: attempts fail with an error and no status code.
+                #expect(await eventually(timeout: .seconds(30)) {
+                    let list = (try? await client.send(.get, "/api/v1/tasks/\(taskID)/deliveries").json["deliveries"]?.arrayValue) ?? []
+                    return list.count == 2 && list.allSatisfy { ($0["attempts"]?.arrayValue?.count ?? 0) >= 2 }
+                })
+                let list = try await client.send(.get, "/api/v1/tasks/\(taskID)/deliveries").json["deliveries"]?.arrayValue ?? []
+                #expect(list.allSatisfy { $0["status"] == "pending" && $0["next_attempt_at"]?.stringValue != nil })
+                let firstAttempt = list.first?["attempts"]?.arrayValue?.first
+                #expect(firstAttempt?["error"]?.stringValue != nil)
+                #expect(firstAttempt?["status_code"] == .null)
+                #expect(try await client.send(.delete, "/api/v1/integration/webhooks/\(droppedID)").status == .ok)
+
+                let receiver = WebhookReceiver()
+                try await receiver.run(port: port) { _ in
+                    #expect(await eventually(timeout: .seconds(30)) { await receiver.accepted.count >= 1 })
+                    try await Task.sleep(for: .milliseconds(600))
+                }
+                let received = await receiver.received
+                #expect(received.map(\.path) == ["/cb"])
+                // No HANGAR_WEBHOOK_SECRET: callback deliveries are not signed.
+                #expect(received.first?.signature == nil && received.first?.id?.hasPrefix("msg_") == true)
+                let afterResponse = try await client.send(.get, "/api/v1/tasks/\(taskID)/deliveries")
+                let after = afterResponse.json["deliveries"]?.arrayValue ?? []
+                if received.isEmpty { Issue.record("deliveries: \(afterResponse.text)") }
+                #expect(after.first { $0["target"] == "callback_url" }?["status"] == "delivered")
+                let droppedDelivery = after.first { $0["target"] == "subscription" }
+                #expect(droppedDelivery?["status"] == "failed" && droppedDelivery?["error"] == "subscription deleted")
+            }
+        }
+    }
+}

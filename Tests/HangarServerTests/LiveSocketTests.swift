@@ -14,7 +14,8 @@ import NIOWebSocket
 import Testing
 
 /// The live endpoints with a real WebSocket client against a real socket.
-@Suite("Live: /ws/tasks and /ws/logs")
+// A time limit turns a hang (a lost close handshake) into a failure instead of a stuck run.
+@Suite("Live: /ws/tasks and /ws/logs", .serialized, .timeLimit(.minutes(1)))
 struct LiveSocketTests {
     struct Live: Sendable {
         let client: any TestClientProtocol
@@ -139,8 +140,11 @@ struct LiveSocketTests {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<2 {
                         group.addTask {
-                            _ = try await live.client.ws("/ws/tasks/\(task.id)?token=\(live.acme)") { _, outbound, _ in
+                            _ = try await live.client.ws("/ws/tasks/\(task.id)?token=\(live.acme)") { inbound, outbound, _ in
                                 try await outbound.write(.text(#"{"type":"ping"}"#))
+                                for try await message in inbound.messages(maxSize: 1 << 20) {
+                                    if case .text(let text) = message, text.contains("pong") { break }
+                                }
                                 await opened.increment()
                                 await release.wait()
                             }
@@ -150,7 +154,6 @@ struct LiveSocketTests {
                 }
             }
             while await opened.value < 2 { try await Task.sleep(for: .milliseconds(20)) }
-            try await Task.sleep(for: .milliseconds(100))
             func attempt(_ token: String, _ id: String) async throws -> WebSocketCloseFrame? {
                 try await live.client.ws("/ws/tasks/\(id)?token=\(token)") { inbound, outbound, _ in
                     try await outbound.write(.text(#"{"type":"ping"}"#))
@@ -165,8 +168,18 @@ struct LiveSocketTests {
             let other = try await attempt(live.acme2, task.id)
             #expect(other?.closeCode != .unknown(1013))
             // …but a fourth at once is not. Hold one more to reach the total.
-            let holdThird = Task { try await live.client.ws("/ws/tasks/\(gtask.id)?token=\(live.globex)") { _, _, _ in await release.wait() } }
-            try await Task.sleep(for: .milliseconds(200))
+            let holdThird = Task {
+                try await live.client.ws("/ws/tasks/\(gtask.id)?token=\(live.globex)") { inbound, outbound, _ in
+                    // Admitted once the server answers: then the third connection counts.
+                    try await outbound.write(.text(#"{"type":"ping"}"#))
+                    for try await message in inbound.messages(maxSize: 1 << 20) {
+                        if case .text(let text) = message, text.contains("pong") { break }
+                    }
+                    await opened.increment()
+                    await release.wait()
+                }
+            }
+            while await opened.value < 3 { try await Task.sleep(for: .milliseconds(20)) }
             let fourth = try await attempt(live.acme2, task.id)
             #expect(fourth?.closeCode == .unknown(1013) && fourth?.reason?.contains("server has 3") == true)
             await release.open()

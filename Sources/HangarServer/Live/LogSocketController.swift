@@ -59,6 +59,7 @@ struct LogSocketController {
         // Subscribe before saying "connected", so nothing written after the client hears it is missed.
         let signals = store.notifier.subscribe()
         let connectedAt = Date()
+        await connection.opened()
         try? await connection.send(["type": "connected", "filters": filters.withLock { $0.json }])
         let (outgoing, continuation) = AsyncStream<JSONValue>.makeStream(bufferingPolicy: .bufferingOldest(limits.sendBuffer))
         await withTaskGroup(of: Void.self) { group in

@@ -14,6 +14,10 @@ import Synchronization
 actor SocketConnection {
     let outbound: WebSocketOutboundWriter
     private var closed = false
+    /// Still in the opening checks: a close now is a refusal.
+    private var refusing = true
+
+    func opened() { refusing = false }
 
     init(outbound: WebSocketOutboundWriter) {
         self.outbound = outbound
@@ -32,6 +36,12 @@ actor SocketConnection {
 
     func close(_ code: WebSocketErrorCode, _ reason: String?) async {
         guard !closed else { return }
+        if refusing {
+            // A close frame sent in the same instant as the upgrade's 101 can reach a client
+            // before it is ready for frames (NIO-based clients lose it and wait for ever); a
+            // moment's pause puts the refusal in a later segment.
+            try? await Task.sleep(for: .milliseconds(20))
+        }
         closed = true
         try? await outbound.close(code, reason: reason)
     }

@@ -77,6 +77,7 @@ struct TaskSocketController {
             await connection.close(.unacceptableData, "after must be a sequence number ≥ 0")
             return
         }
+        await connection.opened()
         let store = self.store
         let hub = self.hub
         let limits = registry.limits

@@ -51,6 +51,13 @@ struct ProviderHTTP: Sendable {
         self.logger = logger
     }
 
+    /// The HTTP of a configured endpoint: its retries, timeout and circuit breaker.
+    init(endpoint: ProviderEndpoint, client: HTTPClient, logger: Logger) {
+        self.init(
+            name: endpoint.name, client: client, retry: endpoint.retry, requestTimeout: endpoint.requestTimeout,
+            breaker: CircuitBreaker(threshold: endpoint.breakerThreshold, cooldown: endpoint.breakerCooldown), logger: logger)
+    }
+
     /// Sends the request (rebuilt for each try) and hands a 2xx response to `read`, which
     /// consumes the body. Failures before `read` starts are retried; a failure inside `read`
     /// (a stream cut mid-answer) is not, because part of the answer may already be out.

@@ -14,9 +14,7 @@ public struct OllamaProvider: ModelProvider {
 
     public init(endpoint: ProviderEndpoint, client: HTTPClient, logger: Logger = Logger(label: "hangar.provider")) {
         self.endpoint = endpoint
-        self.http = ProviderHTTP(
-            name: endpoint.name, client: client, retry: endpoint.retry, requestTimeout: endpoint.requestTimeout,
-            breaker: CircuitBreaker(threshold: endpoint.breakerThreshold, cooldown: endpoint.breakerCooldown), logger: logger)
+        self.http = ProviderHTTP(endpoint: endpoint, client: client, logger: logger)
     }
 
     public func complete(_ request: ModelRequest, context: ModelCallContext) async throws -> ModelResponse {

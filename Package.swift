@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Domain value types and errors. No dependencies.
@@ -103,6 +104,50 @@ let package = Package(
         .executableTarget(
             name: "hangar-speech-bench",
             dependencies: ["HangarSpeech"],
+            swiftSettings: swiftSettings
+        ),
+        // C libraries from Debian's packages: zstd (MDS shard compression) and libjpeg
+        // (cropping screenshots for refinement, re-encoding frames).
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        // Blob storage: a local directory, or any S3-compatible endpoint (SigV4).
+        .target(
+            name: "HangarBlobs",
+            dependencies: [
+                "HangarCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Training-data capture: episodes (frames + actions, zipped as seed 001), MosaicML
+        // Streaming (MDS) shards with zstd, datasets and their upload.
+        .target(
+            name: "HangarCapture",
+            dependencies: [
+                "HangarCore", "HangarBlobs", "CZstd",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Browser agents: environments (Chrome DevTools Protocol, Neko), ShowUI actions,
+        // the screenshot → model → action loop, persistent sessions.
+        .target(
+            name: "HangarBrowser",
+            dependencies: [
+                "HangarAgents", "HangarRuntime", "HangarCapture", "HangarBlobs", "CJPEG",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // HTTP API: buildApplication, routes, SSE, OpenAPI document.
@@ -237,6 +282,26 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarCaptureTests",
+            dependencies: [
+                "HangarCapture", "HangarBlobs", "HangarTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarBrowserTests",
+            dependencies: [
+                "HangarBrowser", "HangarCapture", "HangarBlobs", "HangarTestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

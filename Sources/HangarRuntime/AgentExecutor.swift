@@ -12,10 +12,14 @@ public protocol AgentExecutor: Sendable {
     /// Rejects an input this executor can never run, at submission time (throw
     /// `HangarError.invalid` naming the field). The default accepts everything.
     func validate(input: JSONValue) throws
+    /// The same check with the task's `options` too (seed 000 puts a browser task's screen
+    /// resolution, screenshots and capture switches there). The default checks the input only.
+    func validate(input: JSONValue, options: JSONValue) throws
 }
 
 extension AgentExecutor {
     public func validate(input: JSONValue) throws {}
+    public func validate(input: JSONValue, options: JSONValue) throws { try validate(input: input) }
 }
 
 public struct ExecutionResult: Sendable {

@@ -40,7 +40,7 @@ struct TaskController {
         try await QuotaController.checkSubmission(store, tenantID: context.tenantID, agent: agent)
         try await AgentBudget.check(store, agent: agent)
         if let executor = registry.executor(for: agent.kind) {
-            try executor.validate(input: submission.params.input)
+            try executor.validate(input: submission.params.input, options: submission.params.options)
         }
         submission.params.agentID = agent.id
         let result = try await store.taskInsert(submission.params)

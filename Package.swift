@@ -131,6 +131,8 @@ let package = Package(
             dependencies: [
                 "HangarCore", "HangarBlobs", "CZstd",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -291,9 +293,11 @@ let package = Package(
         .testTarget(
             name: "HangarCaptureTests",
             dependencies: [
-                "HangarCapture", "HangarBlobs", "HangarTestSupport",
+                "HangarCapture", "HangarBlobs", "HangarTestSupport", "CJPEG",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

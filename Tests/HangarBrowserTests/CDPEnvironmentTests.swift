@@ -216,16 +216,19 @@ struct CDPEnvironmentTests {
     @Test("the launcher leaves no process and no directory behind")
     func launcherCleansUp() async throws {
         let env = try await CDPEnvironment.launch()
-        let page = try await env.evaluate("location.href")
-        #expect(page == "about:blank")
+        #expect(try await env.evaluate("location.href") == "about:blank")
+        let group = try #require(env.process?.pid)
+        #expect(processesInGroup(group).count > 1)  // the browser really has children to clean up
         await env.close()
         await env.close()  // idempotent
+        #expect(await groupIsGone(group))
 
         let process = try await ChromiumLauncher().launch()
         let pid = process.pid, directory = process.directory
         #expect(FileManager.default.fileExists(atPath: directory))
+        #expect(!processesInGroup(pid).isEmpty)
         await process.terminate()
-        #expect(kill(-pid, 0) == -1)
+        #expect(await groupIsGone(pid))
         #expect(!FileManager.default.fileExists(atPath: directory))
     }
 
@@ -281,4 +284,27 @@ func waitFor(_ env: CDPEnvironment, _ expression: String, _ condition: (Double) 
         value = try await env.evaluate(expression).doubleValue ?? .nan
     }
     return value
+}
+
+/// Live (not zombie) processes whose process group is `group`, from /proc.
+func processesInGroup(_ group: pid_t) -> [pid_t] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.compactMap { entry -> pid_t? in
+        guard let pid = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8) else { return nil }
+        // "pid (comm) state ppid pgrp …": split after the last ')' since comm may contain spaces.
+        guard let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 2, fields[0] != "Z", pid_t(fields[2]) == group else { return nil }
+        return pid
+    }
+}
+
+/// Zombies wait for init to reap them; only live processes count. Polls for up to 3 s.
+func groupIsGone(_ group: pid_t) async -> Bool {
+    let deadline = ContinuousClock.now + .seconds(3)
+    while !processesInGroup(group).isEmpty {
+        guard ContinuousClock.now < deadline else { return false }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return true
 }

@@ -160,7 +160,10 @@ struct NekoClientTests {
     @Test("an unreachable server and malformed actions give clear errors")
     func errors() async throws {
         await #expect(throws: NekoError.self) {
-            _ = try await NekoClient.connect(Self.configuration("http://127.0.0.1:1"))
+            // AsyncHTTPClient retries refused connections until the request's deadline.
+            var configuration = Self.configuration("http://127.0.0.1:1")
+            configuration.requestTimeout = .seconds(1)
+            _ = try await NekoClient.connect(configuration)
         }
         let server = NekoStandIn()
         try await server.serve { base in

@@ -15,7 +15,8 @@ public final class CDPEnvironment: BrowserEnvironment {
 
     let loads: PageLoadTracker
     let clipboard = Mutex<String?>(nil)
-    private let process: ChromiumProcess?
+    /// The Chromium this environment launched and owns; nil when attached.
+    public let process: ChromiumProcess?
     /// A tab we created on a shared browser is closed again; a launched browser just dies.
     private let createdTargetId: String?
     private let eventPump: Task<Void, Never>

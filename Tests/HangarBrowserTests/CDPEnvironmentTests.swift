@@ -178,8 +178,14 @@ struct CDPEnvironmentTests {
             } catch CDPError.javascriptException(let text) {
                 #expect(text.contains("boom"))
             }
+            await #expect(throws: CDPError.timeout(method: "Runtime.evaluate", seconds: 0.3)) {
+                try await env.tab.send("Runtime.evaluate", ["expression": "new Promise(() => {})", "awaitPromise": true], timeout: .milliseconds(300))
+            }
             // Still usable afterwards.
             #expect(try await env.evaluate("1 + 1") == 2)
+            // Once closed, commands fail at once instead of waiting for their timeout.
+            await env.tab.connection.close()
+            await #expect(throws: CDPError.connectionClosed(reason: "closed by the client")) { try await env.evaluate("1") }
         }
     }
 

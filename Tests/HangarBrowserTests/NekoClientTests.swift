@@ -130,6 +130,19 @@ struct NekoClientTests {
         }
     }
 
+    @Test("control held by someone else is reported, not assumed")
+    func controlNotGranted() async throws {
+        let server = NekoStandIn(grantsControl: false)
+        try await server.serve { base in
+            var configuration = Self.configuration(base)
+            configuration.connectTimeout = .milliseconds(500)
+            await #expect(throws: NekoError.controlNotGranted(hostId: "s-human")) {
+                _ = try await NekoEnvironment.connect(configuration)
+            }
+            #expect(await server.actions == [NekoEvent(NekoEvent.Name.controlRequest)])
+        }
+    }
+
     @Test("a wrong password fails the login with 401")
     func loginFailure() async throws {
         let server = NekoStandIn()

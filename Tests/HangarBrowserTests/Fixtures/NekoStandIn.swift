@@ -23,11 +23,14 @@ actor NekoStandIn {
     let members: [String: Member]
     /// v3 with cookies enabled (the default) keeps the token out of the login body.
     let tokenInBody: Bool
+    /// false: a person ("s-human") hosts and keeps control; v3 forwards our request to them.
+    let grantsControl: Bool
     private(set) var received: [NekoEvent] = []
     private(set) var screenshotQualities: [String] = []
 
-    init(tokenInBody: Bool = true) {
+    init(tokenInBody: Bool = true, grantsControl: Bool = true) {
         self.tokenInBody = tokenInBody
+        self.grantsControl = grantsControl
         members = [
             "admin": Member(password: "neko-admin", token: "tok+en/admin=", isAdmin: true),
             "viewer": Member(password: "neko", token: "viewer-token", isAdmin: false),
@@ -119,7 +122,8 @@ actor NekoStandIn {
         try await send(
             NekoEvent.Name.systemInit,
             [
-                "session_id": .string(Self.sessionId), "control_host": ["id": .string(Self.sessionId), "has_host": false],
+                "session_id": .string(Self.sessionId),
+                "control_host": grantsControl ? ["id": .string(Self.sessionId), "has_host": false] : ["id": .string(Self.sessionId), "has_host": true, "host_id": "s-human"],
                 "screen_size": ["width": 1280, "height": 720, "rate": 30], "sessions": [:], "touch_events": false,
                 "screencast_enabled": false, "webrtc": ["videos": []],
             ])
@@ -127,7 +131,7 @@ actor NekoStandIn {
         for try await message in inbound.messages(maxSize: 1 << 20) {
             guard case .text(let text) = message, let json = try? JSONText.decode(text), let event = NekoEvent(json: json) else { continue }
             record(event)
-            if event.event == NekoEvent.Name.controlRequest {
+            if event.event == NekoEvent.Name.controlRequest, grantsControl {
                 try await send(NekoEvent.Name.controlHost, ["id": .string(Self.sessionId), "has_host": true, "host_id": .string(Self.sessionId)])
             }
         }

@@ -1,6 +1,5 @@
 import Foundation
 import HangarCore
-import HummingbirdWSClient
 import Logging
 import Synchronization
 
@@ -22,9 +21,8 @@ public final class CDPConnection: Sendable {
     public let url: String
     let defaultTimeout: Duration
     private let logger: Logger
-    private let outgoing: AsyncStream<String>.Continuation
     private let state = Mutex(State())
-    private let runner = Mutex<Task<Void, Never>?>(nil)
+    private let socket = Mutex<TextWebSocket?>(nil)
 
     private struct Pending {
         var method: String
@@ -40,11 +38,14 @@ public final class CDPConnection: Sendable {
         var closedReason: String?
     }
 
-    private init(url: String, defaultTimeout: Duration, logger: Logger, outgoing: AsyncStream<String>.Continuation) {
+    private init(url: String, defaultTimeout: Duration, logger: Logger) {
         self.url = url
         self.defaultTimeout = defaultTimeout
         self.logger = logger
-        self.outgoing = outgoing
+    }
+
+    deinit {
+        socket.withLock { $0 }?.cancel()
     }
 
     /// Opens the WebSocket at `url` (`ws://127.0.0.1:PORT/devtools/browser/…` or `…/page/…`).
@@ -54,56 +55,17 @@ public final class CDPConnection: Sendable {
         commandTimeout: Duration = .seconds(30),
         logger: Logger = Logger(label: "hangar.cdp")
     ) async throws -> CDPConnection {
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let connection = CDPConnection(url: url, defaultTimeout: commandTimeout, logger: logger, outgoing: continuation)
-        try await connection.open(outgoing: stream, timeout: connectTimeout)
-        return connection
-    }
-
-    private func open(outgoing stream: AsyncStream<String>, timeout: Duration) async throws {
-        let opened = OneShot<Void>()
-        let task = Task { [url, logger] in
-            do {
-                try await WebSocketClient.connect(
-                    url: url,
-                    configuration: .init(maxFrameSize: Self.maxMessageSize),
-                    logger: logger
-                ) { inbound, outbound, _ in
-                    opened.succeed(())
-                    try await withThrowingTaskGroup(of: Void.self) { group in
-                        group.addTask {
-                            for await text in stream { try await outbound.write(.text(text)) }
-                        }
-                        group.addTask {
-                            for try await message in inbound.messages(maxSize: Self.maxMessageSize) {
-                                guard case .text(let text) = message else { continue }
-                                self.receive(text)
-                            }
-                        }
-                        // Either side ending ends the connection: the browser closed, or we did.
-                        _ = try await group.next()
-                        group.cancelAll()
-                    }
-                }
-                opened.fail(CDPError.connectFailed(url: url, reason: "closed during the handshake"))
-                self.shutDown(reason: "closed by the browser")
-            } catch {
-                opened.fail(CDPError.connectFailed(url: url, reason: String(describing: error)))
-                self.shutDown(reason: String(describing: error))
-            }
-        }
-        runner.withLock { $0 = task }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            opened.fail(CDPError.connectFailed(url: url, reason: "no handshake within \(timeout.seconds) s"))
-        }
-        defer { timer.cancel() }
+        let connection = CDPConnection(url: url, defaultTimeout: commandTimeout, logger: logger)
         do {
-            try await opened.value()
+            let socket = try await TextWebSocket.connect(
+                url: url, maxMessageSize: maxMessageSize, timeout: connectTimeout, logger: logger,
+                onText: { [weak connection] text in connection?.receive(text) },
+                onClose: { [weak connection] reason in connection?.shutDown(reason: reason) })
+            connection.socket.withLock { $0 = socket }
         } catch {
-            task.cancel()
-            throw error
+            throw CDPError.connectFailed(url: url, reason: String(describing: error))
         }
+        return connection
     }
 
     /// Sends `method` and returns its `result` object; throws the browser's error message.
@@ -140,8 +102,9 @@ public final class CDPConnection: Sendable {
                     continuation.resume(throwing: CDPError.connectionClosed(reason: closed))
                     return
                 }
-                if case .terminated = outgoing.yield(text) {
+                guard let socket = socket.withLock({ $0 }), socket.send(text) else {
                     complete(id, with: .failure(CDPError.connectionClosed(reason: "the socket is closed")))
+                    return
                 }
             }
         } onCancel: {
@@ -171,15 +134,7 @@ public final class CDPConnection: Sendable {
     /// Closes the socket; pending commands fail with `connectionClosed`. Idempotent.
     public func close() async {
         shutDown(reason: "closed by the client")
-        outgoing.finish()
-        let task = runner.withLock { $0 }
-        // The close handshake is quick on loopback; don't let a dead peer hold us up.
-        let guardTimer = Task {
-            try? await Task.sleep(for: .seconds(2))
-            task?.cancel()
-        }
-        await task?.value
-        guardTimer.cancel()
+        await socket.withLock { $0 }?.close()
     }
 
     public var isClosed: Bool { state.withLock { $0.closedReason != nil } }

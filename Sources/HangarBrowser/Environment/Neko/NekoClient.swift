@@ -56,6 +56,10 @@ public final class NekoClient: Sendable {
         self.logger = logger
     }
 
+    deinit {
+        socket.withLock { $0 }?.cancel()
+    }
+
     /// Logs in, opens the event socket and waits for `system/init`.
     public static func connect(_ configuration: Configuration, logger: Logger = Logger(label: "hangar.neko")) async throws -> NekoClient {
         let token = try await login(configuration)

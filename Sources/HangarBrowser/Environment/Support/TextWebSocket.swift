@@ -75,10 +75,15 @@ final class TextWebSocket: Sendable {
 
     var isClosed: Bool { closed.withLock { $0 } }
 
-    /// Sends what is queued, closes, and waits (at most 2 s) for the socket to end.
-    func close() async {
+    /// Starts closing without waiting (for owners going away in `deinit`).
+    func cancel() {
         markClosed()
         outgoing.finish()
+    }
+
+    /// Sends what is queued, closes, and waits (at most 2 s) for the socket to end.
+    func close() async {
+        cancel()
         let task = runner.withLock { $0 }
         let guardTimer = Task {
             try? await Task.sleep(for: .seconds(2))

@@ -79,7 +79,8 @@ for screen in [ScreenSize(width: 1280, height: 720), ScreenSize(width: 1920, hei
         }
         for phase in ["screenshot", "action", "event", "total"] {
             let values = phases[phase] ?? []
-            print(label, phase.padding(toLength: 10, withPad: " ", startingAt: 0), String(format: "%7.2f  %7.2f", percentile(values, 0.5), percentile(values, 0.99)))
+            let figures = String(format: "%7.2f  %7.2f", percentile(values, 0.5), percentile(values, 0.99))
+            print(label, phase.padding(toLength: 10, withPad: " ", startingAt: 0), figures)
         }
         print(label, "mean JPEG ", String(format: "%7.0f KB", Double(bytes) / Double(iterations) / 1024))
     } catch {

@@ -130,7 +130,10 @@ struct CDPEnvironmentTests {
             try await withEnvironment { env in
                 try await env.navigate(to: base + "/text")
                 let box = try await env.evaluate(
-                    "(() => { const r = document.getElementById('p').getBoundingClientRect(); return [r.left / innerWidth, r.right / innerWidth, (r.top + r.height / 2) / innerHeight]; })()")
+                    """
+                    (() => { const r = document.getElementById('p').getBoundingClientRect();
+                      return [r.left / innerWidth, r.right / innerWidth, (r.top + r.height / 2) / innerHeight]; })()
+                    """)
                 let values = box.arrayValue?.compactMap(\.doubleValue) ?? []
                 try #require(values.count == 3)
                 try await env.perform(
@@ -270,7 +273,10 @@ func withEnvironment(
 func centre(of selector: String, in env: CDPEnvironment) async throws -> RelativePoint {
     let quoted = JSONText.encode(.string(selector))
     let value = try await env.evaluate(
-        "(() => { const r = document.querySelector(\(quoted)).getBoundingClientRect(); return [(r.left + r.width / 2) / innerWidth, (r.top + r.height / 2) / innerHeight]; })()"
+        """
+        (() => { const r = document.querySelector(\(quoted)).getBoundingClientRect();
+          return [(r.left + r.width / 2) / innerWidth, (r.top + r.height / 2) / innerHeight]; })()
+        """
     )
     let numbers = value.arrayValue?.compactMap(\.doubleValue) ?? []
     try #require(numbers.count == 2, "no element \(selector)")

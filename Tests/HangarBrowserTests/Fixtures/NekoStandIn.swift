@@ -123,7 +123,9 @@ actor NekoStandIn {
             NekoEvent.Name.systemInit,
             [
                 "session_id": .string(Self.sessionId),
-                "control_host": grantsControl ? ["id": .string(Self.sessionId), "has_host": false] : ["id": .string(Self.sessionId), "has_host": true, "host_id": "s-human"],
+                "control_host": grantsControl
+                    ? ["id": .string(Self.sessionId), "has_host": false]
+                    : ["id": .string(Self.sessionId), "has_host": true, "host_id": "s-human"],
                 "screen_size": ["width": 1280, "height": 720, "rate": 30], "sessions": [:], "touch_events": false,
                 "screencast_enabled": false, "webrtc": ["videos": []],
             ])

@@ -152,6 +152,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // One browser step's overhead without a model (screenshot, action, step event) on
+        // headless Chromium at 1280×720 and 1920×1080.
+        .executableTarget(
+            name: "hangar-browser-bench",
+            dependencies: ["HangarBrowser", "HangarBackends", "HangarStore", "HangarCore"],
+            swiftSettings: swiftSettings
+        ),
         // HTTP API: buildApplication, routes, SSE, OpenAPI document.
         .target(
             name: "HangarServer",
@@ -308,6 +315,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

@@ -40,7 +40,7 @@ struct BrowserInputTests {
     ] as [(JSONValue, String)])
     func invalid(input: JSONValue, field: String) {
         let executor = BrowserExecutor(
-            catalog: ModelCatalog(), environments: StandardEnvironmentProvider(sessions: nil) { _, _ in throw FakeError(message: "unused") })
+            catalog: ModelCatalog(), environments: StandardEnvironmentProvider(sessions: nil) { _, _, _ in throw FakeError(message: "unused") })
         let error = #expect(throws: HangarError.self) { try executor.validate(input: input) }
         #expect(Self.field(error) == field)
     }

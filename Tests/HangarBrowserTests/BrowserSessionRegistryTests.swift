@@ -26,7 +26,7 @@ struct BrowserSessionRegistryTests {
     }
 
     static func registry(max: Int = 3, clock: Clock = Clock(), made: Made = Made()) -> BrowserSessionRegistry {
-        BrowserSessionRegistry(maxSessions: max, defaultIdleTimeout: 60, now: { clock.now }) { spec, resolution in
+        BrowserSessionRegistry(maxSessions: max, defaultIdleTimeout: 60, now: { clock.now }) { spec, resolution, _ in
             let environment = FakeEnvironment(size: resolution)
             await made.add(environment, spec)
             return environment
@@ -41,6 +41,7 @@ struct BrowserSessionRegistryTests {
         #expect(session.id.hasPrefix("ses_") && session.id.count == 28 && session.kind == "fake" && session.status == .idle)
         #expect(session.screen == ScreenSize(width: 1024, height: 768) && session.tenantID == "t1")
         #expect(session.json["session_id"] == .string(session.id) && session.json["screen"]?["width"] == 1024 && session.json["status"] == "idle")
+        #expect(session.mode == .web && session.json["mode"] == "web")
         #expect(try await registry.get(id: session.id, tenantID: "t1") == session)
         #expect(await registry.list(tenantID: "t1").map(\.id) == [session.id])
         #expect(await registry.list(tenantID: "t2").isEmpty)
@@ -107,7 +108,7 @@ struct BrowserSessionRegistryTests {
             try await BrowserHarness.with { harness in
                 let session = try await registry.create(
                     tenantID: harness.agent.tenantID, spec: .cdp(chromePath: nil, devtoolsURL: nil), resolution: ScreenSize(width: 640, height: 480))
-                let provider = StandardEnvironmentProvider(sessions: registry) { _, _ in throw FakeError(message: "no fresh environments here") }
+                let provider = StandardEnvironmentProvider(sessions: registry) { _, _, _ in throw FakeError(message: "no fresh environments here") }
                 let executor = BrowserExecutor(catalog: BrowserHarness.catalog(url), environments: provider)
                 let attempt = try await harness.run(executor, input: ["task": "t", "session_id": .string(session.id)])
                 #expect(attempt.output?["answer"] == "done", "\(attempt.result)")

@@ -28,9 +28,10 @@ public struct EnvironmentLease: Sendable {
     }
 }
 
-/// Creates an environment for a spec (`cdp` or `neko`) at a resolution: the CDP launcher and
-/// the Neko client behind one closure.
-public typealias BrowserEnvironmentFactory = @Sendable (EnvironmentSpec, ScreenSize) async throws -> any BrowserEnvironment
+/// Creates an environment for a spec (`cdp` or `neko`) at a resolution, for a mode (a CDP
+/// browser emulates a phone's touch screen in `phone` mode): the CDP launcher and the Neko
+/// client behind one closure.
+public typealias BrowserEnvironmentFactory = @Sendable (EnvironmentSpec, ScreenSize, BrowserMode) async throws -> any BrowserEnvironment
 
 /// The production provider: `session` specs lease from the registry, the others are created
 /// by `factory` for the task and closed after it.
@@ -52,6 +53,8 @@ public struct StandardEnvironmentProvider: BrowserEnvironmentProvider {
             let environment = try await sessions.lease(id: id, tenantID: tenantID, taskID: context.task.id)
             return EnvironmentLease(environment: environment, closeAfterTask: false) { await sessions.release(id: id, tenantID: tenantID) }
         }
-        return EnvironmentLease(environment: try await factory(spec, resolution), closeAfterTask: true)
+        // The task's input was validated at submission; a bad mode here falls back to web.
+        let mode = context.task.input["mode"]?.stringValue.flatMap(BrowserMode.init(rawValue:)) ?? .web
+        return EnvironmentLease(environment: try await factory(spec, resolution, mode), closeAfterTask: true)
     }
 }

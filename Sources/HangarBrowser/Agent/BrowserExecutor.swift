@@ -89,7 +89,6 @@ public struct BrowserExecutor: AgentExecutor {
                 outcome = try await body()
             }
             await lease.release()
-            if let answer = outcome.output["answer"]?.stringValue, !answer.isEmpty { await context.narrate(answer) }
             return ExecutionResult(output: outcome.output, usage: outcome.usage)
         } catch {
             await lease.release()

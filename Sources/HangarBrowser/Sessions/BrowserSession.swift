@@ -15,6 +15,8 @@ public struct BrowserSession: Sendable, Hashable {
     public var tenantID: String
     /// The environment's kind (`cdp`, `neko`).
     public var kind: String
+    /// The action space the environment was set up for.
+    public var mode: BrowserMode
     public var status: Status
     public var screen: ScreenSize
     public var createdAt: Date
@@ -30,7 +32,7 @@ public struct BrowserSession: Sendable, Hashable {
     /// The API's shape.
     public var json: JSONValue {
         [
-            "session_id": .string(id), "kind": .string(kind), "status": .string(status.rawValue),
+            "session_id": .string(id), "kind": .string(kind), "mode": .string(mode.rawValue), "status": .string(status.rawValue),
             "screen": ["width": .int(Int64(screen.width)), "height": .int(Int64(screen.height))],
             "created_at": .string(Timestamp.format(createdAt)), "last_used_at": .string(Timestamp.format(lastUsedAt)),
             "expires_at": .string(Timestamp.format(expiresAt)), "idle_timeout": .double(idleTimeout),

@@ -34,7 +34,9 @@ public actor BrowserSessionRegistry {
     }
 
     /// Starts an environment and keeps it as a session. `spec` is `cdp` or `neko`.
-    public func create(tenantID: String, spec: EnvironmentSpec, resolution: ScreenSize, idleTimeout: TimeInterval? = nil) async throws
+    public func create(
+        tenantID: String, spec: EnvironmentSpec, resolution: ScreenSize, mode: BrowserMode = .web, idleTimeout: TimeInterval? = nil
+    ) async throws
         -> BrowserSession
     {
         if case .session = spec { throw HangarError.invalid(field: "environment", message: "a session cannot be made of another session") }
@@ -47,12 +49,12 @@ public actor BrowserSessionRegistry {
         }
         creating += 1
         defer { creating -= 1 }
-        let environment = try await factory(spec, resolution)
+        let environment = try await factory(spec, resolution, mode)
         let screen = (try? await environment.screenSize()) ?? resolution
         let created = now()
         let session = BrowserSession(
             id: "ses_" + Identifier.leaseToken().replacingOccurrences(of: "-", with: "").prefix(24), tenantID: tenantID, kind: environment.kind,
-            status: .idle, screen: screen, createdAt: created, lastUsedAt: created, idleTimeout: timeout, taskID: nil)
+            mode: mode, status: .idle, screen: screen, createdAt: created, lastUsedAt: created, idleTimeout: timeout, taskID: nil)
         entries[session.id] = Entry(session: session, environment: environment)
         return session
     }

@@ -6,7 +6,7 @@ import NIOCore
 /// 1280 × 720 viewport, and a long list after submitting it. The server records what the page
 /// sent it (the form's fields, the scroll position the page reports), so a test checks what
 /// the browser really did.
-actor FixtureSite {
+actor SignupSite {
     private(set) var submissions: [[String: String]] = []
     private(set) var scrollReports: [Double] = []
 
@@ -82,7 +82,7 @@ actor FixtureSite {
         let server = Task { try await app.run() }
         do {
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next(), port > 0 else { throw FixtureError(message: "the fixture site did not start") }
+            guard let port = await iterator.next(), port > 0 else { throw SignupSiteError(message: "the fixture site did not start") }
             try await body("http://127.0.0.1:\(port)")
             server.cancel()
             _ = await server.result
@@ -94,7 +94,7 @@ actor FixtureSite {
     }
 }
 
-struct FixtureError: Error, CustomStringConvertible {
+struct SignupSiteError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
 }

@@ -69,6 +69,8 @@ struct ActionParserTests {
         let typed = try parse(#"<think>{"action": "CLICK", "position": [0.9, 0.9]}</think> {"action": "type", "text": "hello", "position": [0.2, 0.3]}"#)
         #expect(typed == [BrowserAction(kind: .input, value: "hello", position: RelativePoint(x: 0.2, y: 0.3))])
         #expect(try parse(#"{"action": "scroll_down"}"#) == [BrowserAction(kind: .scroll, value: "down")])
+        // An action wrapped in a tool call.
+        #expect(try parse(#"{"tool": "computer", "args": {"action": "HOVER", "position": [0.1, 0.2]}}"#) == [BrowserAction(kind: .hover, position: RelativePoint(x: 0.1, y: 0.2))])
     }
 
     @Test("SCROLL directions are normalised; a missing direction scrolls down")

@@ -33,8 +33,9 @@ public struct EnvironmentLease: Sendable {
 /// client behind one closure.
 public typealias BrowserEnvironmentFactory = @Sendable (EnvironmentSpec, ScreenSize, BrowserMode) async throws -> any BrowserEnvironment
 
-/// The production provider: `session` specs lease from the registry, the others are created
-/// by `factory` for the task and closed after it.
+/// The production provider: `session` specs lease from the registry (the session keeps its
+/// own screen size; the task's `screen_resolution` does not resize it), the others are
+/// created by `factory` for the task and closed after it.
 public struct StandardEnvironmentProvider: BrowserEnvironmentProvider {
     let sessions: BrowserSessionRegistry?
     let factory: BrowserEnvironmentFactory

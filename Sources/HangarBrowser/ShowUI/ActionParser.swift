@@ -20,7 +20,7 @@ public struct ActionParseError: Error, Sendable, Equatable, CustomStringConverti
 public enum ActionParser {
     public static func parse(_ reply: String, mode: BrowserMode, screen: ScreenSize) throws(ActionParseError) -> [BrowserAction] {
         let text = withoutThinking(reply)
-        let dicts = PythonLiteral.dicts(in: text).filter { key("action", in: $0) != nil }
+        let dicts = PythonLiteral.dicts(in: text).flatMap(actionDicts)
         guard !dicts.isEmpty else {
             throw ActionParseError(
                 "no action found: expected a dictionary like {'action': 'CLICK', 'value': None, 'position': [x, y]}")
@@ -72,6 +72,20 @@ public enum ActionParser {
         return BrowserAction(
             kind: kind, value: value, position: usesPosition ? points?.first : nil,
             endPosition: usesPosition && kind.positionShape == .drag ? points?.last : nil)
+    }
+
+    /// `fields` when it is an action, else the actions nested in it (a tool call's
+    /// `{"tool": "computer", "args": {"action": …}}`), in order.
+    static func actionDicts(_ fields: [String: JSONValue]) -> [[String: JSONValue]] {
+        if key("action", in: fields) != nil { return [fields] }
+        func nested(_ value: JSONValue) -> [[String: JSONValue]] {
+            switch value {
+            case .object(let inner): actionDicts(inner)
+            case .array(let items): items.flatMap(nested)
+            default: []
+            }
+        }
+        return fields.sorted { $0.key < $1.key }.flatMap { nested($0.value) }
     }
 
     /// Names other models use for ShowUI's actions.

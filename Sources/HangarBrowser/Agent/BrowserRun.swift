@@ -91,7 +91,7 @@ struct BrowserRun: Sendable {
             }
 
             var event: [String: JSONValue] = [
-                "step": .int(Int64(step)), "action": action.json, "raw": .string(raw), "model_calls": .int(Int64(modelCalls)),
+                "step": .int(Int64(step)), "action": action.json, "raw": .string(Self.bounded(raw)), "model_calls": .int(Int64(modelCalls)),
                 "timings": [
                     "screenshot_ms": Self.ms(shot - started), "model_ms": Self.ms(decided - shot), "action_ms": Self.ms(acted - decided),
                     "total_ms": Self.ms(acted - started),
@@ -105,7 +105,7 @@ struct BrowserRun: Sendable {
             try? await context.events.progress(Double(step) / Double(maxSteps) * 100, message: "step \(step): \(action.kind.rawValue)")
             await context.narrate("Step \(step): \(action.narration(screen: screen))")
 
-            steps.append(["step": .int(Int64(step)), "action": action.json, "raw": .string(raw)])
+            steps.append(["step": .int(Int64(step)), "action": action.json, "raw": .string(Self.bounded(raw))])
             history.append(action)
             if answer != nil { break }
         }
@@ -150,6 +150,11 @@ struct BrowserRun: Sendable {
             try? await context.events.log("capture could not be written: \(error)", level: "warning")
             return ["episode_id": .string(recorder.id), "status": "failed", "error": .string(String(describing: error))]
         }
+    }
+
+    /// A model's text as events and the output keep it: a rambling model must not bloat the log.
+    static func bounded(_ text: String) -> String {
+        text.count > 4000 ? String(text.prefix(4000)) + "…" : text
     }
 
     static func ms(_ duration: Duration) -> JSONValue {

@@ -1,0 +1,97 @@
+import HummingbirdWSClient
+import Logging
+import Synchronization
+
+/// A client WebSocket for JSON-over-text protocols: frames go out in `send` order, every
+/// inbound text frame is handed to `onText`, and `onClose` runs once when the socket ends.
+final class TextWebSocket: Sendable {
+    private let outgoing: AsyncStream<String>.Continuation
+    private let runner = Mutex<Task<Void, Never>?>(nil)
+    private let closed = Mutex(false)
+
+    private init(outgoing: AsyncStream<String>.Continuation) {
+        self.outgoing = outgoing
+    }
+
+    static func connect(
+        url: String,
+        maxMessageSize: Int = 1 << 24,
+        timeout: Duration,
+        logger: Logger,
+        onText: @escaping @Sendable (String) -> Void,
+        onClose: @escaping @Sendable (String) -> Void
+    ) async throws -> TextWebSocket {
+        let (stream, continuation) = AsyncStream<String>.makeStream()
+        let socket = TextWebSocket(outgoing: continuation)
+        let opened = OneShot<Void>()
+        let task = Task {
+            var reason = "closed by the server"
+            do {
+                try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: maxMessageSize), logger: logger) {
+                    inbound, outbound, _ in
+                    opened.succeed(())
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for await text in stream { try await outbound.write(.text(text)) }
+                        }
+                        group.addTask {
+                            for try await message in inbound.messages(maxSize: maxMessageSize) {
+                                if case .text(let text) = message { onText(text) }
+                            }
+                        }
+                        _ = try await group.next()
+                        group.cancelAll()
+                    }
+                }
+            } catch {
+                reason = String(describing: error)
+            }
+            opened.fail(WebSocketOpenError(reason: reason))
+            socket.markClosed()
+            onClose(reason)
+        }
+        socket.runner.withLock { $0 = task }
+        let timer = Task {
+            try? await Task.sleep(for: timeout)
+            opened.fail(WebSocketOpenError(reason: "no handshake within \(timeout)"))
+        }
+        defer { timer.cancel() }
+        do {
+            try await opened.value()
+        } catch {
+            task.cancel()
+            throw error
+        }
+        return socket
+    }
+
+    /// Queues `text`; false when the socket is closed.
+    @discardableResult
+    func send(_ text: String) -> Bool {
+        guard !closed.withLock({ $0 }) else { return false }
+        if case .terminated = outgoing.yield(text) { return false }
+        return true
+    }
+
+    var isClosed: Bool { closed.withLock { $0 } }
+
+    /// Sends what is queued, closes, and waits (at most 2 s) for the socket to end.
+    func close() async {
+        markClosed()
+        outgoing.finish()
+        let task = runner.withLock { $0 }
+        let guardTimer = Task {
+            try? await Task.sleep(for: .seconds(2))
+            task?.cancel()
+        }
+        await task?.value
+        guardTimer.cancel()
+    }
+
+    private func markClosed() { closed.withLock { $0 = true } }
+}
+
+struct WebSocketOpenError: Error, CustomStringConvertible {
+    var reason: String
+    var description: String { reason }
+}

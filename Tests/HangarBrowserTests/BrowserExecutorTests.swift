@@ -273,6 +273,29 @@ struct BrowserExecutorTests {
         }
     }
 
+    @Test("Cancelling the task stops the run promptly; capture is discarded and the environment released")
+    func cancellation() async throws {
+        let server = ModelServer()
+        await server.enqueue(Self.reply("{'action': 'CLICK', 'value': None, 'position': [0.1, 0.1]}"))
+        let environment = FakeEnvironment()
+        await environment.setActionDelay(.seconds(30))
+        let provider = FakeEnvironmentProvider(environment: environment)
+        try await server.run { url in
+            try await BrowserHarness.with { harness in
+                let executor = Self.executor(url, harness, provider)
+                let running = Task { try await harness.run(executor, input: ["task": "t", "options": ["enable_capture": true]]) }
+                #expect(await eventually { await environment.begun == 1 })
+                let started = ContinuousClock.now
+                running.cancel()
+                let attempt = try await running.value
+                #expect(throws: CancellationError.self) { try attempt.result.get() }
+                #expect(ContinuousClock.now - started < .seconds(5))
+                #expect(await provider.released == 1)
+                #expect(await harness.capture.recorders.first?.discarded == true)
+            }
+        }
+    }
+
     @Test("A failing action fails the task; capture is discarded and the environment released")
     func actionFails() async throws {
         let server = ModelServer()

@@ -74,6 +74,41 @@ struct ChromiumAgentTests {
         await environment.close()
     }
 
+    @Test("Refinement corrects an imprecise point on a real screenshot crop")
+    func refinementOnRealPage() async throws {
+        let site = SignupSite()
+        let model = ModelServer()
+        // (320, 180) is below the field; the crop around it is (0, 0, 640 × 360), on which the
+        // field's centre (300, 120) is at (0.469, 0.333).
+        await model.enqueue(
+            BrowserExecutorTests.reply("{'action': 'INPUT', 'value': 'Grace Hopper', 'position': [0.25, 0.25]}"),
+            BrowserExecutorTests.reply("{'action': 'INPUT', 'value': 'Grace Hopper', 'position': [0.469, 0.333]}"),
+            BrowserExecutorTests.reply("{'action': 'ANSWER', 'value': 'typed', 'position': None}"))
+        let environment = try await CDPEnvironment.launch(options: CDPEnvironmentOptions(screen: ScreenSize(width: 1280, height: 720)))
+        do {
+            try await site.run { siteURL in
+                try await model.run { modelURL in
+                    try await BrowserHarness.with { harness in
+                        let executor = BrowserExecutor(catalog: BrowserHarness.catalog(modelURL), environments: KeepOpen(environment: environment))
+                        let attempt = try await harness.run(
+                            executor, input: ["task": "Type Grace Hopper", "url": .string(siteURL + "/"), "options": ["refinement_steps": 1]],
+                            timeout: 120)
+                        #expect(attempt.output?["answer"] == "typed", "\(attempt.result)")
+                        #expect(try await environment.evaluate("document.querySelector('#name').value") == "Grace Hopper")
+                        // The model was shown a 640 × 360 crop of the real page.
+                        let crop = BrowserExecutorTests.parts(await model.requests[1]["messages"]?.arrayValue?[1])
+                        let image = try #require(BrowserExecutorTests.image(crop.images.first))
+                        #expect(JPEGImage.dimensions(of: image).map { [$0.width, $0.height] } == [640, 360])
+                    }
+                }
+            }
+        } catch {
+            await environment.close()
+            throw error
+        }
+        await environment.close()
+    }
+
     @Test("The standard factory does not create sessions out of sessions")
     func factoryRefusesSessions() async {
         await #expect(throws: HangarError.self) {

@@ -12,6 +12,8 @@ actor FakeEnvironment: BrowserEnvironment {
     private(set) var performed: [BrowserAction] = []
     private(set) var navigations: [String] = []
     private(set) var screenshots = 0
+    /// Actions begun, including one still in progress.
+    private(set) var begun = 0
     private(set) var closed = 0
     private var currentURL = "about:blank"
     /// Makes `perform` throw for this action kind.
@@ -36,6 +38,7 @@ actor FakeEnvironment: BrowserEnvironment {
     }
 
     func perform(_ action: BrowserAction) async throws {
+        begun += 1
         if action.kind == failOn { throw FakeError(message: "cannot \(action.kind.rawValue)") }
         if actionDelay > .zero { try await Task.sleep(for: actionDelay) }
         performed.append(action)

@@ -13,7 +13,8 @@ public import ServiceLifecycle
 /// wraps it in a server.
 public func buildRouter(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
-    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), metrics: HangarMetrics = .shared
+    vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), metrics: HangarMetrics = .shared,
+    browser: BrowserServices? = nil
 ) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -41,6 +42,7 @@ public func buildRouter(
     ChatController(store: store, models: models, configuration: configuration).addRoutes(to: router)
     if let speech { SpeechController(service: speech, configuration: configuration).addRoutes(to: router) }
     ModelController(models: models).addRoutes(to: router)
+    browser?.addRoutes(to: router, store: store, configuration: configuration)
     return router
 }
 
@@ -65,12 +67,12 @@ public func buildWebSocketRouter(
 public func buildApplication(
     store: any HangarStore, registry: ExecutorRegistry, configuration: ServerConfiguration, authenticator: Authenticator,
     vault: SecretBox, speech: SpeechService? = nil, models: ModelCatalog = ModelCatalog(), services: [any Service] = [], logger: Logger,
-    metrics: HangarMetrics = .shared
+    metrics: HangarMetrics = .shared, browser: BrowserServices? = nil
 ) -> some ApplicationProtocol {
     Application(
         router: buildRouter(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech,
-            models: models, metrics: metrics),
+            models: models, metrics: metrics, browser: browser),
         server: .http1WebSocketUpgrade(
             webSocketRouter: buildWebSocketRouter(
                 store: store, authenticator: authenticator, speech: speech, configuration: configuration, metrics: metrics)),

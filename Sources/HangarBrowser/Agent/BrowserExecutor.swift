@@ -38,11 +38,15 @@ public struct BrowserExecutor: AgentExecutor {
         _ = try BrowserInput.parse(input)
     }
 
+    public func validate(input: JSONValue, options: JSONValue) throws {
+        _ = try BrowserInput.parse(input: input, taskOptions: options, taskMaxSteps: nil)
+    }
+
     public func execute(_ context: TaskContext) async throws -> ExecutionResult {
         let input: BrowserInput
         let config: BrowserAgentConfig
         do {
-            input = try BrowserInput.parse(context.task.input)
+            input = try BrowserInput.parse(input: context.task.input, taskOptions: context.task.options, taskMaxSteps: nil)
         } catch {
             throw TaskFailure(code: "invalid_input", message: error.description, retryable: false)
         }

@@ -24,6 +24,12 @@ public struct BrowserInput: Sendable, Equatable {
     public var enableCapture: Bool
     /// A persistent session (`POST /api/v1/sessions`) to run in instead of a fresh browser.
     public var sessionID: String?
+    /// `options.capture_options`: this episode's `fps`, `jpeg_quality`, `min_frames`,
+    /// `timeout_seconds` over the capture's configured ones.
+    public var captureFPS: Double?
+    public var captureJPEGQuality: Int?
+    public var captureMinFrames: Int?
+    public var captureTimeout: Double?
 
     public static let defaultMaxSteps = 20
     public static let maxStepsRange = 1...100
@@ -32,6 +38,33 @@ public struct BrowserInput: Sendable, Equatable {
     static let widthRange = 320...7680
     static let heightRange = 240...4320
     static let timeoutRange = 1.0...86_400.0
+
+    /// The task as submitted: seed 000's API keeps `mode`, `max_steps` and `options` beside the
+    /// input (in the task's `options` and `max_steps`), so they are folded in here; a value in
+    /// the input itself wins.
+    public static func parse(input: JSONValue, taskOptions: JSONValue, taskMaxSteps: Int?) throws(HangarError) -> BrowserInput {
+        guard case .object(var fields) = input else { throw HangarError.invalid(field: "input", message: "must be an object") }
+        if case .object(let extra) = taskOptions, !extra.isEmpty {
+            var options: [String: JSONValue] = [:]
+            if case .object(let inner)? = fields["options"] { options = inner }
+            for (key, value) in extra {
+                switch key {
+                case "mode", "session_id", "url":
+                    if present(fields[key]) == nil { fields[key] = value }
+                default:
+                    if options[key] == nil { options[key] = value }
+                }
+            }
+            fields["options"] = .object(options)
+        }
+        if present(fields["max_steps"]) == nil, let taskMaxSteps {
+            guard maxStepsRange.contains(taskMaxSteps) else {
+                throw HangarError.invalid(field: "max_steps", message: "must be from 1 to \(maxStepsRange.upperBound) for a browser agent")
+            }
+            fields["max_steps"] = .int(Int64(taskMaxSteps))
+        }
+        return try parse(.object(fields))
+    }
 
     public static func parse(_ input: JSONValue) throws(HangarError) -> BrowserInput {
         guard case .object(let fields) = input else { throw HangarError.invalid(field: "input", message: "must be an object") }
@@ -95,10 +128,38 @@ public struct BrowserInput: Sendable, Equatable {
             }
             result.refinementSteps = steps
         }
+        if let value = present(options["capture_options"]) {
+            let field = "input.options.capture_options"
+            guard case .object(let capture) = value else { throw HangarError.invalid(field: field, message: "must be an object") }
+            if let fps = present(capture["fps"]) {
+                guard let number = fps.doubleValue, number > 0, number <= 30 else {
+                    throw HangarError.invalid(field: field + ".fps", message: "must be a number in (0, 30]")
+                }
+                result.captureFPS = number
+            }
+            if let quality = present(capture["jpeg_quality"]) {
+                guard let number = quality.intValue, (1...100).contains(number) else {
+                    throw HangarError.invalid(field: field + ".jpeg_quality", message: "must be an integer from 1 to 100")
+                }
+                result.captureJPEGQuality = number
+            }
+            if let frames = present(capture["min_frames"]) {
+                guard let number = frames.intValue, (0...100_000).contains(number) else {
+                    throw HangarError.invalid(field: field + ".min_frames", message: "must be an integer from 0 to 100000")
+                }
+                result.captureMinFrames = number
+            }
+            if let timeout = present(capture["timeout_seconds"]) {
+                guard let number = timeout.doubleValue, number > 0, number <= 86_400 else {
+                    throw HangarError.invalid(field: field + ".timeout_seconds", message: "must be a number of seconds in (0, 86400]")
+                }
+                result.captureTimeout = number
+            }
+        }
     }
 
     /// `"1280x720"` or `{"width": 1280, "height": 720}`.
-    static func resolution(_ value: JSONValue) throws(HangarError) -> ScreenSize {
+    public static func resolution(_ value: JSONValue) throws(HangarError) -> ScreenSize {
         let field = "input.options.screen_resolution"
         var size: ScreenSize?
         if let text = value.stringValue {

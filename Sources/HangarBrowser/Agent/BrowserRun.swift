@@ -128,7 +128,8 @@ struct BrowserRun: Sendable {
         let start = EpisodeStart(
             tenantID: context.agent.tenantID, taskID: context.task.id, taskDescription: input.task, screenWidth: screen.width,
             screenHeight: screen.height,
-            agent: ["id": .string(context.agent.id), "name": .string(context.agent.name), "model": .string(planner.caller.modelName)])
+            agent: ["id": .string(context.agent.id), "name": .string(context.agent.name), "model": .string(planner.caller.modelName)],
+            fps: input.captureFPS, jpegQuality: input.captureJPEGQuality, minFrames: input.captureMinFrames, timeoutSeconds: input.captureTimeout)
         do {
             return try await capture.startEpisode(start) { try await environment.screenshot(quality: quality) }
         } catch {

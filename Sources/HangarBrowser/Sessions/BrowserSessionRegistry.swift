@@ -78,6 +78,13 @@ public actor BrowserSessionRegistry {
         await found.environment.close()
     }
 
+    /// What the session's screen shows now: for the API's live view and for capture episodes
+    /// recorded from a session. Reading the screen does not disturb a task that holds it.
+    public func screenshot(id: String, tenantID: String, quality: Int) async throws -> Data {
+        let environment = try entry(id, tenantID).environment
+        return try await environment.screenshot(quality: quality)
+    }
+
     /// Hands the session's environment to a task, exclusively, until `release`.
     public func lease(id: String, tenantID: String, taskID: String) throws -> any BrowserEnvironment {
         var found = try entry(id, tenantID)

@@ -76,6 +76,22 @@ public enum RoutePolicy {
         "GET /api/v1/tasks/{task_id}": .role(.viewer),
         "GET /api/v1/tasks/{task_id}/status": .role(.viewer),
         "GET /api/v1/tasks/{task_id}/events": .role(.viewer),
+        "GET /api/v1/tasks/{task_id}/screenshots/{step}": .role(.viewer),
+
+        // Browser sessions and training-data capture (docs/browser.md, docs/capture.md).
+        "POST /api/v1/sessions": .role(.operator),
+        "GET /api/v1/sessions": .role(.viewer),
+        "GET /api/v1/sessions/{session_id}": .role(.viewer),
+        "DELETE /api/v1/sessions/{session_id}": .role(.operator),
+        "GET /api/v1/sessions/{session_id}/screenshot": .role(.viewer),
+        "POST /api/v1/capture/episodes": .role(.operator),
+        "GET /api/v1/capture/episodes": .role(.viewer),
+        "GET /api/v1/capture/episodes/{episode_id}": .role(.viewer),
+        "DELETE /api/v1/capture/episodes/{episode_id}": .role(.operator),
+        "GET /api/v1/capture/datasets": .role(.viewer),
+        "POST /api/v1/capture/datasets/{dataset_id}/upload": .role(.operator),
+        "GET /api/v1/capture/config": .role(.viewer),
+        "PUT /api/v1/capture/config": .role(.admin),  // `remote`: the system administrator only, checked in the handler
         "POST /api/v1/tasks": .role(.operator),
         "POST /api/v1/tasks/run": .role(.operator),
         "PUT /api/v1/tasks/{task_id}": .role(.operator),

@@ -1,0 +1,26 @@
+public import HangarBlobs
+public import HangarBrowser
+public import HangarCapture
+import HangarStore
+import Hummingbird
+
+/// What browser agents share with the API in one process: the blob store their screenshots
+/// go to, the persistent sessions (`/api/v1/sessions`), and the training-data capture
+/// (`/api/v1/capture/…`). Without it, those routes are not served.
+public struct BrowserServices: Sendable {
+    public var blobs: any BlobStore
+    public var sessions: BrowserSessionRegistry?
+    public var capture: CaptureManager?
+
+    public init(blobs: any BlobStore, sessions: BrowserSessionRegistry? = nil, capture: CaptureManager? = nil) {
+        self.blobs = blobs
+        self.sessions = sessions
+        self.capture = capture
+    }
+
+    func addRoutes(to router: Router<HangarRequestContext>, store: any HangarStore, configuration: ServerConfiguration) {
+        ScreenshotController(store: store, blobs: blobs).addRoutes(to: router)
+        if let sessions { SessionController(sessions: sessions, configuration: configuration).addRoutes(to: router) }
+        if let capture { CaptureController(capture: capture, sessions: sessions, configuration: configuration).addRoutes(to: router) }
+    }
+}

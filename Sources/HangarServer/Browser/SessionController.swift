@@ -1,0 +1,150 @@
+import Foundation
+import HangarBrowser
+import HangarCore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import NIOPosix
+
+/// Persistent browser sessions (seed 000's `POST /api/v1/sessions`): a browser kept open, or a
+/// Neko connection, that later browser tasks target with `session_id` — log in once, then run
+/// several tasks on the same pages and cookies.
+///
+/// Sessions live in this process (`hangar serve`, whose workers run the tasks that use them);
+/// they are closed when idle longer than their `idle_timeout` and at shutdown.
+struct SessionController {
+    let sessions: BrowserSessionRegistry
+    let configuration: ServerConfiguration
+
+    func addRoutes(to router: Router<HangarRequestContext>) {
+        router.post("/api/v1/sessions", use: create)
+        router.get("/api/v1/sessions", use: list)
+        router.get("/api/v1/sessions/:session_id", use: get)
+        router.delete("/api/v1/sessions/:session_id", use: delete)
+        router.get("/api/v1/sessions/:session_id/screenshot", use: screenshot)
+    }
+
+    /// `{"environment": {"type": "cdp"} | {"type": "cdp", "devtools_url": …} | {"type": "neko",
+    /// "url", "username", "password"}, "screen_resolution": "1280x720", "idle_timeout": 900,
+    /// "url": "https://…"}` (every field optional: a local headless Chromium at 1280×720).
+    @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, allowEmpty: true)
+        let spec = try await environment(body)
+        let resolution = try body.fields["screen_resolution"].flatMap { $0.isNull ? nil : $0 }.map(Self.resolution) ?? BrowserInput.defaultResolution
+        var mode = BrowserMode.web
+        if let text = try body.string("mode", maxLength: 16) {
+            guard let parsed = BrowserMode(rawValue: text) else { throw APIError.invalid("mode", "must be web or phone") }
+            mode = parsed
+        }
+        let idleTimeout = try body.double("idle_timeout", in: BrowserSessionRegistry.idleTimeoutRange)
+        var startURL: String?
+        if let url = try body.string("url", maxLength: 8192) {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
+                throw APIError.invalid("url", "must be an http or https URL")
+            }
+            startURL = url
+        }
+        let session: BrowserSession
+        do {
+            session = try await sessions.create(tenantID: context.tenantID, spec: spec, resolution: resolution, mode: mode, idleTimeout: idleTimeout)
+        } catch let error as HangarError {
+            throw error
+        } catch {
+            throw APIError(.serviceUnavailable, "the browser environment could not be started: \(error)")
+        }
+        if let startURL {
+            do {
+                let environment = try await sessions.lease(id: session.id, tenantID: context.tenantID, taskID: "session-start")
+                defer { Task { await sessions.release(id: session.id, tenantID: context.tenantID) } }
+                try await environment.navigate(to: startURL)
+            } catch {
+                try? await sessions.delete(id: session.id, tenantID: context.tenantID)
+                throw APIError(.badGateway, "the session could not open \(startURL): \(error)")
+            }
+        }
+        return JSONResponse.make(try await sessions.get(id: session.id, tenantID: context.tenantID).json, status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        JSONResponse.make(["sessions": .array(await sessions.list(tenantID: context.tenantID).map(\.json))])
+    }
+
+    @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        JSONResponse.make(try await sessions.get(id: try context.parameters.require("session_id"), tenantID: context.tenantID).json)
+    }
+
+    @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let id = try context.parameters.require("session_id")
+        try await sessions.delete(id: id, tenantID: context.tenantID)
+        return JSONResponse.make(["session_id": .string(id), "status": "closed"])
+    }
+
+    /// What the session's screen shows now (a JPEG): a live look at a persistent browser.
+    @Sendable func screenshot(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let id = try context.parameters.require("session_id")
+        let quality = try Query(request).int("quality", in: 1...100, default: 80)
+        let data: Data
+        do {
+            data = try await sessions.screenshot(id: id, tenantID: context.tenantID, quality: quality)
+        } catch let error as HangarError {
+            throw error
+        } catch {
+            throw APIError(.badGateway, "the session's screen could not be read: \(error)")
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "image/jpeg"
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// The environment to start. A Chromium binary path is never taken from a request (that
+    /// would run any program); remote endpoints follow the network policy like webhooks do.
+    private func environment(_ body: JSONBody) async throws -> EnvironmentSpec {
+        guard let value = body.fields["environment"], !value.isNull else { return .cdp(chromePath: nil, devtoolsURL: nil) }
+        guard case .object(let fields) = value else { throw APIError.invalid("environment", "must be an object with a 'type' (cdp or neko)") }
+        func string(_ key: String) throws -> String? {
+            guard let item = fields[key], !item.isNull else { return nil }
+            guard let text = item.stringValue, !text.isEmpty, text.utf8.count <= 2048 else {
+                throw APIError.invalid("environment.\(key)", "must be a non-empty string of at most 2048 bytes")
+            }
+            return text
+        }
+        if fields["chrome_path"] != nil {
+            throw APIError.invalid("environment.chrome_path", "cannot be set by a request; the server's HANGAR_CHROME_PATH chooses the browser")
+        }
+        switch fields["type"]?.stringValue ?? "cdp" {
+        case "cdp":
+            guard let devtools = try string("devtools_url") else { return .cdp(chromePath: nil, devtoolsURL: nil) }
+            try await checkReachable(devtools, field: "environment.devtools_url", schemes: ["http", "https", "ws", "wss"])
+            return .cdp(chromePath: nil, devtoolsURL: devtools)
+        case "neko":
+            guard let url = try string("url") else { throw APIError.invalid("environment.url", "is required: the Neko server's URL") }
+            try await checkReachable(url, field: "environment.url", schemes: ["http", "https"])
+            guard let username = try string("username") else { throw APIError.invalid("environment.username", "is required") }
+            guard let password = try string("password") else { throw APIError.invalid("environment.password", "is required") }
+            return .neko(url: url, username: username, password: password)
+        default:
+            throw APIError.invalid("environment.type", "must be cdp or neko")
+        }
+    }
+
+    /// `"1280x720"` or `{"width", "height"}`, with the same limits as a task's.
+    private static func resolution(_ value: JSONValue) throws -> ScreenSize {
+        do {
+            return try BrowserInput.resolution(value)
+        } catch {
+            throw APIError.invalid("screen_resolution", "must be \"WIDTHxHEIGHT\" (e.g. \"1280x720\") or {width, height}, within 320x240…7680x4320")
+        }
+    }
+
+    private func checkReachable(_ url: String, field: String, schemes: Set<String>) async throws {
+        guard let parsed = URL(string: url), schemes.contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
+            throw APIError.invalid(field, "must be an absolute \(schemes.sorted().joined(separator: "/")) URL")
+        }
+        // Resolving a name blocks; keep it off the threads that serve requests.
+        let policy = NetworkPolicy(allowedDomains: [], allowPrivateNetworks: configuration.security.network.allowPrivateNetworks)
+        if case .refused(let reason, _) = try await NIOThreadPool.singleton.runIfActive({ policy.check(url: url) }) {
+            throw APIError.invalid(field, "is not allowed: \(reason) (HANGAR_ALLOW_PRIVATE_NETWORKS=true permits private hosts)")
+        }
+    }
+}

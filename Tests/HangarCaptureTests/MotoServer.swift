@@ -14,7 +14,7 @@ final class MotoServer: @unchecked Sendable {
     let port: Int
     let log: URL
 
-    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)") ?? URL(fileURLWithPath: "/") }
     var configuration: S3Configuration {
         S3Configuration(
             endpoint: endpoint, region: "us-east-1", credentials: S3Credentials(accessKeyID: "testing", secretAccessKey: "testing"),

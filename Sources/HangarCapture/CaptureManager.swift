@@ -242,6 +242,8 @@ public actor CaptureManager: EpisodeRecorderFactory {
     /// Uploads a dataset's shards and `index.json` to the tenant's remote
     /// (`{remote}/{tenant}/{dataset}/`), closing it to new episodes first.
     public func uploadDataset(id: String, tenantID: String) async throws -> DatasetUpload {
+        let datasets = datasetsOf(tenantID)
+        guard try await datasets.contains(id) else { throw HangarError.notFound(resource: "dataset", id: id) }
         let settings = settings(tenantID: tenantID)
         guard let remote = settings.remote else {
             throw HangarError.invalid(field: "remote", message: "no remote configured (CAPTURE_REMOTE or PUT /capture/config)")
@@ -251,7 +253,7 @@ public actor CaptureManager: EpisodeRecorderFactory {
                 field: "CAPTURE_S3_ACCESS_KEY_ID", message: "no S3 credentials (CAPTURE_S3_*, HANGAR_S3_* or AWS_* access key and secret)")
         }
         let client = S3Client(configuration: s3, httpClient: httpClient, logger: logger)
-        return try await datasetsOf(tenantID).upload(
+        return try await datasets.upload(
             id, to: remote, tenantDirectory: Self.tenantDirectory(tenantID), client: client, keepLocal: settings.keepLocal)
     }
 

@@ -14,7 +14,7 @@ final class MotoServer: @unchecked Sendable {
     let port: Int
     let log: URL
 
-    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    var endpoint: URL { URL(string: "http://127.0.0.1:\(port)") ?? URL(fileURLWithPath: "/") }
     var configuration: S3Configuration {
         S3Configuration(
             endpoint: endpoint, region: "us-east-1", credentials: S3Credentials(accessKeyID: "testing", secretAccessKey: "testing"),
@@ -49,10 +49,14 @@ final class MotoServer: @unchecked Sendable {
 
     var output: String { (try? String(contentsOf: log, encoding: .utf8)) ?? "" }
 
+    /// moto_server ignores SIGTERM (its werkzeug threads keep it alive): SIGINT first, then
+    /// SIGKILL, polling rather than blocking a cooperative thread in `waitUntilExit`.
     func stop() {
         guard process.isRunning else { return }
-        kill(process.processIdentifier, SIGTERM)
-        process.waitUntilExit()
+        kill(process.processIdentifier, SIGINT)
+        for _ in 0..<50 where process.isRunning { usleep(20_000) }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        for _ in 0..<100 where process.isRunning { usleep(20_000) }
     }
 
     deinit {

@@ -61,7 +61,7 @@ struct S3Tests {
         let client = S3Client(
             configuration: S3Configuration(
                 endpoint: try #require(URL(string: "http://127.0.0.1:\(port)")), credentials: S3Credentials(accessKeyID: "a", secretAccessKey: "b"),
-                retry: S3RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10))))
+                retry: S3RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(10), requestTimeout: .seconds(1))))
         let started = ContinuousClock.now
         do {
             try await client.putObject(bucket: "bucket", key: "k", data: Data("x".utf8))

@@ -32,6 +32,9 @@ public struct S3RetryPolicy: Sendable, Hashable {
     public var maxAttempts: Int
     public var baseDelay: Duration
     public var maxDelay: Duration
+    /// Deadline of one attempt, upload included. AsyncHTTPClient keeps retrying a refused
+    /// connection until this deadline, so it also bounds how long an unreachable endpoint
+    /// holds up each attempt.
     public var requestTimeout: Duration
 
     public init(maxAttempts: Int = 5, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(10), requestTimeout: Duration = .seconds(300)) {

@@ -42,6 +42,10 @@ actor TenantDatasets {
         }
     }
 
+    func contains(_ id: String) throws -> Bool {
+        try datasetIDs().contains(id)
+    }
+
     /// Uploads `index.json` and the shards it names, then (unless `keepLocal`) deletes them.
     func upload(_ id: String, to remote: CaptureRemote, tenantDirectory: String, client: S3Client, keepLocal: Bool) async throws -> DatasetUpload {
         guard try datasetIDs().contains(id) else { throw HangarError.notFound(resource: "dataset", id: id) }

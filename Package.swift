@@ -311,7 +311,8 @@ let package = Package(
         .testTarget(
             name: "HangarBrowserTests",
             dependencies: [
-                "HangarBrowser", "HangarCapture", "HangarBlobs", "HangarTestSupport",
+                "HangarBrowser", "HangarCapture", "HangarBlobs", "HangarTestSupport", "HangarServer", "HangarAuth",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),

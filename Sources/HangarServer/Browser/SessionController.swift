@@ -55,8 +55,13 @@ struct SessionController {
         if let startURL {
             do {
                 let environment = try await sessions.lease(id: session.id, tenantID: context.tenantID, taskID: "session-start")
-                defer { Task { await sessions.release(id: session.id, tenantID: context.tenantID) } }
-                try await environment.navigate(to: startURL)
+                do {
+                    try await environment.navigate(to: startURL)
+                } catch {
+                    await sessions.release(id: session.id, tenantID: context.tenantID)
+                    throw error
+                }
+                await sessions.release(id: session.id, tenantID: context.tenantID)
             } catch {
                 try? await sessions.delete(id: session.id, tenantID: context.tenantID)
                 throw APIError(.badGateway, "the session could not open \(startURL): \(error)")

@@ -57,8 +57,11 @@ struct Serve: AsyncParsableCommand {
         let speech = SpeechService(
             configuration: try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir), logger: Runtime.logger("hangar.speech"))
         let models = try Runtime.models(logger: logger)
+        let browser = try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: true, logger: logger)
         let services =
-            try Runtime.services(store: store, options: worker, vault: vault, models: models, narration: SpeechNarrationProvider(service: speech), logger: logger)
+            try Runtime.services(
+                store: store, options: worker, vault: vault, models: models, browser: browser, narration: SpeechNarrationProvider(service: speech),
+                logger: logger)
             + [speech]
         let workers = try worker.resolvedWorkers()
         logger.info(
@@ -68,9 +71,9 @@ struct Serve: AsyncParsableCommand {
                 "workers": "\(workers)", "address": "\(configuration.host):\(configuration.port)",
             ])
         let app = buildApplication(
-            store: store, registry: Runtime.registry(models: models), configuration: configuration, authenticator: authenticator, vault: vault,
+            store: store, registry: Runtime.registry(models: models, browser: browser), configuration: configuration, authenticator: authenticator, vault: vault,
             speech: speech, models: models.catalog, services: services,
-            logger: logger)
+            logger: logger, browser: browser)
         do {
             try await app.runService()
         } catch {

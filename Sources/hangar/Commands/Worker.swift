@@ -25,6 +25,7 @@ struct Worker: AsyncParsableCommand {
         let store = try await storage.openStore(maxConnections: 10, logger: logger)
         var services = try Runtime.services(
             store: store, options: worker, vault: try Runtime.vault(storage: storage, logger: logger), models: try Runtime.models(logger: logger),
+            browser: try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: false, logger: logger),
             logger: logger)
         // A worker has no API: with HANGAR_METRICS_PORT it serves GET /metrics (no credential)
         // on HANGAR_METRICS_HOST (default 127.0.0.1) for Prometheus.

@@ -5,6 +5,7 @@ import HangarAgents
 import HangarServer
 import HangarAuth
 import HangarBackends
+import HangarBrowser
 import HangarRuntime
 import HangarStore
 import Logging
@@ -12,8 +13,11 @@ import ServiceLifecycle
 
 /// The agent kinds this build runs, and the background services of a process.
 enum Runtime {
-    static func registry(models: ModelSetup) -> ExecutorRegistry {
-        ExecutorRegistry(["llm": LLMExecutor(catalog: models.catalog, tools: models.tools)])
+    static func registry(models: ModelSetup, browser: BrowserServices) -> ExecutorRegistry {
+        ExecutorRegistry([
+            "llm": LLMExecutor(catalog: models.catalog, tools: models.tools),
+            BrowserExecutor.kind: BrowserSetup.executor(catalog: models.catalog, services: browser),
+        ])
     }
 
     /// Model providers and prices from the environment, and what tools may reach.
@@ -56,8 +60,8 @@ enum Runtime {
     /// `narration`: how tasks with `options.enable_tts` are spoken (only `serve`, which has the
     /// speech service and the routes listeners use).
     static func services(
-        store: any HangarStore, options: WorkerOptions, vault: SecretBox, models: ModelSetup, narration: (any NarrationProvider)? = nil,
-        logger: Logger
+        store: any HangarStore, options: WorkerOptions, vault: SecretBox, models: ModelSetup, browser: BrowserServices,
+        narration: (any NarrationProvider)? = nil, logger: Logger
     ) throws -> [any Service] {
         let retry = RetryPolicy()
         var services: [any Service] = [
@@ -67,13 +71,14 @@ enum Runtime {
         ]
         services.append(
             WebhookDispatcher(store: store, client: webhookClient, configuration: try webhookConfiguration(), logger: logger))
+        services.append(BrowserHousekeeping(browser))
         let workers = try options.resolvedWorkers()
         if workers > 0 {
             let configuration = WorkerConfiguration(
                 concurrency: workers, leaseDuration: try options.resolvedLease(), claimBatch: options.claimBatch ?? 32, retry: retry)
             services.append(
                 WorkerPool(
-                    store: store, registry: registry(models: models), configuration: configuration, logger: logger,
+                    store: store, registry: registry(models: models, browser: browser), configuration: configuration, logger: logger,
                     secrets: VaultSecretReader(store: store, vault: vault), narration: narration, usage: StoreUsageLedger(store: store)))
         }
         return services

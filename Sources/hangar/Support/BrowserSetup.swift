@@ -1,0 +1,51 @@
+import Foundation
+import HangarAgents
+import HangarBlobs
+import HangarBrowser
+import HangarCapture
+import HangarServer
+import Logging
+
+/// The parts browser agents share in one process, from the environment:
+///
+/// - the blob store (`HANGAR_BLOB_DIR`, default `<data-dir>/blobs`, or S3 with
+///   `HANGAR_S3_ENDPOINT` / `HANGAR_S3_BUCKET` …) that step screenshots go to;
+/// - the capture (`CAPTURE_*`; datasets in `CAPTURE_OUT`, default `<data-dir>/mds`);
+/// - on `serve`, the persistent sessions (`HANGAR_BROWSER_MAX_SESSIONS`, default 8;
+///   `HANGAR_BROWSER_SESSION_IDLE_TIMEOUT` seconds, default 900). Chromium is found through
+///   `HANGAR_CHROME_PATH`, `CHROME_PATH` or `PATH`, and only launched when a task needs it.
+enum BrowserSetup {
+    static func services(dataDirectory: String, keepsSessions: Bool, logger: Logger) throws -> BrowserServices {
+        var environment = ProcessInfo.processInfo.environment
+        let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
+        if environment["HANGAR_BLOB_DIR"]?.isEmpty ?? true {
+            environment["HANGAR_BLOB_DIR"] = data.appendingPathComponent("blobs").path
+        }
+        if environment["CAPTURE_OUT"]?.isEmpty ?? true {
+            environment["CAPTURE_OUT"] = data.appendingPathComponent("mds").path
+        }
+        let blobs = try BlobStoreConfiguration.fromEnvironment(environment).makeStore(httpClient: client, logger: Logger(label: "hangar.blobs"))
+        let capture = CaptureManager(
+            configuration: try CaptureConfiguration.fromEnvironment(environment), blobs: blobs, httpClient: client,
+            logger: Logger(label: "hangar.capture"))
+        var sessions: BrowserSessionRegistry?
+        if keepsSessions {
+            sessions = BrowserSessionRegistry(
+                maxSessions: try Environment.int("HANGAR_BROWSER_MAX_SESSIONS") ?? 8,
+                defaultIdleTimeout: TimeInterval(try Environment.int("HANGAR_BROWSER_SESSION_IDLE_TIMEOUT") ?? 900),
+                factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser")))
+        }
+        return BrowserServices(blobs: blobs, sessions: sessions, capture: capture)
+    }
+
+    static func executor(catalog: ModelCatalog, services: BrowserServices) -> BrowserExecutor {
+        BrowserExecutor(
+            catalog: catalog,
+            environments: StandardEnvironmentProvider(
+                sessions: services.sessions, factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser"))),
+            blobs: services.blobs, capture: services.capture)
+    }
+
+    /// Blob and S3 traffic: no redirects (a redirect could lead elsewhere with the signature).
+    private static let client = ProviderConfiguration.makeHTTPClient(followRedirects: false)
+}

@@ -1,6 +1,9 @@
 import Foundation
 import HangarAgents
 import HangarAuth
+import HangarBlobs
+import HangarBrowser
+import HangarCapture
 import HangarCore
 import HangarRuntime
 import HangarServer
@@ -45,6 +48,19 @@ extension SpeechService {
     static func testing() -> SpeechService {
         let voices = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-voices-\(Identifier.leaseToken())")
         return SpeechService(configuration: SpeechConfiguration(voicesDirectory: voices))
+    }
+}
+
+extension BrowserServices {
+    /// Every browser route served: a scratch blob store and capture, sessions whose browsers
+    /// are never started (creating one fails as if Chromium were missing).
+    static func testing() -> BrowserServices {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-browser-\(Identifier.leaseToken())")
+        let blobs = LocalBlobStore(root: directory.appendingPathComponent("blobs"))
+        return BrowserServices(
+            blobs: blobs,
+            sessions: BrowserSessionRegistry { _, _, _ in throw HangarError.unavailable("no browser in this test") },
+            capture: CaptureManager(configuration: CaptureConfiguration(outputDirectory: directory.appendingPathComponent("mds")), blobs: blobs))
     }
 }
 

@@ -13,7 +13,7 @@ struct OpenAPITests {
         try await withTestStore(.sqlite) { store, _ in
             let router = buildRouter(
                 store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: try await Authenticator(store: store),
-                vault: .testing, speech: .testing())
+                vault: .testing, speech: .testing(), browser: .testing())
             let served = Set(
                 router.routes.map { route in
                     let path = route.path.description.split(separator: "/").map { segment in

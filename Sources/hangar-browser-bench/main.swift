@@ -1,5 +1,6 @@
 // One browser step's overhead without a model, on real headless Chromium:
-// a JPEG screenshot (q85), one action, and appending the step's event to a SQLite store.
+// a JPEG screenshot (q85), its encoding as the data: URL the vision model receives, one
+// action, and appending the step's event to a SQLite store.
 //
 //   swift run -c release hangar-browser-bench [iterations]
 //
@@ -45,7 +46,7 @@ for screen in [ScreenSize(width: 1280, height: 720), ScreenSize(width: 1920, hei
     let env = try await CDPEnvironment.launch(options: CDPEnvironmentOptions(screen: screen, settleDelay: .zero))
     do {
         try await env.navigate(to: page)
-        var phases: [String: [Double]] = ["screenshot": [], "action": [], "event": [], "total": []]
+        var phases: [String: [Double]] = ["screenshot": [], "encode": [], "action": [], "event": [], "total": []]
         var bytes = 0
         let label = "\(screen.width)×\(screen.height)".padding(toLength: 10, withPad: " ", startingAt: 0)
         let clock = ContinuousClock()
@@ -59,6 +60,8 @@ for screen in [ScreenSize(width: 1280, height: 720), ScreenSize(width: 1920, hei
             let start = clock.now
             let jpeg = try await env.screenshot(quality: 85)
             let shot = clock.now
+            let image = "data:image/jpeg;base64," + jpeg.base64EncodedString()
+            let encoded = clock.now
             try await env.perform(action)
             let acted = clock.now
             _ = try await store.eventAppend(
@@ -67,17 +70,18 @@ for screen in [ScreenSize(width: 1280, height: 720), ScreenSize(width: 1920, hei
                     events: [
                         NewTaskEvent(
                             type: "step",
-                            data: ["step": .int(Int64(step)), "action": action.json, "screenshot_bytes": .int(Int64(jpeg.count))])
+                            data: ["step": .int(Int64(step)), "action": action.json, "screenshot_bytes": .int(Int64(jpeg.count)), "image_chars": .int(Int64(image.utf8.count))])
                     ]))
             let stored = clock.now
             guard step >= warmup else { continue }
             bytes += jpeg.count
             phases["screenshot", default: []].append(milliseconds(shot - start))
-            phases["action", default: []].append(milliseconds(acted - shot))
+            phases["encode", default: []].append(milliseconds(encoded - shot))
+            phases["action", default: []].append(milliseconds(acted - encoded))
             phases["event", default: []].append(milliseconds(stored - acted))
             phases["total", default: []].append(milliseconds(stored - start))
         }
-        for phase in ["screenshot", "action", "event", "total"] {
+        for phase in ["screenshot", "encode", "action", "event", "total"] {
             let values = phases[phase] ?? []
             let figures = String(format: "%7.2f  %7.2f", percentile(values, 0.5), percentile(values, 0.99))
             print(label, phase.padding(toLength: 10, withPad: " ", startingAt: 0), figures)

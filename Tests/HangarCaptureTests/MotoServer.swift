@@ -1,5 +1,6 @@
 import Foundation
 import HangarBlobs
+import HangarTestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -21,11 +22,11 @@ final class MotoServer: @unchecked Sendable {
             retry: S3RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50)))
     }
 
-    init() throws {
+    init() async throws {
         guard let binary = which("moto_server") else {
             throw CaptureTestError("moto_server is not installed; the S3 tests need it. Install with: \(Self.install)")
         }
-        port = try freeLoopbackPort()
+        port = try await WebhookReceiver.freePort()
         log = FileManager.default.temporaryDirectory.appendingPathComponent("moto-\(port).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         process.executableURL = URL(fileURLWithPath: binary)
@@ -66,7 +67,7 @@ final class MotoServer: @unchecked Sendable {
 
     /// Starts a server, runs `body` against it, stops it.
     static func with<T>(_ body: (MotoServer) async throws -> T) async throws -> T {
-        let server = try MotoServer()
+        let server = try await MotoServer()
         defer { server.stop() }
         try await server.waitUntilReady()
         return try await body(server)

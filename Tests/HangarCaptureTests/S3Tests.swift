@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTestSupport
 import Testing
 
 @testable import HangarBlobs
@@ -57,7 +58,7 @@ struct S3Tests {
 
     @Test("connection errors are retried a bounded number of times, then named")
     func retriesThenFails() async throws {
-        let port = try freeLoopbackPort()  // nothing listens here
+        let port = try await WebhookReceiver.freePort()  // nothing listens here
         let client = S3Client(
             configuration: S3Configuration(
                 endpoint: try #require(URL(string: "http://127.0.0.1:\(port)")), credentials: S3Credentials(accessKeyID: "a", secretAccessKey: "b"),

@@ -33,10 +33,10 @@ public final class CDPConnection: Sendable {
     private struct State {
         var nextId = 1
         var pending: [Int: Pending] = [:]
-        var subscribers: [Int: AsyncStream<CDPEvent>.Continuation] = [:]
-        var nextSubscriber = 0
         var closedReason: String?
     }
+
+    private let fanOut = EventFanOut<CDPEvent>()
 
     private init(url: String, defaultTimeout: Duration, logger: Logger) {
         self.url = url
@@ -113,23 +113,7 @@ public final class CDPConnection: Sendable {
     }
 
     /// Every event from now on, until the connection closes or the stream is dropped.
-    public func events() -> AsyncStream<CDPEvent> {
-        let (stream, continuation) = AsyncStream<CDPEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
-        let key = state.withLock { state -> Int? in
-            guard state.closedReason == nil else { return nil }
-            defer { state.nextSubscriber += 1 }
-            state.subscribers[state.nextSubscriber] = continuation
-            return state.nextSubscriber
-        }
-        guard let key else {
-            continuation.finish()
-            return stream
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: key) }
-        }
-        return stream
-    }
+    public func events() -> AsyncStream<CDPEvent> { fanOut.subscribe() }
 
     /// Closes the socket; pending commands fail with `connectionClosed`. Idempotent.
     public func close() async {
@@ -160,8 +144,7 @@ public final class CDPConnection: Sendable {
         }
         guard let method = object["method"]?.stringValue else { return }
         let event = CDPEvent(method: method, params: object["params"] ?? .emptyObject, sessionId: object["sessionId"]?.stringValue)
-        let subscribers = state.withLock { Array($0.subscribers.values) }
-        for subscriber in subscribers { subscriber.yield(event) }
+        fanOut.yield(event)
     }
 
     private func complete(_ id: Int, with result: Result<JSONValue, any Error>) {
@@ -171,18 +154,15 @@ public final class CDPConnection: Sendable {
     }
 
     private func shutDown(reason: String) {
-        let (pending, subscribers) = state.withLock { state -> ([Pending], [AsyncStream<CDPEvent>.Continuation]) in
+        let pending = state.withLock { state -> [Pending] in
             if state.closedReason == nil { state.closedReason = reason }
-            defer {
-                state.pending.removeAll()
-                state.subscribers.removeAll()
-            }
-            return (Array(state.pending.values), Array(state.subscribers.values))
+            defer { state.pending.removeAll() }
+            return Array(state.pending.values)
         }
         for item in pending {
             item.timer?.cancel()
             item.continuation.resume(throwing: CDPError.connectionClosed(reason: reason))
         }
-        for subscriber in subscribers { subscriber.finish() }
+        fanOut.finish()
     }
 }

@@ -39,9 +39,9 @@ public final class NekoClient: Sendable {
         var hostId: String?
         var screen: ScreenSize?
         var closedReason: String?
-        var subscribers: [Int: AsyncStream<NekoEvent>.Continuation] = [:]
-        var nextSubscriber = 0
     }
+
+    private let fanOut = EventFanOut<NekoEvent>()
 
     public let configuration: Configuration
     public let token: String
@@ -213,8 +213,7 @@ public final class NekoClient: Sendable {
         default:
             break
         }
-        let subscribers = state.withLock { Array($0.subscribers.values) }
-        for subscriber in subscribers { subscriber.yield(event) }
+        fanOut.yield(event)
     }
 
     static func screenSize(_ value: JSONValue?) -> ScreenSize? {
@@ -225,12 +224,10 @@ public final class NekoClient: Sendable {
     }
 
     private func closed(reason: String) {
-        let subscribers = state.withLock { state -> [AsyncStream<NekoEvent>.Continuation] in
+        state.withLock { state in
             if state.closedReason == nil { state.closedReason = reason }
-            defer { state.subscribers.removeAll() }
-            return Array(state.subscribers.values)
         }
-        for subscriber in subscribers { subscriber.finish() }
+        fanOut.finish()
         initialized.fail(NekoError.disconnected(reason: reason))
     }
 
@@ -243,23 +240,7 @@ public final class NekoClient: Sendable {
     public var screenSize: ScreenSize? { state.withLock { $0.screen } }
 
     /// Every event the server sends from now on.
-    public func events() -> AsyncStream<NekoEvent> {
-        let (stream, continuation) = AsyncStream<NekoEvent>.makeStream(bufferingPolicy: .bufferingNewest(1024))
-        let key = state.withLock { state -> Int? in
-            guard state.closedReason == nil else { return nil }
-            defer { state.nextSubscriber += 1 }
-            state.subscribers[state.nextSubscriber] = continuation
-            return state.nextSubscriber
-        }
-        guard let key else {
-            continuation.finish()
-            return stream
-        }
-        continuation.onTermination = { [weak self] _ in
-            _ = self?.state.withLock { $0.subscribers.removeValue(forKey: key) }
-        }
-        return stream
-    }
+    public func events() -> AsyncStream<NekoEvent> { fanOut.subscribe() }
 
     /// Sends one event; events go out in call order.
     public func send(_ event: NekoEvent) throws {

@@ -106,9 +106,10 @@ let package = Package(
             dependencies: ["HangarSpeech"],
             swiftSettings: swiftSettings
         ),
-        // C libraries from Debian's packages: zstd (MDS shard compression) and libjpeg
-        // (cropping screenshots for refinement, re-encoding frames).
-        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // C libraries a fresh Swift image already ships: zstd (MDS shard compression; declared
+        // in our own header and linked by soname, as the image has libzstd1 but no libzstd-dev)
+        // and libjpeg (cropping screenshots for refinement, re-encoding frames).
+        .systemLibrary(name: "CZstd"),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         // Blob storage: a local directory, or any S3-compatible endpoint (SigV4).
         .target(
@@ -146,6 +147,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOFoundationCompat", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

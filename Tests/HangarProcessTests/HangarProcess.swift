@@ -104,10 +104,11 @@ enum HTTP {
         var json: JSONValue
     }
 
-    static func send(_ method: HTTPMethod, _ url: String, json: JSONValue? = nil) async throws -> Reply {
+    /// Authenticated with the tests' admin key unless `key` names another.
+    static func send(_ method: HTTPMethod, _ url: String, json: JSONValue? = nil, key: String = HangarProcess.adminKey) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(HangarProcess.adminKey)")
+        request.headers.add(name: "Authorization", value: "Bearer \(key)")
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: JSONText.encode(json)))

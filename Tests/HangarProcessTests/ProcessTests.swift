@@ -44,6 +44,22 @@ struct ProcessTests {
         server.stop()
     }
 
+    @Test("first start with stdout in a file: the generated admin key is there at once, and works; the log names the key file")
+    func firstStartKey() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-first-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        // No HANGAR_ADMIN_KEY (empty = unset): the server generates one, as on a new machine.
+        let server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "0"], port: port, environment: ["HANGAR_ADMIN_KEY": "", "HANGAR_LOG_LEVEL": "info"])
+        try await server.waitUntilReady()
+        let printed = server.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix("hgr_") }
+        let key = try #require(printed, "the key was not in the redirected stdout while the server runs:\n\(server.output)")
+        #expect(try String(contentsOfFile: dir + "/admin.key", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) == key)
+        #expect(server.output.contains("key_file=\(dir)/admin.key"), "the log should name the key file:\n\(server.output)")
+        let agents = try await HTTP.send(.GET, server.baseURL + "/api/v1/agents", key: key)
+        #expect(agents.status == 200)
+        server.stop()
+    }
+
     @Test("crash durability on SQLite: every task that got a 201 exists after SIGKILL and restart")
     func crashDurability() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-crash-\(Identifier.leaseToken())").path

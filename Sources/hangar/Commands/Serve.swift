@@ -50,7 +50,12 @@ struct Serve: AsyncParsableCommand {
             let token = try await AdminBootstrap.run(
                 store: store, environmentKey: Environment.string("HANGAR_ADMIN_KEY"), dataDir: storage.resolvedDataDir)
         {
-            print("Created the first admin API key (shown once; also saved to \(storage.resolvedDataDir)/admin.key, mode 0600):\n\n    \(token)\n")
+            let keyFile = "\(storage.resolvedDataDir)/admin.key"
+            print("Created the first admin API key (shown once; also saved to \(keyFile), mode 0600):\n\n    \(token)\n")
+            // stdout is block-buffered when redirected to a file or a pipe: without a flush the
+            // key would sit in the buffer for as long as the server runs.
+            fflush(nil)  // every stream, stdout included (naming `stdout` is not concurrency-safe)
+            logger.notice("created the first admin API key", metadata: ["key_file": .string(keyFile)])
         }
         let authenticator = try await Authenticator(store: store, mode: mode, jwt: try JWTConfiguration.fromEnvironment())
         let vault = try Runtime.vault(storage: storage, logger: logger)

@@ -15,11 +15,16 @@ public protocol AgentExecutor: Sendable {
     /// The same check with the task's `options` too (seed 000 puts a browser task's screen
     /// resolution, screenshots and capture switches there). The default checks the input only.
     func validate(input: JSONValue, options: JSONValue) throws
+    /// Rejects an agent `config` this executor cannot run, or that points where the tenant may
+    /// not reach, at agent create/update (throw `HangarError.invalid` naming the field). May
+    /// resolve names. The default accepts everything.
+    func validate(agentConfig: JSONValue) async throws
 }
 
 extension AgentExecutor {
     public func validate(input: JSONValue) throws {}
     public func validate(input: JSONValue, options: JSONValue) throws { try validate(input: input) }
+    public func validate(agentConfig: JSONValue) async throws {}
 }
 
 public struct ExecutionResult: Sendable {

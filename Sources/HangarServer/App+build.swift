@@ -38,7 +38,7 @@ public func buildRouter(
     TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
     TaskEventsController(store: store, configuration: configuration).addRoutes(to: router)
     LogsController(store: store, configuration: configuration).addRoutes(to: router)
-    WebhookController(store: store, configuration: configuration).addRoutes(to: router)
+    WebhookController(store: store, configuration: configuration, vault: vault).addRoutes(to: router)
     ChatController(store: store, models: models, configuration: configuration).addRoutes(to: router)
     if let speech { SpeechController(service: speech, configuration: configuration).addRoutes(to: router) }
     ModelController(models: models).addRoutes(to: router)

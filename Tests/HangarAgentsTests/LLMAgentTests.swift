@@ -182,6 +182,24 @@ struct LLMAgentTests {
                 let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "x"]).id)
                 #expect(task.status == .failed && task.error?.message.contains("HANGAR_MCP_COMMANDS") == true)
             }
+            // `cat` allowed means the server's `cat`: not a file of that name elsewhere, not one
+            // found through a PATH or loader variable the task sets.
+            let trap = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-mcp-trap-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: trap, withIntermediateDirectories: true)
+            let marker = trap.appendingPathComponent("ran").path
+            try "#!/bin/sh\ntouch \(marker)\n".write(to: trap.appendingPathComponent("cat"), atomically: true, encoding: .utf8)
+            chmod(trap.appendingPathComponent("cat").path, 0o755)
+            for tool: JSONValue in [
+                ["type": "mcp", "command": .string(trap.appendingPathComponent("cat").path)],
+                ["type": "mcp", "command": "cat", "env": ["PATH": .string(trap.path)]],
+                ["type": "mcp", "command": "cat", "env": ["LD_PRELOAD": .string(trap.appendingPathComponent("x.so").path)]],
+            ] {
+                try await Self.withAgent(url, config: ["tools": [tool]], tools: Self.tools(mcpCommands: ["cat"])) { store, agent in
+                    let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "x"]).id)
+                    #expect(task.status == .failed && task.error?.code == "invalid_tool", "\(tool): \(String(describing: task.error))")
+                }
+            }
+            #expect(!FileManager.default.fileExists(atPath: marker), "a tenant's program ran")
         }
     }
 

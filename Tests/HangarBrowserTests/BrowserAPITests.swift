@@ -21,6 +21,9 @@ import Testing
 /// episodes and the dataset they were written to.
 @Suite("Browser API: sessions, capture, screenshots", .serialized)
 struct BrowserAPITests {
+    /// The test site is on loopback, a private address: allowed as HANGAR_ALLOW_PRIVATE_NETWORKS does.
+    static let loopbackAllowed = BrowserPolicy(allowPrivateNetworks: true)
+
     @Test("A seed-000 task runs in a persistent session; screenshots, episodes and the dataset are served")
     func sessionTaskAndCapture() async throws {
         let site = SignupSite()
@@ -44,13 +47,13 @@ struct BrowserAPITests {
                     let catalog = BrowserHarness.catalog(modelURL)
                     let executor = BrowserExecutor(
                         catalog: catalog, environments: StandardEnvironmentProvider(sessions: sessions, factory: StandardEnvironments.factory()),
-                        blobs: blobs, capture: capture)
+                        blobs: blobs, capture: capture, policy: Self.loopbackAllowed)
                     let registry = ExecutorRegistry([BrowserExecutor.kind: executor])
                     let router = buildRouter(
                         store: store, registry: registry, configuration: ServerConfiguration(),
                         authenticator: try await Authenticator(store: store, mode: .none, cacheTTL: 0),
                         vault: try SecretBox(keyData: Data(repeating: 7, count: 32)), models: catalog,
-                        browser: BrowserServices(blobs: blobs, sessions: sessions, capture: capture))
+                        browser: BrowserServices(blobs: blobs, sessions: sessions, capture: capture, policy: Self.loopbackAllowed))
                     let pool = PoolHarness(store: store, registry: registry, configuration: .testing())
                     do {
                         try await Application(router: router).test(.router) { client in

@@ -52,14 +52,17 @@ struct BrowserInputTests {
 
     @Test("The agent's environment config: cdp by default, neko needs url, username and password_secret")
     func environmentConfig() throws {
-        #expect(try EnvironmentSpec.Config.parse(nil) == .cdp(chromePath: nil, devtoolsURL: nil))
-        #expect(try EnvironmentSpec.Config.parse(["type": "cdp", "devtools_url": "http://127.0.0.1:9222"]) == .cdp(chromePath: nil, devtoolsURL: "http://127.0.0.1:9222"))
+        #expect(try EnvironmentSpec.Config.parse(nil) == .cdp(devtoolsURL: nil))
+        #expect(try EnvironmentSpec.Config.parse(["type": "cdp", "devtools_url": "http://127.0.0.1:9222"]) == .cdp(devtoolsURL: "http://127.0.0.1:9222"))
+        #expect(try EnvironmentSpec.Config.parse("lab-chrome") == .named("lab-chrome"))
+        #expect(try EnvironmentSpec.Config.parse(["name": "lab-chrome"]) == .named("lab-chrome"))
         #expect(
             try EnvironmentSpec.Config.parse(["type": "neko", "url": "https://neko.example", "username": "bot", "password_secret": "NEKO"])
                 == .neko(url: "https://neko.example", username: "bot", passwordSecret: "NEKO"))
         for (bad, field) in [
             (["type": "vnc"], "config.environment.type"), (["type": "neko", "url": "https://n"], "config.environment.username"),
-            (["type": "neko", "url": "ftp://n", "username": "u", "password_secret": "p"], "config.environment.url"), ("cdp", "config.environment"),
+            (["type": "neko", "url": "ftp://n", "username": "u", "password_secret": "p"], "config.environment.url"), ("../etc", "config.environment"),
+            (["type": "cdp", "chrome_path": "/bin/sh"], "config.environment.chrome_path"), (["name": "a b"], "config.environment.name"),
         ] as [(JSONValue, String)] {
             let error = #expect(throws: HangarError.self) { try EnvironmentSpec.Config.parse(bad) }
             #expect(Self.field(error) == field)

@@ -43,7 +43,8 @@ struct ChromiumAgentTests {
                 try await model.run { modelURL in
                     try await BrowserHarness.with { harness in
                         let executor = BrowserExecutor(
-                            catalog: BrowserHarness.catalog(modelURL), environments: KeepOpen(environment: environment), blobs: harness.blobs)
+                            catalog: BrowserHarness.catalog(modelURL), environments: KeepOpen(environment: environment), blobs: harness.blobs,
+                            policy: BrowserAPITests.loopbackAllowed)
                         let attempt = try await harness.run(
                             executor, input: ["task": "Sign up as Ada Lovelace", "url": .string(siteURL + "/"), "options": ["save_screenshots": true]],
                             timeout: 120)
@@ -89,7 +90,8 @@ struct ChromiumAgentTests {
             try await site.run { siteURL in
                 try await model.run { modelURL in
                     try await BrowserHarness.with { harness in
-                        let executor = BrowserExecutor(catalog: BrowserHarness.catalog(modelURL), environments: KeepOpen(environment: environment))
+                        let executor = BrowserExecutor(
+                            catalog: BrowserHarness.catalog(modelURL), environments: KeepOpen(environment: environment), policy: BrowserAPITests.loopbackAllowed)
                         let attempt = try await harness.run(
                             executor, input: ["task": "Type Grace Hopper", "url": .string(siteURL + "/"), "options": ["refinement_steps": 1]],
                             timeout: 120)

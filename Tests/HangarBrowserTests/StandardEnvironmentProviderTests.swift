@@ -26,7 +26,9 @@ struct StandardEnvironmentProviderTests {
             BrowserExecutorTests.reply("{'action': 'ANSWER', 'value': 'task complete', 'position': None}"))
         try await server.run { url in
             try await BrowserHarness.with(config: ["environment": ["type": "cdp", "devtools_url": "http://127.0.0.1:9222"]]) { harness in
-                let executor = BrowserExecutor(catalog: BrowserHarness.catalog(url), environments: provider)
+                // A loopback DevTools address is a private one: allowed here, as with HANGAR_ALLOW_PRIVATE_NETWORKS.
+                let executor = BrowserExecutor(
+                    catalog: BrowserHarness.catalog(url), environments: provider, policy: BrowserPolicy(allowPrivateNetworks: true))
                 let attempt = try await harness.run(
                     executor, input: ["task": "t", "mode": "phone", "options": ["screen_resolution": ["width": 390, "height": 844]]])
                 #expect(attempt.output?["answer"] == "task complete", "\(attempt.result)")

@@ -74,6 +74,10 @@ struct TaskAPITests {
                 (["agent_id": "echo", "input": ["prompt": "x"], "timeout": -1], "timeout"),
                 (["agent_id": "echo", "input": ["prompt": "x"], "max_attempts": 0], "max_attempts"),
                 (["agent_id": "echo", "input": ["prompt": "x"], "callback_url": "ftp://x"], "callback_url"),
+                // The network policy at submission, not only at delivery (issue 14).
+                (["agent_id": "echo", "input": ["prompt": "x"], "callback_url": "http://169.254.169.254/latest/meta-data/"], "callback_url"),
+                (["agent_id": "echo", "input": ["prompt": "x"], "callback_url": "http://127.0.0.1:8000/cb"], "callback_url"),
+                (["agent_id": "echo", "input": ["prompt": "x"], "callback_url": "http://[::ffff:10.0.0.1]/cb"], "callback_url"),
                 (["agent_id": "echo", "input": ["type": "summarize", "text": "t", "length": "tiny"]], "input.length"),
                 (["agent_id": "echo", "input": ["type": "dance"]], "input.type"),
                 (["agent_id": "echo", "input": ["type": "chat", "messages": [["role": "user"]]]], "input.messages[0]"),

@@ -1,4 +1,5 @@
 import Foundation
+import HangarAgents
 import HangarCore
 import HangarStore
 import HangarTestSupport
@@ -24,6 +25,22 @@ struct UsageAPITests {
                 let update = try await client.send(.put, "/api/v1/agents/\(id)", json: ["budget_limit": bad])
                 #expect(update.status == .unprocessableContent && update.json["field"] == "budget_limit", "\(update.text)")
             }
+            // A model without a price costs nothing per call, so a budget on it would never
+            // apply: refused, saying how to price it (issue 14).
+            let unpriced = try await client.send(.post, "/api/v1/agents", json: ["name": "u", "model": "mock/echo", "budget_limit": 1])
+            #expect(unpriced.status == .created, "mock/* is priced (free): \(unpriced.text)")
+            let models = ModelCatalog(providers: ProviderRegistry(providers: ["mock": MockProvider(), "vllm": MockProvider()]))
+            #expect(models.isPriced("mock/echo") && !models.isPriced("vllm/llama") && models.isPriced("echo"))
+        }
+        try await withAPI(workers: false, models: ModelCatalog(providers: ProviderRegistry(providers: ["mock": MockProvider(), "vllm": MockProvider()]))) {
+            client, _ in
+            let refused = try await client.send(.post, "/api/v1/agents", json: ["name": "v", "model": "vllm/llama", "budget_limit": 5])
+            #expect(refused.status == .unprocessableContent && refused.json["field"] == "budget_limit", "\(refused.text)")
+            #expect(refused.json["detail"]?.stringValue?.contains("HANGAR_MODEL_PRICES") == true)
+            let plain = try await client.send(.post, "/api/v1/agents", json: ["name": "v", "model": "vllm/llama"])
+            #expect(plain.status == .created)
+            let later = try await client.send(.put, "/api/v1/agents/v", json: ["budget_limit": 5])
+            #expect(later.status == .unprocessableContent && later.json["field"] == "budget_limit", "\(later.text)")
         }
     }
 

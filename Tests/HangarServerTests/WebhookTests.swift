@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HangarAgents
+import HangarAuth
 import HangarCore
 import HangarServer
 import HangarStore
@@ -41,7 +42,7 @@ struct WebhookTests {
                 .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://169.254.169.254/latest", "events": ["task.completed"]])
             #expect(metadata.status == .unprocessableContent)
         }
-        try await withAPI(workers: false, security: Self.privateAllowed) { client, _ in
+        try await withAPI(workers: false, security: Self.privateAllowed) { client, store in
             let bad = try await client.send(
                 .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://127.0.0.1/hook", "events": ["task.exploded"]])
             #expect(bad.status == .unprocessableContent && bad.text.contains("events"))
@@ -54,6 +55,10 @@ struct WebhookTests {
             let listed = try await client.send(.get, "/api/v1/integration/webhooks")
             #expect(listed.json.arrayValue?.map { $0["id"]?.stringValue } == [id])
             #expect(!listed.text.contains(secret) && !listed.text.contains("\"secret\""))
+            // Sealed at rest, like agent secrets: the database never holds the plaintext.
+            let stored = try #require(try await store.webhookSubscriptionList(tenantID: Tenant.defaultID).first?.secret)
+            #expect(stored != secret && !stored.contains(secret) && SecretBox.isSealed(stored))
+            #expect(try SecretBox.testing.openText(stored) == secret)
             #expect(try await client.send(.delete, "/api/v1/integration/webhooks/\(id)").status == .ok)
             #expect(try await client.send(.delete, "/api/v1/integration/webhooks/\(id)").status == .notFound)
         }
@@ -71,7 +76,7 @@ struct WebhookTests {
             configuration: .init(
                 schedule: [.milliseconds(150)], jitter: 0, timeout: .seconds(5), pollInterval: .milliseconds(100), allowPrivateNetworks: true,
                 callbackSecret: callbackSecret),
-            logger: logger)
+            logger: logger, vault: .testing)
         let task = Task { try await dispatcher.run() }
         do {
             try await body()

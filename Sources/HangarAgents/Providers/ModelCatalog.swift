@@ -9,8 +9,20 @@ public struct ModelCatalog: Sendable {
         self.prices = prices
     }
 
-    /// USD for one call of `model` (`provider/name`).
+    /// USD for one call of `model` (`provider/name`, or a bare name on the default provider).
     public func cost(model: String, promptTokens: Int, completionTokens: Int) -> Double {
-        prices.cost(model: model, promptTokens: promptTokens, completionTokens: completionTokens)
+        prices.cost(model: qualified(model), promptTokens: promptTokens, completionTokens: completionTokens)
+    }
+
+    /// Whether calls of `model` have a price (possibly zero); unpriced calls cost nothing, so
+    /// a budget on such a model would never apply.
+    public func isPriced(_ model: String) -> Bool {
+        prices.price(for: qualified(model)) != nil
+    }
+
+    /// `provider/name`, the form prices are keyed by.
+    func qualified(_ model: String) -> String {
+        let (provider, name) = providers.split(model)
+        return "\(provider)/\(name)"
     }
 }

@@ -9,8 +9,8 @@ public import HangarRuntime
 /// agent's vision model (ShowUI's prompt and action space) for the next action, and performs
 /// it, until the model answers (`ANSWER`) or `max_steps` run out.
 ///
-/// Agent config: `environment` (`{"type": "cdp", …}` or `{"type": "neko", "url", "username",
-/// "password_secret"}`), `system_prompt`, `jpeg_quality` (1–100, default 80), `temperature`,
+/// Agent config: `environment` (`{"type": "cdp", …}`, `{"type": "neko", "url", "username",
+/// "password_secret"}` or the name of an operator's environment), `system_prompt`, `jpeg_quality` (1–100, default 80), `temperature`,
 /// `max_tokens`, `parse_retries` (0–3, default 1), `api_key_secret`. The model is the agent's
 /// `model` (`provider/name`). Model calls are accounted like the LLM executor's (usage
 /// ledger, budget, metrics); the environment is released however the task ends.
@@ -19,11 +19,14 @@ public struct BrowserExecutor: AgentExecutor {
     let environments: any BrowserEnvironmentProvider
     let blobs: (any BlobStore)?
     let capture: (any EpisodeRecorderFactory)?
+    /// Where a tenant's URLs may point and which named environments exist.
+    let policy: BrowserPolicy
 
     public init(
         catalog: ModelCatalog, environments: any BrowserEnvironmentProvider, blobs: (any BlobStore)? = nil,
-        capture: (any EpisodeRecorderFactory)? = nil
+        capture: (any EpisodeRecorderFactory)? = nil, policy: BrowserPolicy = BrowserPolicy()
     ) {
+        self.policy = policy
         self.catalog = catalog
         self.environments = environments
         self.blobs = blobs
@@ -35,11 +38,21 @@ public struct BrowserExecutor: AgentExecutor {
     static let defaultParseRetries = 1
 
     public func validate(input: JSONValue) throws {
-        _ = try BrowserInput.parse(input)
+        try check(BrowserInput.parse(input))
     }
 
     public func validate(input: JSONValue, options: JSONValue) throws {
-        _ = try BrowserInput.parse(input: input, taskOptions: options, taskMaxSteps: nil)
+        try check(BrowserInput.parse(input: input, taskOptions: options, taskMaxSteps: nil))
+    }
+
+    /// The start URL may not name an internal address (the browser's egress proxy refuses
+    /// every connection there anyway; this says so at submission).
+    private func check(_ input: BrowserInput) throws(HangarError) {
+        if let url = input.url { try policy.checkLiteral(url, field: "input.url") }
+    }
+
+    public func validate(agentConfig: JSONValue) async throws {
+        try await policy.validate(BrowserAgentConfig.parse(agentConfig).environment)
     }
 
     public func execute(_ context: TaskContext) async throws -> ExecutionResult {
@@ -47,6 +60,7 @@ public struct BrowserExecutor: AgentExecutor {
         let config: BrowserAgentConfig
         do {
             input = try BrowserInput.parse(input: context.task.input, taskOptions: context.task.options, taskMaxSteps: nil)
+            try check(input)
         } catch {
             throw TaskFailure(code: "invalid_input", message: error.description, retryable: false)
         }
@@ -100,19 +114,19 @@ public struct BrowserExecutor: AgentExecutor {
         }
     }
 
-    /// The environment to run in: the task's session, or the agent's configured kind (a Neko
-    /// password comes from the agent's secrets).
+    /// The environment to run in: the task's session, or the agent's configured one (a Neko
+    /// password comes from the agent's secrets; a tenant's URL is checked again now).
     private func environmentSpec(input: BrowserInput, config: BrowserAgentConfig, context: TaskContext) async throws -> EnvironmentSpec {
         if let id = input.sessionID { return .session(id: id) }
-        switch config.environment {
-        case .cdp(let path, let url):
-            return .cdp(chromePath: path, devtoolsURL: url)
-        case .neko(let url, let username, let secretName):
-            guard let password = try await context.secret(secretName) else {
-                throw TaskFailure(
-                    code: "secret_missing", message: "the agent has no secret '\(secretName)' (config.environment.password_secret)", retryable: false)
+        do {
+            return try await policy.resolve(config.environment) { name in
+                guard let password = try await context.secret(name) else {
+                    throw TaskFailure(code: "secret_missing", message: "the agent has no secret '\(name)' (config.environment.password_secret)", retryable: false)
+                }
+                return password
             }
-            return .neko(url: url, username: username, password: password)
+        } catch let error as HangarError {
+            throw TaskFailure(code: "environment_refused", message: error.description, retryable: false)
         }
     }
 

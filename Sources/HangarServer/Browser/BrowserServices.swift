@@ -11,8 +11,11 @@ public struct BrowserServices: Sendable {
     public var blobs: any BlobStore
     public var sessions: BrowserSessionRegistry?
     public var capture: CaptureManager?
+    /// Where a request's browser URLs may point; the operator's named environments.
+    public var policy: BrowserPolicy
 
-    public init(blobs: any BlobStore, sessions: BrowserSessionRegistry? = nil, capture: CaptureManager? = nil) {
+    public init(blobs: any BlobStore, sessions: BrowserSessionRegistry? = nil, capture: CaptureManager? = nil, policy: BrowserPolicy = BrowserPolicy()) {
+        self.policy = policy
         self.blobs = blobs
         self.sessions = sessions
         self.capture = capture
@@ -20,7 +23,7 @@ public struct BrowserServices: Sendable {
 
     func addRoutes(to router: Router<HangarRequestContext>, store: any HangarStore, configuration: ServerConfiguration) {
         ScreenshotController(store: store, blobs: blobs).addRoutes(to: router)
-        if let sessions { SessionController(sessions: sessions, configuration: configuration).addRoutes(to: router) }
+        if let sessions { SessionController(sessions: sessions, policy: policy, configuration: configuration).addRoutes(to: router) }
         if let capture { CaptureController(capture: capture, sessions: sessions, configuration: configuration).addRoutes(to: router) }
     }
 }

@@ -14,6 +14,7 @@ import NIOPosix
 /// they are closed when idle longer than their `idle_timeout` and at shutdown.
 struct SessionController {
     let sessions: BrowserSessionRegistry
+    let policy: BrowserPolicy
     let configuration: ServerConfiguration
 
     func addRoutes(to router: Router<HangarRequestContext>) {
@@ -39,9 +40,7 @@ struct SessionController {
         let idleTimeout = try body.double("idle_timeout", in: BrowserSessionRegistry.idleTimeoutRange)
         var startURL: String?
         if let url = try body.string("url", maxLength: 8192) {
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
-                throw APIError.invalid("url", "must be an http or https URL")
-            }
+            try await policy.checkReachable(url, field: "url")
             startURL = url
         }
         let session: BrowserSession
@@ -102,11 +101,15 @@ struct SessionController {
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    /// The environment to start. A Chromium binary path is never taken from a request (that
-    /// would run any program); remote endpoints follow the network policy like webhooks do.
+    /// The environment to start: a local headless Chromium, an operator's named environment
+    /// (`"environment": "lab-neko"`), or a remote endpoint the request names — which follows
+    /// the network policy. A Chromium binary path is never taken from a request.
     private func environment(_ body: JSONBody) async throws -> EnvironmentSpec {
         guard let value = body.fields["environment"], !value.isNull else { return .cdp(chromePath: nil, devtoolsURL: nil) }
-        guard case .object(let fields) = value else { throw APIError.invalid("environment", "must be an object with a 'type' (cdp or neko)") }
+        if value.stringValue != nil || value["name"] != nil {
+            return try await policy.resolve(EnvironmentSpec.Config.parse(value, field: "environment"), field: "environment") { _ in "" }
+        }
+        guard case .object(let fields) = value else { throw APIError.invalid("environment", "must be a name or an object with a 'type' (cdp or neko)") }
         func string(_ key: String) throws -> String? {
             guard let item = fields[key], !item.isNull else { return nil }
             guard let text = item.stringValue, !text.isEmpty, text.utf8.count <= 2048 else {
@@ -114,17 +117,13 @@ struct SessionController {
             }
             return text
         }
-        if fields["chrome_path"] != nil {
-            throw APIError.invalid("environment.chrome_path", "cannot be set by a request; the server's HANGAR_CHROME_PATH chooses the browser")
-        }
         switch fields["type"]?.stringValue ?? "cdp" {
         case "cdp":
-            guard let devtools = try string("devtools_url") else { return .cdp(chromePath: nil, devtoolsURL: nil) }
-            try await checkReachable(devtools, field: "environment.devtools_url", schemes: ["http", "https", "ws", "wss"])
-            return .cdp(chromePath: nil, devtoolsURL: devtools)
+            // Shape (and chrome_path's refusal) as an agent's config; reachability from the policy.
+            return try await policy.resolve(EnvironmentSpec.Config.parse(value, field: "environment"), field: "environment") { _ in "" }
         case "neko":
             guard let url = try string("url") else { throw APIError.invalid("environment.url", "is required: the Neko server's URL") }
-            try await checkReachable(url, field: "environment.url", schemes: ["http", "https"])
+            try await policy.checkReachable(url, field: "environment.url")
             guard let username = try string("username") else { throw APIError.invalid("environment.username", "is required") }
             guard let password = try string("password") else { throw APIError.invalid("environment.password", "is required") }
             return .neko(url: url, username: username, password: password)
@@ -139,17 +138,6 @@ struct SessionController {
             return try BrowserInput.resolution(value)
         } catch {
             throw APIError.invalid("screen_resolution", "must be \"WIDTHxHEIGHT\" (e.g. \"1280x720\") or {width, height}, within 320x240…7680x4320")
-        }
-    }
-
-    private func checkReachable(_ url: String, field: String, schemes: Set<String>) async throws {
-        guard let parsed = URL(string: url), schemes.contains(parsed.scheme?.lowercased() ?? ""), parsed.host?.isEmpty == false else {
-            throw APIError.invalid(field, "must be an absolute \(schemes.sorted().joined(separator: "/")) URL")
-        }
-        // Resolving a name blocks; keep it off the threads that serve requests.
-        let policy = NetworkPolicy(allowedDomains: [], allowPrivateNetworks: configuration.security.network.allowPrivateNetworks)
-        if case .refused(let reason, _) = try await NIOThreadPool.singleton.runIfActive({ policy.check(url: url) }) {
-            throw APIError.invalid(field, "is not allowed: \(reason) (HANGAR_ALLOW_PRIVATE_NETWORKS=true permits private hosts)")
         }
     }
 }

@@ -44,6 +44,10 @@ struct AgentController {
         let kind = try parseKind(body) ?? "llm"
         let config = try body.object("config") ?? .emptyObject
         try checkDefinition(config)
+        try await registry.executor(for: kind)?.validate(agentConfig: config)
+        let model = try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil)
+        let budget = try parseBudget(body)
+        try checkBudgetApplies(budget, model: model)
         try await QuotaController.checkAgentCreation(store, tenantID: context.tenantID)
         var rateHeaders: HTTPFields = [:]
         if let limit = configuration.rateLimits.agentCreationsPerHour {
@@ -51,9 +55,9 @@ struct AgentController {
         }
         let params = AgentInsertParams(
             tenantID: context.tenantID, name: name, description: try body.string("description", maxLength: 4000), kind: kind,
-            model: try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil),
+            model: model,
             config: config, resources: try parseResources(body) ?? .zero,
-            maxConcurrency: try body.int("max_concurrency", in: 1...100_000), budgetLimit: try parseBudget(body),
+            maxConcurrency: try body.int("max_concurrency", in: 1...100_000), budgetLimit: budget,
             isActive: try body.bool("is_active") ?? true)
         let agent = try await store.agentInsert(params)
         await AuditLog.record(store, context, action: "agent.create", resourceType: "agent", resourceID: agent.id, details: ["name": .string(agent.name)])
@@ -96,10 +100,12 @@ struct AgentController {
         if body.has("config") {
             agent.config = try body.object("config") ?? .emptyObject
             try checkDefinition(agent.config, agentID: agent.id)
+            try await registry.executor(for: agent.kind)?.validate(agentConfig: agent.config)
         }
         if body.has("resources") { agent.resources = try parseResources(body) ?? .zero }
         if body.has("max_concurrency") { agent.maxConcurrency = try body.int("max_concurrency", in: 1...100_000) }
         if body.has("budget_limit") { agent.budgetLimit = try parseBudget(body) }
+        if body.has("budget_limit") || body.has("model") || body.has("model_name") { try checkBudgetApplies(agent.budgetLimit, model: agent.model) }
         if let active = try body.bool("is_active") { agent.isActive = active }
         let updated = try await store.agentUpdate(AgentUpdateParams(agent: agent))
         await AuditLog.record(store, context, action: "agent.update", resourceType: "agent", resourceID: agent.id, details: ["version": .int(Int64(updated.version))])
@@ -157,6 +163,16 @@ struct AgentController {
     /// USD, ≥ 0; `null` clears the limit.
     private func parseBudget(_ body: JSONBody) throws -> Double? {
         try body.double("budget_limit", in: 0...1_000_000_000)
+    }
+
+    /// A budget counts the cost of model calls; on a model without a price every call costs
+    /// nothing and the budget would silently never apply, so it is refused instead.
+    private func checkBudgetApplies(_ budget: Double?, model: String?) throws {
+        guard budget != nil, let model, !models.isPriced(model) else { return }
+        throw APIError.invalid(
+            "budget_limit",
+            "cannot apply: model '\(model)' has no price, so its calls cost nothing. Price it in HANGAR_MODEL_PRICES "
+                + "(USD per million tokens, e.g. {\"\(model)\": {\"prompt\": 1.0, \"completion\": 2.0}}) or leave budget_limit out")
     }
 
     private func parseResources(_ body: JSONBody) throws -> Resources? {

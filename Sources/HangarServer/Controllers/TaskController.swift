@@ -28,6 +28,9 @@ struct TaskController {
         var submission = try TaskSubmission.parse(
             body, tenantID: context.tenantID, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
             configuration: configuration)
+        if let callback = submission.params.callbackURL {
+            try await OutboundURL.require(callback, field: "callback_url", configuration: configuration, mustResolve: false)
+        }
         if let key = submission.params.idempotencyKey,
             let first = try await store.taskGetByIdempotencyKey(tenantID: context.tenantID, key: key)
         {

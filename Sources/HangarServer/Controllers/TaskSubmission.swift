@@ -3,7 +3,7 @@ import HangarCore
 import HangarStore
 
 /// Reads a task submission in either seed's shape into insert parameters:
-/// seed 000 (`task`, `mode`, `max_steps`, `timeout`, `callback_url`, `options`) and seed 004
+/// seed 000 (`task`, `url`, `session_id`, `mode`, `max_steps`, `timeout`, `callback_url`, `options`) and seed 004
 /// (`agent_id`, `input`), plus `priority`, `max_attempts` and an idempotency key.
 struct TaskSubmission {
     var agentReference: String
@@ -17,9 +17,13 @@ struct TaskSubmission {
             guard case .object = value else { throw APIError.invalid("input", "must be a JSON object") }
             return value
         } ?? .emptyObject
-        if let instruction = try body.string("task", maxLength: 100_000), case .object(var fields) = input, fields["task"] == nil {
-            fields["task"] = .string(instruction)
-            input = .object(fields)
+        // Seed 000 puts a browser task's instruction beside the input; its start `url` and
+        // `session_id` travel the same way. The input's own value wins.
+        for (key, limit) in [("task", 100_000), ("url", 8192), ("session_id", 256)] {
+            if let value = try body.string(key, maxLength: limit), case .object(var fields) = input, fields[key] == nil {
+                fields[key] = .string(value)
+                input = .object(fields)
+            }
         }
         guard input != .emptyObject else { throw APIError.invalid("input", "is required (or give `task`, an instruction)") }
 

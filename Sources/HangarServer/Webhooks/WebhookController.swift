@@ -1,4 +1,5 @@
 import Foundation
+import HangarAuth
 import HangarCore
 import HangarStore
 import Hummingbird
@@ -9,6 +10,8 @@ import NIOPosix
 struct WebhookController {
     let store: any HangarStore
     let configuration: ServerConfiguration
+    /// Seals subscription secrets at rest, as agent secrets are (docs/webhooks.md).
+    let vault: SecretBox
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/integration/webhooks/subscribe", use: subscribe)
@@ -20,14 +23,7 @@ struct WebhookController {
     @Sendable func subscribe(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
         guard let url = try body.string("url", maxLength: 2048) else { throw APIError.invalid("url", "is required") }
-        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme), parsed.host != nil else {
-            throw APIError.invalid("url", "must be an absolute http(s) URL")
-        }
-        // Resolving a name blocks; keep it off the threads that serve requests.
-        let policy = NetworkPolicy(allowedDomains: [], allowPrivateNetworks: configuration.security.network.allowPrivateNetworks)
-        if case .refused(let reason, _) = try await NIOThreadPool.singleton.runIfActive({ policy.check(url: url) }) {
-            throw APIError.invalid("url", "is not allowed: \(reason)")
-        }
+        try await OutboundURL.require(url, field: "url", configuration: configuration)
         guard case .array(let values)? = body.fields["events"], !values.isEmpty else {
             throw APIError.invalid("events", "must be a non-empty array of event names (\(WebhookEvent.all.joined(separator: ", ")))")
         }
@@ -50,7 +46,7 @@ struct WebhookController {
             agentID = agent.id
         }
         let subscription = WebhookSubscription(
-            id: "whsub_" + Identifier.make(), tenantID: context.tenantID, url: url, events: events, secret: secret, agentID: agentID)
+            id: "whsub_" + Identifier.make(), tenantID: context.tenantID, url: url, events: events, secret: try vault.sealText(secret), agentID: agentID)
         try await store.webhookSubscriptionInsert(subscription)
         await AuditLog.record(
             store, context, action: "webhook.subscribe", resourceType: "webhook_subscription", resourceID: subscription.id,

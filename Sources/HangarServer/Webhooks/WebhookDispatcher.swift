@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import Foundation
+public import HangarAuth
 import HangarCore
 import HangarRuntime
 public import HangarStore
@@ -67,8 +68,14 @@ public struct WebhookDispatcher: Service {
     let configuration: Configuration
     let logger: Logger
     let metrics: HangarMetrics
+    /// Opens subscription secrets, which are sealed at rest.
+    let vault: SecretBox?
 
-    public init(store: any HangarStore, client: HTTPClient, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared) {
+    public init(
+        store: any HangarStore, client: HTTPClient, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared,
+        vault: SecretBox? = nil
+    ) {
+        self.vault = vault
         self.store = store
         self.metrics = metrics
         self.client = client
@@ -121,6 +128,13 @@ public struct WebhookDispatcher: Service {
         return nil
     }
 
+    /// A subscription's signing secret in plaintext.
+    private func openSecret(_ stored: String) throws -> String {
+        guard SecretBox.isSealed(stored) else { return stored }  // stored before secrets were sealed
+        guard let vault else { throw HangarError.unavailable("this process has no secret key to open webhook secrets with") }
+        return try vault.openText(stored)
+    }
+
     /// One attempt: render, sign, send, record.
     func attempt(_ delivery: WebhookDelivery) async {
         let number = delivery.attempts.count + 1
@@ -149,7 +163,7 @@ public struct WebhookDispatcher: Service {
                 request.headers.add(name: "user-agent", value: "Hangar-Webhooks/1")
                 request.headers.add(name: "webhook-id", value: delivery.id)
                 request.headers.add(name: "webhook-timestamp", value: String(timestamp))
-                if let secret = delivery.subscriptionID == nil ? configuration.callbackSecret : delivery.secret {
+                if let secret = delivery.subscriptionID == nil ? configuration.callbackSecret : try delivery.secret.map(openSecret) {
                     request.headers.add(
                         name: "webhook-signature", value: WebhookSignature.sign(secret: secret, id: delivery.id, timestamp: timestamp, body: body))
                 }

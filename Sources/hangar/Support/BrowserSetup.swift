@@ -3,6 +3,7 @@ import HangarAgents
 import HangarBlobs
 import HangarBrowser
 import HangarCapture
+import HangarCore
 import HangarServer
 import Logging
 
@@ -13,7 +14,9 @@ import Logging
 /// - the capture (`CAPTURE_*`; datasets in `CAPTURE_OUT`, default `<data-dir>/mds`);
 /// - on `serve`, the persistent sessions (`HANGAR_BROWSER_MAX_SESSIONS`, default 8;
 ///   `HANGAR_BROWSER_SESSION_IDLE_TIMEOUT` seconds, default 900). Chromium is found through
-///   `HANGAR_CHROME_PATH`, `CHROME_PATH` or `PATH`, and only launched when a task needs it.
+///   `HANGAR_CHROME_PATH`, `CHROME_PATH` or `PATH`, and only launched when a task needs it;
+/// - the policy for the browser URLs requests name (`HANGAR_ALLOW_PRIVATE_NETWORKS`) and the
+///   operator's named environments (`HANGAR_BROWSER_ENVIRONMENTS`, JSON or `@file`).
 enum BrowserSetup {
     static func services(dataDirectory: String, keepsSessions: Bool, logger: Logger) throws -> BrowserServices {
         var environment = ProcessInfo.processInfo.environment
@@ -35,7 +38,10 @@ enum BrowserSetup {
                 defaultIdleTimeout: TimeInterval(try Environment.int("HANGAR_BROWSER_SESSION_IDLE_TIMEOUT") ?? 900),
                 factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser")))
         }
-        return BrowserServices(blobs: blobs, sessions: sessions, capture: capture)
+        let policy = BrowserPolicy(
+            allowPrivateNetworks: try securityPolicyFromEnvironment().network.allowPrivateNetworks,
+            environments: try Environment.string("HANGAR_BROWSER_ENVIRONMENTS").map { try NamedEnvironments.parse($0) } ?? NamedEnvironments())
+        return BrowserServices(blobs: blobs, sessions: sessions, capture: capture, policy: policy)
     }
 
     static func executor(catalog: ModelCatalog, services: BrowserServices) -> BrowserExecutor {
@@ -43,7 +49,7 @@ enum BrowserSetup {
             catalog: catalog,
             environments: StandardEnvironmentProvider(
                 sessions: services.sessions, factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser"))),
-            blobs: services.blobs, capture: services.capture)
+            blobs: services.blobs, capture: services.capture, policy: services.policy)
     }
 
     /// Blob and S3 traffic: no redirects (a redirect could lead elsewhere with the signature).

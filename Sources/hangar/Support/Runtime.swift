@@ -70,7 +70,7 @@ enum Runtime {
                     retention: try options.resolvedRetention(), retry: retry), logger: logger)
         ]
         services.append(
-            WebhookDispatcher(store: store, client: webhookClient, configuration: try webhookConfiguration(), logger: logger))
+            WebhookDispatcher(store: store, client: webhookClient, configuration: try webhookConfiguration(), logger: logger, vault: vault))
         services.append(BrowserHousekeeping(browser))
         let workers = try options.resolvedWorkers()
         if workers > 0 {

@@ -30,10 +30,15 @@ actor MCPConnection {
             let arguments = config["args"]?.arrayValue?.compactMap(\.stringValue) ?? []
             var variables: [String: String] = [:]
             for (key, value) in config["env"]?.objectValue ?? [:] { variables[key] = value.stringValue }
-            if let allowed = environment.mcpCommands,
-                !allowed.contains(command) && !allowed.contains((command as NSString).lastPathComponent)
-            {
-                throw invalid("MCP command '\(command)' is not allowed on this worker (HANGAR_MCP_COMMANDS)")
+            // The allow list names exactly what may run: `npx` is the server's `npx` on the
+            // server's PATH, never a tenant's file of the same name or a PATH of its choosing.
+            if let allowed = environment.mcpCommands {
+                guard allowed.contains(command) else {
+                    throw invalid("MCP command '\(command)' is not allowed on this worker (HANGAR_MCP_COMMANDS)")
+                }
+                if let key = variables.keys.first(where: Self.isLoaderVariable) {
+                    throw invalid("env '\(key)' cannot be set: it changes which program runs")
+                }
             }
             target = .stdio(command: command, arguments: arguments, environment: variables)
         } else if let url = config["url"]?.stringValue {
@@ -102,15 +107,27 @@ actor MCPConnection {
         process = nil
     }
 
+    /// Variables that choose the program or the code it loads (`PATH`, the dynamic loader's).
+    static func isLoaderVariable(_ name: String) -> Bool {
+        let upper = name.uppercased()
+        return upper == "PATH" || upper.hasPrefix("LD_") || upper.hasPrefix("DYLD_") || upper == "GCONV_PATH"
+    }
+
+    /// `command` as an absolute path: as given when it has a slash, else found on this
+    /// process's own PATH (not one from the task's config).
+    static func locate(_ command: String) -> String? {
+        if command.contains("/") { return FileManager.default.isExecutableFile(atPath: command) ? command : nil }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        return path.split(separator: ":").map { "\($0)/\(command)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
     private func startProcess(command: String, arguments: [String], environment variables: [String: String]) throws -> any Transport {
         let process = Process()
-        if command.contains("/") {
-            process.executableURL = URL(fileURLWithPath: command)
-            process.arguments = arguments
-        } else {
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [command] + arguments
+        guard let executable = Self.locate(command) else {
+            throw TaskFailure(code: "mcp_unavailable", message: "MCP server '\(name)': '\(command)' is not an executable on this worker", retryable: false)
         }
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment.filter { ["PATH", "HOME", "LANG", "TMPDIR"].contains($0.key) }
         environment.merge(variables) { _, new in new }
         process.environment = environment

@@ -20,7 +20,7 @@ struct LLMAgentTests {
 
     static func tools(mcpCommands: Set<String>? = [], allowPrivate: Bool = true) -> ToolEnvironment {
         ToolEnvironment(
-            network: NetworkPolicy(allowedDomains: [], allowPrivateNetworks: allowPrivate), httpClient: TestClients.provider, mcpCommands: mcpCommands,
+            network: NetworkPolicy(allowedDomains: [], allowPrivateNetworks: allowPrivate), mcpCommands: mcpCommands,
             stepTimeout: .seconds(20))
     }
 
@@ -172,6 +172,30 @@ struct LLMAgentTests {
                 let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "fetch"]).id)
                 let result = try #require(try await Self.events(store, task, "tool_result").first)
                 #expect(result["is_error"] == false && result["result"]?.stringValue?.contains("gpt-4o-mini") == true)
+            }
+            // DNS rebinding: the request goes to the address the policy checked. `rebind.test`
+            // resolves only in the policy's resolver, so a second lookup by the client would fail.
+            let port = try #require(URLComponents(string: url)?.port)
+            await server.enqueue(
+                .json(ModelServer.completion(nil, toolCalls: [("c1", "http_request", .init("{\"url\": \"http://rebind.test:\(port)/v1/models\"}"))])),
+                .json(ModelServer.completion("done")))
+            var pinned = Self.tools(allowPrivate: true)
+            pinned.resolve = { $0 == "rebind.test" ? ["127.0.0.1"] : [] }
+            try await Self.withAgent(url, config: ["tools": ["http_request"]], tools: pinned) { store, agent in
+                let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "fetch"]).id)
+                let result = try #require(try await Self.events(store, task, "tool_result").first)
+                #expect(result["is_error"] == false && result["result"]?.stringValue?.contains("gpt-4o-mini") == true, "\(result)")
+            }
+            // And the same name resolving inside the network is refused when private networks are.
+            await server.enqueue(
+                .json(ModelServer.completion(nil, toolCalls: [("c1", "http_request", .init("{\"url\": \"http://rebind.test:\(port)/v1/models\"}"))])),
+                .json(ModelServer.completion("refused")))
+            var closed = Self.tools(allowPrivate: false)
+            closed.resolve = { _ in ["127.0.0.1"] }
+            try await Self.withAgent(url, config: ["tools": ["http_request"]], tools: closed) { store, agent in
+                let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "fetch"]).id)
+                let result = try #require(try await Self.events(store, task, "tool_result").first)
+                #expect(result["is_error"] == true && result["result"]?.stringValue?.contains("internal address") == true, "\(result)")
             }
             try await Self.withAgent(url, config: ["tools": ["shell"]]) { store, agent in
                 let task = try await store.waitFor(try await store.submit(agent, input: ["prompt": "x"]).id)

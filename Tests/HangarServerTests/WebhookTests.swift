@@ -9,6 +9,7 @@ import HangarTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Logging
+import Synchronization
 import Testing
 
 @Suite("Webhooks: signing, subscriptions, delivery")
@@ -66,29 +67,28 @@ struct WebhookTests {
 
     /// Runs a dispatcher with a short schedule for the duration of `body`.
     static func withDispatcher(
-        _ store: any HangarStore, callbackSecret: String? = secret, _ body: () async throws -> Void
+        _ store: any HangarStore, callbackSecret: String? = secret, privateNetworks: Bool = true,
+        resolve: @escaping @Sendable (String) -> [String] = NetworkPolicy.resolve,
+        _ body: () async throws -> Void
     ) async throws {
-        let client = ProviderConfiguration.makeHTTPClient(followRedirects: false)
         var logger = Logger(label: "test.webhooks")
         logger.logLevel = .warning
         let dispatcher = WebhookDispatcher(
-            store: store, client: client,
+            store: store,
             configuration: .init(
-                schedule: [.milliseconds(150)], jitter: 0, timeout: .seconds(5), pollInterval: .milliseconds(100), allowPrivateNetworks: true,
+                schedule: [.milliseconds(150)], jitter: 0, timeout: .seconds(5), pollInterval: .milliseconds(100), allowPrivateNetworks: privateNetworks,
                 callbackSecret: callbackSecret),
-            logger: logger, vault: .testing)
+            logger: logger, vault: .testing, resolve: resolve)
         let task = Task { try await dispatcher.run() }
         do {
             try await body()
         } catch {
             task.cancel()
             _ = await task.result
-            try await client.shutdown()
             throw error
         }
         task.cancel()
         _ = await task.result
-        try await client.shutdown()
     }
 
     static func verify(_ received: WebhookReceiver.Received, secret: String) -> Bool {
@@ -157,6 +157,52 @@ struct WebhookTests {
                     #expect(failedAttempts == 3)
                 }
             }
+        }
+    }
+
+    @Test("DNS rebinding: the delivery goes to the address the policy checked, never to a second lookup")
+    func pinnedAddress() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.run { base in
+            let port = try #require(URLComponents(string: base)?.port)
+            // `rebind.test` exists only in this resolver: a client that resolved the name again
+            // itself could not connect at all.
+            let lookups = Mutex(0)
+            let resolve: @Sendable (String) -> [String] = { host in
+                lookups.withLock { $0 += 1 }
+                return host == "rebind.test" ? ["127.0.0.1"] : []
+            }
+            try await withAPI(security: Self.privateAllowed) { client, store in
+                let agent = try await client.agent(["name": "pinned", "kind": "llm", "model": "mock/echo"])
+                try await Self.withDispatcher(store, resolve: resolve) {
+                    let submitted = try await client.send(
+                        .post, "/api/v1/tasks", json: ["agent_id": agent["id"]!, "input": ["prompt": "hi"], "callback_url": .string("http://rebind.test:\(port)/cb")])
+                    #expect(submitted.status == .created, "\(submitted.text)")
+                    #expect(await eventually(timeout: .seconds(20)) { await receiver.accepted.count == 1 })
+                }
+            }
+            let delivered = try #require(await receiver.accepted.first)
+            #expect(delivered.path == "/cb" && delivered.host == "rebind.test:\(port)")
+            #expect(lookups.withLock { $0 } >= 1)
+        }
+        // The same name resolving inside the network, with private networks refused: no attempt connects.
+        let refused = WebhookReceiver()
+        try await refused.run { base in
+            let port = try #require(URLComponents(string: base)?.port)
+            try await withAPI(security: .moderate) { client, store in
+                let agent = try await client.agent(["name": "pinned", "kind": "llm", "model": "mock/echo"])
+                try await Self.withDispatcher(store, privateNetworks: false, resolve: { _ in ["127.0.0.1"] }) {
+                    let submitted = try await client.send(
+                        .post, "/api/v1/tasks", json: ["agent_id": agent["id"]!, "input": ["prompt": "hi"], "callback_url": .string("http://rebind.test:\(port)/cb")])
+                    let taskID = try #require(submitted.json["id"]?.stringValue)
+                    _ = try await client.finished(taskID)
+                    #expect(await eventually(timeout: .seconds(10)) {
+                        let deliveries = try? await client.send(.get, "/api/v1/tasks/\(taskID)/deliveries")
+                        return deliveries?.text.contains("network policy") == true
+                    })
+                }
+            }
+            #expect(await refused.received.isEmpty)
         }
     }
 

@@ -14,6 +14,8 @@ public actor WebhookReceiver {
         public var timestamp: String?
         public var signature: String?
         public var body: [UInt8]
+        /// The `Host` the sender named (a request to a pinned address still names the host).
+        public var host: String?
         /// What the receiver answered.
         public var status: Int
     }
@@ -36,7 +38,8 @@ public actor WebhookReceiver {
         received.append(
             Received(
                 path: request.uri.path, id: header("webhook-id"), timestamp: header("webhook-timestamp"),
-                signature: header("webhook-signature"), body: Array(buffer: body), status: status))
+                signature: header("webhook-signature"), body: Array(buffer: body), host: request.head.authority ?? header("host"),
+                status: status))
         return Response(
             status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain"],
             body: .init(byteBuffer: ByteBuffer(string: status == 200 ? "thanks" : "busy, try later")))

@@ -21,9 +21,11 @@ public struct ToolOutput: Sendable, Hashable {
 
 /// What tools may reach, shared by every task of a process.
 public struct ToolEnvironment: Sendable {
-    /// Outbound requests of `http_request` and MCP servers over HTTP.
+    /// Outbound requests of `http_request` and MCP servers over HTTP. Each connects through
+    /// a `PinnedClient` of its own, to the address this policy approved.
     public var network: NetworkPolicy
-    public var httpClient: HTTPClient
+    /// Resolves host names for the policy (tests substitute their own).
+    public var resolve: @Sendable (String) -> [String]
     /// Commands an MCP server over stdio may run (the executable's name or path); `nil`
     /// allows any, empty allows none. Starting a process is running code on the worker, so
     /// the default is none (`HANGAR_MCP_COMMANDS`).
@@ -34,11 +36,11 @@ public struct ToolEnvironment: Sendable {
     public var stepTimeout: Duration
 
     public init(
-        network: NetworkPolicy = NetworkPolicy(), httpClient: HTTPClient, mcpCommands: Set<String>? = [], maxResponseBytes: Int = 256 * 1024,
-        stepTimeout: Duration = .seconds(300)
+        network: NetworkPolicy = NetworkPolicy(), mcpCommands: Set<String>? = [], maxResponseBytes: Int = 256 * 1024,
+        stepTimeout: Duration = .seconds(300), resolve: @escaping @Sendable (String) -> [String] = NetworkPolicy.resolve
     ) {
         self.network = network
-        self.httpClient = httpClient
+        self.resolve = resolve
         self.mcpCommands = mcpCommands
         self.maxResponseBytes = maxResponseBytes
         self.stepTimeout = stepTimeout

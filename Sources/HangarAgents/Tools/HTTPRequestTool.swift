@@ -7,8 +7,9 @@ import NIOPosix
 
 /// `http_request`: one HTTP request to a public host on the allow list. Every target —
 /// the first and each redirect — is checked against the network policy (resolved
-/// addresses included), so the tool cannot be aimed inside the network; bodies are cut at
-/// the size limit. The environment's client must not follow redirects itself.
+/// addresses included) and connected to at the address checked (`PinnedClient`), so the
+/// tool cannot be aimed inside the network, not even by DNS rebinding; bodies are cut at
+/// the size limit.
 struct HTTPRequestTool: AgentTool {
     let environment: ToolEnvironment
     static let maxRedirects = 5
@@ -36,19 +37,20 @@ struct HTTPRequestTool: AgentTool {
         guard Self.methods.contains(method) else { return ToolOutput(text: "method '\(method)' is not allowed", isError: true) }
         var body = arguments["body"]?.stringValue
         for redirect in 0...Self.maxRedirects {
-            let policy = environment.network
-            let target = url
-            let verdict = try await NIOThreadPool.singleton.runIfActive { policy.check(url: target) }
-            if case .refused(let reason, _) = verdict {
-                throw TaskFailure(code: "network_refused", message: "http_request refused: \(reason)", retryable: false)
+            let pinned: PinnedClient
+            do {
+                pinned = try await PinnedClient.make(for: url, policy: environment.network, resolve: environment.resolve)
+            } catch let refused as PinnedClient.Refused {
+                throw TaskFailure(code: "network_refused", message: "http_request refused: \(refused.reason)", retryable: false)
             }
+            defer { Task { await pinned.shutdown() } }
             var request = HTTPClientRequest(url: url)
             request.method = HTTPMethod(rawValue: method)
             for (name, value) in arguments["headers"]?.objectValue ?? [:] {
                 if let value = value.stringValue, name.lowercased() != "host" { request.headers.add(name: name, value: value) }
             }
             if let body, ["POST", "PUT", "PATCH", "DELETE"].contains(method) { request.body = .bytes(ByteBuffer(string: body)) }
-            let response = try await environment.httpClient.execute(request, timeout: .seconds(Int64(environment.stepTimeout.seconds)))
+            let response = try await pinned.client.execute(request, timeout: .seconds(Int64(environment.stepTimeout.seconds)))
             if [301, 302, 303, 307, 308].contains(response.status.code), let location = response.headers.first(name: "location"),
                 let next = URL(string: location, relativeTo: URL(string: url))?.absoluteString
             {

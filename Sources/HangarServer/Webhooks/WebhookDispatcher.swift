@@ -1,5 +1,6 @@
 public import AsyncHTTPClient
 import Foundation
+import HangarAgents
 public import HangarAuth
 import HangarCore
 import HangarRuntime
@@ -64,21 +65,22 @@ public struct WebhookDispatcher: Service {
     }
 
     let store: any HangarStore
-    let client: HTTPClient
     let configuration: Configuration
+    /// Resolves receivers' host names for the network policy (tests substitute their own).
+    let resolve: @Sendable (String) -> [String]
     let logger: Logger
     let metrics: HangarMetrics
     /// Opens subscription secrets, which are sealed at rest.
     let vault: SecretBox?
 
     public init(
-        store: any HangarStore, client: HTTPClient, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared,
-        vault: SecretBox? = nil
+        store: any HangarStore, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared, vault: SecretBox? = nil,
+        resolve: @escaping @Sendable (String) -> [String] = NetworkPolicy.resolve
     ) {
         self.vault = vault
+        self.resolve = resolve
         self.store = store
         self.metrics = metrics
-        self.client = client
         self.configuration = configuration
         self.logger = logger
     }
@@ -152,10 +154,15 @@ public struct WebhookDispatcher: Service {
             }
             let body = Self.body(delivery, task: task)
             let policy = NetworkPolicy(allowedDomains: [], allowPrivateNetworks: configuration.allowPrivateNetworks)
-            let url = delivery.url
-            if case .refused(let reason, _) = try await NIOThreadPool.singleton.runIfActive({ policy.check(url: url) }) {
-                failure = "refused by the network policy: \(reason)"
-            } else {
+            // Connect to the address the policy approved, not to what the name says a moment later.
+            var pinned: PinnedClient?
+            do {
+                pinned = try await PinnedClient.make(for: delivery.url, policy: policy, connectTimeout: configuration.timeout, resolve: resolve)
+            } catch let refused as PinnedClient.Refused {
+                failure = "refused by the network policy: \(refused.reason)"
+            }
+            if let pinned {
+                defer { Task { await pinned.shutdown() } }
                 let timestamp = Int(Date().timeIntervalSince1970)
                 var request = HTTPClientRequest(url: delivery.url)
                 request.method = .POST
@@ -169,7 +176,7 @@ public struct WebhookDispatcher: Service {
                 }
                 request.body = .bytes(ByteBuffer(bytes: body))
                 let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1_000_000_000))
-                let response = try await client.execute(request, timeout: timeout)
+                let response = try await pinned.client.execute(request, timeout: timeout)
                 statusCode = Int(response.status.code)
                 var kept: [UInt8] = []
                 for try await chunk in response.body where kept.count < 1024 {

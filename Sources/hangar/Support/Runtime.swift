@@ -29,7 +29,6 @@ enum Runtime {
     /// Providers' and tools' HTTP clients (see `ProviderConfiguration.makeHTTPClient`), for the
     /// life of the process.
     private static let providerClient = ProviderConfiguration.makeHTTPClient()
-    private static let toolClient = ProviderConfiguration.makeHTTPClient(followRedirects: false)
 
     static func models(logger: Logger) throws -> ModelSetup {
         let environment = ProcessInfo.processInfo.environment
@@ -41,7 +40,7 @@ enum Runtime {
             commands = names == ["*"] ? nil : names
         }
         let tools = ToolEnvironment(
-            network: policy.network, httpClient: toolClient, mcpCommands: commands,
+            network: policy.network, mcpCommands: commands,
             stepTimeout: .seconds(fractional: policy.stepTimeoutSeconds))
         return ModelSetup(catalog: catalog, tools: tools)
     }
@@ -70,7 +69,7 @@ enum Runtime {
                     retention: try options.resolvedRetention(), retry: retry), logger: logger)
         ]
         services.append(
-            WebhookDispatcher(store: store, client: webhookClient, configuration: try webhookConfiguration(), logger: logger, vault: vault))
+            WebhookDispatcher(store: store, configuration: try webhookConfiguration(), logger: logger, vault: vault))
         services.append(BrowserHousekeeping(browser))
         let workers = try options.resolvedWorkers()
         if workers > 0 {
@@ -95,9 +94,6 @@ enum Runtime {
     static func bootstrapMetrics() {
         HangarMetrics.bootstrapMetricsSystem()
     }
-
-    /// Webhooks never follow redirects: a redirect could lead past the network policy.
-    private static let webhookClient = ProviderConfiguration.makeHTTPClient(followRedirects: false)
 
     /// `HANGAR_WEBHOOK_RETRY_PERIOD` (default 24h), `HANGAR_WEBHOOK_SECRET` (signs `callback_url`
     /// deliveries), `HANGAR_WEBHOOK_RETRY_SCHEDULE` (comma-separated delays, e.g. `5s,30s,2m`),

@@ -19,6 +19,8 @@ actor MCPConnection {
     let environment: ToolEnvironment
     private var client: Client?
     private var process: Process?
+    /// The client an HTTP server is reached with, bound to the address the policy approved.
+    private var pinned: PinnedClient?
     private let logger = Logger(label: "hangar.mcp")
 
     init(config: JSONValue, index: Int, environment: ToolEnvironment) throws {
@@ -60,12 +62,14 @@ actor MCPConnection {
         case .stdio(let command, let arguments, let variables):
             transport = try startProcess(command: command, arguments: arguments, environment: variables)
         case .http(let url, let headers):
-            let policy = environment.network
-            let verdict = try await NIOThreadPool.singleton.runIfActive { policy.check(url: url) }
-            if case .refused(let reason, _) = verdict {
-                throw TaskFailure(code: "network_refused", message: "MCP server '\(name)' refused: \(reason)", retryable: false)
+            let bound: PinnedClient
+            do {
+                bound = try await PinnedClient.make(for: url, policy: environment.network, resolve: environment.resolve)
+            } catch let refused as PinnedClient.Refused {
+                throw TaskFailure(code: "network_refused", message: "MCP server '\(name)' refused: \(refused.reason)", retryable: false)
             }
-            transport = StreamableHTTPTransport(endpoint: url, headers: headers, client: environment.httpClient, timeout: environment.stepTimeout, logger: logger)
+            pinned = bound
+            transport = StreamableHTTPTransport(endpoint: url, headers: headers, client: bound.client, timeout: environment.stepTimeout, logger: logger)
         }
         do {
             _ = try await withDeadline(.now + .seconds(30)) { try await client.connect(transport: transport) }
@@ -100,6 +104,8 @@ actor MCPConnection {
     func close() async {
         await client?.disconnect()
         client = nil
+        await pinned?.shutdown()
+        pinned = nil
         if let process, process.isRunning {
             process.terminate()
             process.waitUntilExit()

@@ -25,6 +25,4 @@ final class ClientConnections: Sendable {
             counts[client] = left > 0 ? left : nil
         }
     }
-
-    func open(from client: String) -> Int { counts.withLock { $0[client, default: 0] } }
 }

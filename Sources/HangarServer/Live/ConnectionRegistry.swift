@@ -87,7 +87,6 @@ final class ConnectionRegistry: Sendable {
     }
 
     var open: Int { counts.withLock { $0.total } }
-    func open(tenant: String) -> Int { counts.withLock { $0.byTenant[tenant, default: 0] } }
 }
 
 /// One admitted connection's place in a `ConnectionRegistry`. `release()` gives it back; so does

@@ -30,6 +30,7 @@ public struct HangarMetrics: Sendable {
         public static let providerTokens = "provider_tokens_total"
         public static let webhookDeliveries = "webhook_deliveries_total"
         public static let websocketConnections = "websocket_connections"
+        public static let eventStreams = "event_streams"
     }
 
     public let registry: PrometheusCollectorRegistry
@@ -88,6 +89,7 @@ public struct HangarMetrics: Sendable {
         Name.providerTokens: "Tokens used in model provider calls, by kind (prompt or completion)",
         Name.webhookDeliveries: "Webhook delivery attempts by outcome",
         Name.websocketConnections: "Open WebSocket connections by endpoint",
+        Name.eventStreams: "Open server-sent event streams by endpoint",
     ]
 
     private func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
@@ -165,6 +167,11 @@ public struct HangarMetrics: Sendable {
     /// For WebSocket routes: call with +1 when a connection opens and -1 when it closes.
     public func websocketConnections(endpoint: String, change: Int) {
         gauge(Name.websocketConnections, [("endpoint", endpoint)]).increment(by: Double(change))
+    }
+
+    /// For server-sent event routes: +1 when a stream opens, -1 when it ends.
+    public func eventStreams(endpoint: String, change: Int) {
+        gauge(Name.eventStreams, [("endpoint", endpoint)]).increment(by: Double(change))
     }
 }
 

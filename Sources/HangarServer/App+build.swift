@@ -36,8 +36,10 @@ public func buildRouter(
     QuotaController(store: store, configuration: configuration).addRoutes(to: router)
     SecurityController(store: store, configuration: configuration, incidents: incidents).addRoutes(to: router)
     TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
-    TaskEventsController(store: store, configuration: configuration).addRoutes(to: router)
-    LogsController(store: store, configuration: configuration).addRoutes(to: router)
+    // Both SSE routes draw on one count of open streams.
+    let streams = EventStreams(limits: configuration.eventStreams, metrics: metrics)
+    TaskEventsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)
+    LogsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)
     WebhookController(store: store, configuration: configuration, vault: vault).addRoutes(to: router)
     ChatController(store: store, models: models, configuration: configuration).addRoutes(to: router)
     if let speech { SpeechController(service: speech, configuration: configuration).addRoutes(to: router) }
@@ -73,9 +75,10 @@ public func buildApplication(
         router: buildRouter(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: vault, speech: speech,
             models: models, metrics: metrics, browser: browser),
-        server: .http1WebSocketUpgrade(
+        server: .hangar(
             webSocketRouter: buildWebSocketRouter(
-                store: store, authenticator: authenticator, speech: speech, configuration: configuration, metrics: metrics)),
+                store: store, authenticator: authenticator, speech: speech, configuration: configuration, metrics: metrics),
+            limits: configuration.connections),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Hangar"),
         services: services,
         logger: logger)

@@ -17,6 +17,10 @@ public struct ServerConfiguration: Sendable {
     public var security: SecurityPolicy
     /// Live endpoints' connection, message-rate, idle and buffer limits.
     public var webSockets: WebSocketLimits
+    /// Open server-sent event streams per caller, per tenant and in all (429 beyond them).
+    public var eventStreams = ConnectionLimits.eventStreamDefaults
+    /// Request-head size and time, keep-alive idle time, connections per client address.
+    public var connections = HTTPConnectionLimits()
     /// `GET /metrics` without a credential (`HANGAR_METRICS_PUBLIC=true`), for scrapers;
     /// otherwise it needs the viewer role like `GET /api/v1/metrics`.
     public var metricsPublic = false

@@ -92,7 +92,7 @@ struct BrowserSecurityTests {
 
     /// Internal targets in the spellings the review and the address registries name.
     static let internalURLs = [
-        "http://127.0.0.1:9222/", "http://169.254.169.254/latest/meta-data/", "http://localhost:8000/", "http://[::1]/",
+        "http://127.0.0.1:9222/", "http://169.254.169.254/latest/meta-data/", "http://localhost:8000/", "http://[::1]/", "http://[::127.0.0.1]/",
         "http://[::ffff:127.0.0.1]/", "http://10.0.0.5/", "http://2130706433/", "http://0x7f.0.0.1/", "http://127.1/",
         "http://localhost./",
     ]

@@ -42,8 +42,10 @@ struct LiveSocketTests {
             let configuration = ServerConfiguration(sseKeepAlive: .milliseconds(200), webSockets: limits)
             let app = Application(
                 router: buildRouter(store: store, registry: .standard, configuration: configuration, authenticator: authenticator, vault: .testing),
-                server: .http1WebSocketUpgrade(
-                    webSocketRouter: buildWebSocketRouter(store: store, authenticator: authenticator, speech: nil, configuration: configuration)),
+                // The server `hangar serve` runs: WebSockets behind the connection limits' guard.
+                server: .hangar(
+                    webSocketRouter: buildWebSocketRouter(store: store, authenticator: authenticator, speech: nil, configuration: configuration),
+                    limits: configuration.connections),
                 configuration: .init(address: .hostname("127.0.0.1", port: 0)))
             let harness = workers ? PoolHarness(store: store, configuration: .testing()) : nil
             do {

@@ -9,6 +9,7 @@ import NIOCore
 struct LogsController {
     let store: any HangarStore
     let configuration: ServerConfiguration
+    let streams: EventStreams
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/api/v1/logs/history", use: history)
@@ -54,9 +55,12 @@ struct LogsController {
         guard try await store.taskGet(tenantID: context.tenantID, id: taskID) != nil else { throw APIError.notFound("task", taskID) }
         let resume = request.headers[.init("Last-Event-ID")!] ?? Query(request).string("after")
         guard let after = Int64(resume ?? "0"), after >= 0 else { throw APIError.invalid("after", "must be a sequence number ≥ 0") }
+        let lease = try streams.admit(context, endpoint: "/api/v1/logs/stream/{task_id}")
         let store = self.store
         let keepAlive = configuration.sseKeepAlive
         let body = ResponseBody { writer in
+            // However the stream ends: finished, the client gone (a write throws), or cancelled.
+            defer { lease.release() }
             try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
             try await TaskEventFollower.follow(store: store, taskID: taskID, after: after, keepAlive: keepAlive) {
                 try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))

@@ -18,6 +18,7 @@ import NIOCore
 struct TaskEventsController {
     let store: any HangarStore
     let configuration: ServerConfiguration
+    let streams: EventStreams
 
     static let pageSize = 500
 
@@ -35,7 +36,8 @@ struct TaskEventsController {
             after = max(after, seq)
         }
         if request.headers[.accept]?.contains("text/event-stream") == true {
-            return stream(taskID: task.id, after: after)
+            let lease = try streams.admit(context, endpoint: "/api/v1/tasks/{task_id}/events")
+            return stream(taskID: task.id, after: after, lease: lease)
         }
         let limit = try query.int("limit", in: 1...1000, default: Self.pageSize)
         let wait = try query.int("wait", in: 0...60, default: 0)
@@ -64,10 +66,12 @@ struct TaskEventsController {
         }
     }
 
-    private func stream(taskID: String, after start: Int64) -> Response {
+    private func stream(taskID: String, after start: Int64, lease: ConnectionLease) -> Response {
         let store = self.store
         let keepAlive = configuration.sseKeepAlive
         let body = ResponseBody { writer in
+            // However the stream ends: finished, the client gone (a write throws), or cancelled.
+            defer { lease.release() }
             try await withTaskEventWakeups(taskID: taskID) { wake in
                 var after = start
                 var sawFinalStatus = false

@@ -23,12 +23,29 @@ public struct RateLimits: Sendable {
         case tenant
     }
 
-    /// Takes a token or throws 429 with `Retry-After`; returns the headers to add on success.
+    /// How often a bucket refills completely: a limit of N per period is a burst of N (the
+    /// bucket's capacity), refilled at N per period.
+    enum Period: Sendable {
+        case minute
+        case hour
+
+        var seconds: Double { self == .minute ? 60 : 3600 }
+        var name: String { self == .minute ? "minute" : "hour" }
+    }
+
+    /// Takes a token from an hourly bucket (agent creation, tool executions).
     static func take(
         _ store: any HangarStore, bucket: String, perHour limit: Double, context: HangarRequestContext, scope: Scope = .caller
     ) async throws -> HTTPFields {
+        try await take(store, bucket: bucket, limit: limit, per: .hour, context: context, scope: scope)
+    }
+
+    /// Takes a token or throws 429 with `Retry-After`; returns the headers to add on success.
+    static func take(
+        _ store: any HangarStore, bucket: String, limit: Double, per period: Period, context: HangarRequestContext, scope: Scope = .caller
+    ) async throws -> HTTPFields {
         let owner = scope == .caller ? context.actor : "tenant:\(context.tenantID)"
-        let decision = try await store.rateLimitTake(key: "\(bucket):\(owner)", capacity: limit, refillPerSecond: limit / 3600)
+        let decision = try await store.rateLimitTake(key: "\(bucket):\(owner)", capacity: limit, refillPerSecond: limit / period.seconds)
         var headers: HTTPFields = [
             HTTPField.Name("X-RateLimit-Limit")!: String(Int(limit)), HTTPField.Name("X-RateLimit-Remaining")!: String(decision.remaining),
         ]
@@ -36,7 +53,7 @@ public struct RateLimits: Sendable {
             let wait = max(1, Int(decision.retryAfter.rounded(.up)))
             headers[.retryAfter] = String(wait)
             headers[HTTPField.Name("X-RateLimit-Reset")!] = String(wait)
-            throw APIError(.tooManyRequests, "rate limit for \(bucket) reached (\(Int(limit)) per hour); retry in \(wait) s", headers: headers)
+            throw APIError(.tooManyRequests, "rate limit for \(bucket) reached (\(Int(limit)) per \(period.name)); retry in \(wait) s", headers: headers)
                 .recording(.rateLimitExceeded, .medium)
         }
         return headers
@@ -51,7 +68,8 @@ struct RequestRateMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard context.principal != nil else { return try await next(request, context) }
-        let headers = try await RateLimits.take(store, bucket: "requests", perHour: perMinute * 60, context: context)
+        // Its own per-minute bucket: N a minute is a burst of N, not of N × 60.
+        let headers = try await RateLimits.take(store, bucket: "requests", limit: perMinute, per: .minute, context: context)
         var response = try await next(request, context)
         response.headers.append(contentsOf: headers)
         return response

@@ -47,9 +47,11 @@ struct LogSocketController {
     private func serve(
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<BasicWebSocketRequestContext>
     ) async throws {
-        guard let (principal, connection) = await SocketConnection.open(context.request, outbound: outbound, authenticator: authenticator, registry: registry, endpoint: "/ws/logs")
+        guard
+            let (principal, connection, lease) = await SocketConnection.open(
+                context.request, outbound: outbound, authenticator: authenticator, registry: registry, endpoint: "/ws/logs")
         else { return }
-        defer { registry.release(user: principal.subject, endpoint: "/ws/logs") }
+        defer { lease.release() }
         let query = Query(context.request)
         let filters = Locked(
             Filters(["agent_id": query.string("agent_id").map(JSONValue.string) ?? .null, "task_id": query.string("task_id").map(JSONValue.string) ?? .null,

@@ -48,10 +48,11 @@ actor SocketConnection {
 
     var isClosed: Bool { closed }
 
-    /// Authenticates and admits a connection, or closes it saying why. Returns the principal.
+    /// Authenticates and admits a connection, or closes it saying why. Returns the principal and
+    /// the connection's lease on its place in the registry (release it when the socket ends).
     static func open(
         _ request: Request, outbound: WebSocketOutboundWriter, authenticator: Authenticator, registry: SocketRegistry, endpoint: String
-    ) async -> (Principal, SocketConnection)? {
+    ) async -> (Principal, SocketConnection, ConnectionLease)? {
         let connection = SocketConnection(outbound: outbound)
         let principal: Principal
         do {
@@ -60,11 +61,13 @@ actor SocketConnection {
             await connection.close(.policyViolation, "authentication required: ?token=<API key or JWT>")
             return nil
         }
-        if let refusal = registry.admit(user: principal.subject, endpoint: endpoint) {
+        switch registry.connections.admit(user: principal.subject, tenant: principal.tenantID, endpoint: endpoint) {
+        case .refused(let refusal):
             await connection.close(.unknown(1013), "too many connections: \(refusal)")
             return nil
+        case .admitted(let lease):
+            return (principal, connection, lease)
         }
-        return (principal, connection)
     }
 
     /// Reads the client's messages until it leaves, it idles past the limit, or the task is

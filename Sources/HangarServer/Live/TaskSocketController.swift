@@ -63,9 +63,11 @@ struct TaskSocketController {
     private func serve(
         _ inbound: WebSocketInboundStream, _ outbound: WebSocketOutboundWriter, _ context: WebSocketRouterContext<BasicWebSocketRequestContext>
     ) async throws {
-        guard let (principal, connection) = await SocketConnection.open(context.request, outbound: outbound, authenticator: authenticator, registry: registry, endpoint: "/ws/tasks/{task_id}")
+        guard
+            let (principal, connection, lease) = await SocketConnection.open(
+                context.request, outbound: outbound, authenticator: authenticator, registry: registry, endpoint: "/ws/tasks/{task_id}")
         else { return }
-        defer { registry.release(user: principal.subject, endpoint: "/ws/tasks/{task_id}") }
+        defer { lease.release() }
         let query = Query(context.request)
         guard let taskID = context.requestContext.parameters.get("task_id"),
             (try? await store.taskGet(tenantID: principal.tenantID, id: taskID)) != nil

@@ -5,8 +5,9 @@ import Synchronization
 
 /// The limits of seed 004's confirmed WebSocket specification, configurable.
 public struct WebSocketLimits: Sendable, Hashable {
-    /// Open connections per caller (API key or JWT subject) and in all.
+    /// Open connections per caller (API key or JWT subject), per tenant and in all.
     public var perUser: Int
+    public var perTenant: Int
     public var total: Int
     /// Messages a client may send per minute on one connection (pings included).
     public var messagesPerMinute: Int
@@ -15,55 +16,38 @@ public struct WebSocketLimits: Sendable, Hashable {
     /// Messages waiting for a slow `/ws/logs` client; beyond it the connection is closed.
     public var sendBuffer: Int
 
-    public init(perUser: Int = 50, total: Int = 200, messagesPerMinute: Int = 100, idleTimeout: Duration = .seconds(90), sendBuffer: Int = 1024) {
+    public init(
+        perUser: Int = 50, perTenant: Int = 100, total: Int = 200, messagesPerMinute: Int = 100, idleTimeout: Duration = .seconds(90),
+        sendBuffer: Int = 1024
+    ) {
         self.perUser = perUser
+        self.perTenant = perTenant
         self.total = total
         self.messagesPerMinute = messagesPerMinute
         self.idleTimeout = idleTimeout
         self.sendBuffer = sendBuffer
     }
+
+    var connections: ConnectionLimits { ConnectionLimits(perUser: perUser, perTenant: perTenant, total: total) }
 }
 
-/// Counts open WebSocket connections per caller and in all; a connection beyond either limit
-/// is refused. Released when the connection ends, however it ends.
+/// The live endpoints' shared count of open WebSocket connections (per caller, per tenant, in
+/// all), with the limits each connection applies to itself.
 final class SocketRegistry: Sendable {
-    private struct Counts {
-        var total = 0
-        var byUser: [String: Int] = [:]
-    }
-
     let limits: WebSocketLimits
-    let metrics: HangarMetrics
-    private let counts = Mutex(Counts())
+    let connections: ConnectionRegistry
 
     init(limits: WebSocketLimits, metrics: HangarMetrics) {
         self.limits = limits
-        self.metrics = metrics
+        connections = ConnectionRegistry(
+            limits: limits.connections,
+            naming: .init(
+                noun: "WebSocket connections", perUserSetting: "HANGAR_WS_MAX_PER_USER", perTenantSetting: "HANGAR_WS_MAX_PER_TENANT",
+                totalSetting: "HANGAR_WS_MAX_TOTAL"),
+            observe: { endpoint, change in metrics.websocketConnections(endpoint: endpoint, change: change) })
     }
 
-    /// `nil` when admitted (call `release` later), else why not.
-    func admit(user: String, endpoint: String) -> String? {
-        let refusal = counts.withLock { counts -> String? in
-            if counts.total >= limits.total { return "server has \(limits.total) WebSocket connections, its limit" }
-            if counts.byUser[user, default: 0] >= limits.perUser { return "you have \(limits.perUser) WebSocket connections, the per-user limit" }
-            counts.total += 1
-            counts.byUser[user, default: 0] += 1
-            return nil
-        }
-        if refusal == nil { metrics.websocketConnections(endpoint: endpoint, change: 1) }
-        return refusal
-    }
-
-    func release(user: String, endpoint: String) {
-        metrics.websocketConnections(endpoint: endpoint, change: -1)
-        counts.withLock { counts in
-            counts.total -= 1
-            let left = counts.byUser[user, default: 1] - 1
-            counts.byUser[user] = left > 0 ? left : nil
-        }
-    }
-
-    var open: Int { counts.withLock { $0.total } }
+    var open: Int { connections.open }
 }
 
 /// A fixed one-minute window per connection, as the seed describes ("reset every minute").

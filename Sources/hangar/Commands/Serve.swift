@@ -40,6 +40,8 @@ struct Serve: AsyncParsableCommand {
         configuration.metricsPublic = try Environment.bool("HANGAR_METRICS_PUBLIC") ?? false
         configuration.logRequests = try Environment.bool("HANGAR_LOG_REQUESTS") ?? false
         configuration.dataDirectory = storage.resolvedDataDir
+        configuration.eventStreams = try eventStreamLimitsFromEnvironment()
+        configuration.connections = try connectionLimitsFromEnvironment()
         guard let mode = Authenticator.Mode(rawValue: auth ?? Environment.string("HANGAR_AUTH") ?? "required") else {
             throw ValidationError("--auth must be required or none")
         }

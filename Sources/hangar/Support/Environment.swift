@@ -64,20 +64,61 @@ func rateLimitsFromEnvironment() throws -> RateLimits {
         requestsPerMinute: try limit("HANGAR_RATE_REQUESTS_PER_MINUTE", default: nil))
 }
 
-/// `HANGAR_WS_MAX_PER_USER` (50), `HANGAR_WS_MAX_TOTAL` (200), `HANGAR_WS_MESSAGES_PER_MINUTE`
-/// (100), `HANGAR_WS_IDLE_TIMEOUT` (90s), `HANGAR_WS_SEND_BUFFER` (1024 messages): seed 004's
-/// WebSocket limits.
+/// A positive integer setting, or `nil` when unset.
+private func positive(_ name: String) throws -> Int? {
+    guard let value = try Environment.int(name) else { return nil }
+    guard value > 0 else { throw HangarError.invalid(field: name, message: "must be a positive number") }
+    return value
+}
+
+/// A per-tenant cap with the total it shares: set above the total it is an error (it could never
+/// bind); left at its default it shrinks to the total.
+private func perTenant(_ name: String, current: Int, total: Int, totalName: String) throws -> Int {
+    guard let value = try positive(name) else { return min(current, total) }
+    guard value <= total else { throw HangarError.invalid(field: name, message: "must not exceed \(totalName) (\(total))") }
+    return value
+}
+
+/// `HANGAR_WS_MAX_PER_USER` (50), `HANGAR_WS_MAX_PER_TENANT` (100), `HANGAR_WS_MAX_TOTAL` (200),
+/// `HANGAR_WS_MESSAGES_PER_MINUTE` (100), `HANGAR_WS_IDLE_TIMEOUT` (90s), `HANGAR_WS_SEND_BUFFER`
+/// (1024 messages): seed 004's WebSocket limits, plus the tenant cap that keeps one tenant's
+/// keys from taking every connection.
 func webSocketLimitsFromEnvironment() throws -> WebSocketLimits {
     var limits = WebSocketLimits()
-    func positive(_ name: String) throws -> Int? {
-        guard let value = try Environment.int(name) else { return nil }
-        guard value > 0 else { throw HangarError.invalid(field: name, message: "must be a positive number") }
-        return value
-    }
     if let value = try positive("HANGAR_WS_MAX_PER_USER") { limits.perUser = value }
     if let value = try positive("HANGAR_WS_MAX_TOTAL") { limits.total = value }
+    limits.perTenant = try perTenant("HANGAR_WS_MAX_PER_TENANT", current: limits.perTenant, total: limits.total, totalName: "HANGAR_WS_MAX_TOTAL")
     if let value = try positive("HANGAR_WS_MESSAGES_PER_MINUTE") { limits.messagesPerMinute = value }
     if let value = try positive("HANGAR_WS_SEND_BUFFER") { limits.sendBuffer = value }
     if let text = Environment.string("HANGAR_WS_IDLE_TIMEOUT") { limits.idleTimeout = try parseDuration(text, name: "HANGAR_WS_IDLE_TIMEOUT") }
+    return limits
+}
+
+/// `HANGAR_SSE_MAX_PER_USER` (50), `HANGAR_SSE_MAX_PER_TENANT` (100), `HANGAR_SSE_MAX_TOTAL` (200):
+/// open server-sent event streams (task events, task logs).
+func eventStreamLimitsFromEnvironment() throws -> ConnectionLimits {
+    var limits = ConnectionLimits.eventStreamDefaults
+    if let value = try positive("HANGAR_SSE_MAX_PER_USER") { limits.perUser = value }
+    if let value = try positive("HANGAR_SSE_MAX_TOTAL") { limits.total = value }
+    limits.perTenant = try perTenant("HANGAR_SSE_MAX_PER_TENANT", current: limits.perTenant, total: limits.total, totalName: "HANGAR_SSE_MAX_TOTAL")
+    return limits
+}
+
+/// `HANGAR_MAX_HEADER_BYTES` (32768), `HANGAR_HEADER_TIMEOUT` (10s), `HANGAR_IDLE_TIMEOUT` (60s),
+/// `HANGAR_MAX_CONNECTIONS_PER_CLIENT` (256): what one TCP connection may cost the server.
+func connectionLimitsFromEnvironment() throws -> HTTPConnectionLimits {
+    var limits = HTTPConnectionLimits()
+    if let value = try positive("HANGAR_MAX_HEADER_BYTES") {
+        // A request head must at least hold a request line and a Host header.
+        guard value >= 1024 else { throw HangarError.invalid(field: "HANGAR_MAX_HEADER_BYTES", message: "must be at least 1024") }
+        limits.maxHeaderBytes = value
+    }
+    if let value = try positive("HANGAR_MAX_CONNECTIONS_PER_CLIENT") { limits.maxConnectionsPerClient = value }
+    for (name, keyPath) in [("HANGAR_HEADER_TIMEOUT", \HTTPConnectionLimits.headerTimeout), ("HANGAR_IDLE_TIMEOUT", \.idleTimeout)] {
+        guard let text = Environment.string(name) else { continue }
+        let duration = try parseDuration(text, name: name)
+        guard duration > .zero else { throw HangarError.invalid(field: name, message: "must be longer than 0") }
+        limits[keyPath: keyPath] = duration
+    }
     return limits
 }

@@ -72,6 +72,13 @@ public final class ChromiumProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else crosses over: NIO's sockets are not close-on-exec, so without this the
+        // browser would inherit this process's listeners (the API) and connections — including
+        // other tenants' — and a socket we close would stay open in the browser.
+        guard spawnCloseFrom(&actions, 3) == 0 else {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw ChromiumLaunchError.spawnFailed(binary: binary, reason: "posix_spawn_file_actions_addclosefrom_np failed")
+        }
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -163,3 +170,12 @@ public final class ChromiumProcess: Sendable {
         logger.debug("stopped Chromium", metadata: ["pid": "\(pid)"])
     }
 }
+
+#if os(Linux)
+/// glibc's (2.34+) `posix_spawn_file_actions_addclosefrom_np`: the Glibc module does not export it.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: CInt) -> CInt
+#else
+/// Not a deployment target: Darwin would need POSIX_SPAWN_CLOEXEC_DEFAULT instead.
+private func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: CInt) -> CInt { 0 }
+#endif

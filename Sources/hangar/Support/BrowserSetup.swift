@@ -3,6 +3,7 @@ import HangarAgents
 import HangarBlobs
 import HangarBrowser
 import HangarCapture
+import HangarCore
 import HangarServer
 import Logging
 
@@ -13,7 +14,8 @@ import Logging
 /// - the capture (`CAPTURE_*`; datasets in `CAPTURE_OUT`, default `<data-dir>/mds`);
 /// - on `serve`, the persistent sessions (`HANGAR_BROWSER_MAX_SESSIONS`, default 8;
 ///   `HANGAR_BROWSER_SESSION_IDLE_TIMEOUT` seconds, default 900). Chromium is found through
-///   `HANGAR_CHROME_PATH`, `CHROME_PATH` or `PATH`, and only launched when a task needs it.
+///   `HANGAR_CHROME_PATH`, `CHROME_PATH` or `PATH`, and only launched when a task needs it;
+///   its egress proxy refuses private networks unless `HANGAR_ALLOW_PRIVATE_NETWORKS=true`.
 enum BrowserSetup {
     static func services(dataDirectory: String, keepsSessions: Bool, logger: Logger) throws -> BrowserServices {
         var environment = ProcessInfo.processInfo.environment
@@ -33,7 +35,7 @@ enum BrowserSetup {
             sessions = BrowserSessionRegistry(
                 maxSessions: try Environment.int("HANGAR_BROWSER_MAX_SESSIONS") ?? 8,
                 defaultIdleTimeout: TimeInterval(try Environment.int("HANGAR_BROWSER_SESSION_IDLE_TIMEOUT") ?? 900),
-                factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser")))
+                factory: environmentFactory())
         }
         return BrowserServices(blobs: blobs, sessions: sessions, capture: capture)
     }
@@ -41,9 +43,16 @@ enum BrowserSetup {
     static func executor(catalog: ModelCatalog, services: BrowserServices) -> BrowserExecutor {
         BrowserExecutor(
             catalog: catalog,
-            environments: StandardEnvironmentProvider(
-                sessions: services.sessions, factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser"))),
+            environments: StandardEnvironmentProvider(sessions: services.sessions, factory: environmentFactory()),
             blobs: services.blobs, capture: services.capture)
+    }
+
+    /// Launched browsers get the same private-network rule as tools and webhooks. A malformed
+    /// setting already stops `serve` and `worker` at start-up; here it falls back to refusing.
+    private static func environmentFactory() -> BrowserEnvironmentFactory {
+        StandardEnvironments.factory(
+            allowPrivateNetworks: (try? securityPolicyFromEnvironment())?.network.allowPrivateNetworks ?? false,
+            logger: Logger(label: "hangar.browser"))
     }
 
     /// Blob and S3 traffic: no redirects (a redirect could lead elsewhere with the signature).

@@ -193,3 +193,51 @@ public struct NetworkPolicy: Sendable, Hashable {
         return addresses
     }
 }
+
+// MARK: - Host-level checks
+//
+// Kept apart from the address classification above (which is edited on its own): this part
+// only composes it, for callers that see a bare host and port rather than a URL — the
+// browser's SOCKS5 egress proxy, which receives host names from Chromium (remote DNS).
+
+extension NetworkPolicy {
+    /// What a browser may reach: any public host (browsing anywhere is the point), private and
+    /// internal addresses only when `allowPrivateNetworks` (`HANGAR_ALLOW_PRIVATE_NETWORKS`).
+    public static func browsing(allowPrivateNetworks: Bool) -> NetworkPolicy {
+        NetworkPolicy(allowedDomains: [], allowPrivateNetworks: allowPrivateNetworks)
+    }
+
+    /// `check(url:)` for a bare host: a name, or an IPv4 or IPv6 literal (brackets optional).
+    /// Resolves a name once and judges every address; the caller must connect only to the
+    /// addresses returned in `.allowed`, never resolve again (DNS rebinding).
+    public func check(host text: String, resolve: (String) -> [String] = NetworkPolicy.resolve) -> Verdict {
+        var host = text.lowercased()
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        // "localhost." is "localhost": the root label would otherwise slip past the name checks.
+        if host.hasSuffix("."), !host.hasSuffix("..") { host.removeLast() }
+        guard Self.isPlausibleHost(host) else {
+            return .refused(reason: "'\(text)' is not a valid host name", internalAddress: false)
+        }
+        if !allowPrivateNetworks, (Self.isIPAddress(host) && Self.isInternal(host)) || host == "localhost" || host.hasSuffix(".localhost") {
+            return .refused(reason: "host '\(host)' is an internal address", internalAddress: true)
+        }
+        if !allowedDomains.isEmpty, !allowedDomains.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
+            return .refused(reason: "host '\(host)' is not in the allowed domains", internalAddress: false)
+        }
+        let addresses = Self.isIPAddress(host) ? [host] : resolve(host)
+        guard !addresses.isEmpty else { return .refused(reason: "host '\(host)' does not resolve", internalAddress: false) }
+        if !allowPrivateNetworks, let inside = addresses.first(where: Self.isInternal) {
+            return .refused(reason: "host '\(host)' resolves to the internal address \(inside)", internalAddress: true)
+        }
+        return .allowed(addresses: addresses)
+    }
+
+    /// Letters, digits, `-`, `_`, `.` (names) and `:` (IPv6), 1…253 characters: anything
+    /// else (spaces, `@`, `%` zone ids, NUL) never reaches the resolver.
+    static func isPlausibleHost(_ host: String) -> Bool {
+        guard (1...253).contains(host.utf8.count) else { return false }
+        return host.utf8.allSatisfy { byte in
+            (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x2E || byte == 0x5F || byte == 0x3A
+        }
+    }
+}

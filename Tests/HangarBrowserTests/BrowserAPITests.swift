@@ -39,14 +39,16 @@ struct BrowserAPITests {
         let blobs = LocalBlobStore(root: directory.appendingPathComponent("blobs"))
         let capture = CaptureManager(
             configuration: CaptureConfiguration(outputDirectory: directory.appendingPathComponent("mds"), minFrames: 1), blobs: blobs)
-        let sessions = BrowserSessionRegistry(maxSessions: 2, factory: StandardEnvironments.factory())
+        let sessions = BrowserSessionRegistry(maxSessions: 2, factory: StandardEnvironments.factory(allowPrivateNetworks: true))
 
         try await site.run { siteURL in
             try await model.run { modelURL in
                 try await withTestStore(.sqlite) { store, _ in
                     let catalog = BrowserHarness.catalog(modelURL)
                     let executor = BrowserExecutor(
-                        catalog: catalog, environments: StandardEnvironmentProvider(sessions: sessions, factory: StandardEnvironments.factory()),
+                        catalog: catalog,
+                        environments: StandardEnvironmentProvider(
+                            sessions: sessions, factory: StandardEnvironments.factory(allowPrivateNetworks: true)),
                         blobs: blobs, capture: capture, policy: Self.loopbackAllowed)
                     let registry = ExecutorRegistry([BrowserExecutor.kind: executor])
                     let router = buildRouter(

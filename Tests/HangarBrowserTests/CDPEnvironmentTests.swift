@@ -194,9 +194,9 @@ struct CDPEnvironmentTests {
 
     @Test("attach: a Chrome reached by its http://host:port gets its own tab, closed again")
     func attachOverHTTP() async throws {
-        let process = try await ChromiumLauncher().launch()
+        let process = try await ChromiumLauncher.withDebuggingPort.launch()
         do {
-            let port = try #require(process.port)
+            let (port, browserPath) = try await process.debuggingEndpoint()
             try await FixtureSite.serve { _, base in
                 let env = try await CDPEnvironment.attach(to: "http://127.0.0.1:\(port)")
                 do {
@@ -211,7 +211,7 @@ struct CDPEnvironmentTests {
                 await env.close()
             }
             // Our tab is gone; the browser's own first tab remains.
-            let inspector = try await CDPEnvironment.attach(to: try #require(process.browserWebSocketURL))
+            let inspector = try await CDPEnvironment.attach(to: "ws://127.0.0.1:\(port)\(browserPath)")
             let targets = try await inspector.tab.connection.send("Target.getTargets")["targetInfos"]?.arrayValue ?? []
             #expect(!targets.contains { $0["url"]?.stringValue?.hasSuffix("/form") == true })
             await inspector.close()
@@ -259,7 +259,7 @@ struct CDPEnvironmentTests {
 func withEnvironment(
     _ options: CDPEnvironmentOptions = CDPEnvironmentOptions(), _ body: (CDPEnvironment) async throws -> Void
 ) async throws {
-    let env = try await CDPEnvironment.launch(options: options)
+    let env = try await CDPEnvironment.launch(.loopbackSites, options: options)
     do {
         try await body(env)
     } catch {

@@ -36,7 +36,9 @@ struct ChromiumAgentTests {
             BrowserExecutorTests.reply("{'action': 'SCROLL', 'value': 'down', 'position': None}"),
             BrowserExecutorTests.reply("{'action': 'ANSWER', 'value': 'Signed up as Ada Lovelace', 'position': None}"))
         // Launched as a worker launches it: the standard factory for `{"type": "cdp"}`.
-        let made = try await StandardEnvironments.factory()(.cdp(chromePath: nil, devtoolsURL: nil), ScreenSize(width: 1280, height: 720), .web)
+        // The fixture site is on loopback: private networks allowed, as HANGAR_ALLOW_PRIVATE_NETWORKS=true does.
+        let factory = StandardEnvironments.factory(allowPrivateNetworks: true)
+        let made = try await factory(.cdp(chromePath: nil, devtoolsURL: nil), ScreenSize(width: 1280, height: 720), .web)
         let environment = try #require(made as? CDPEnvironment)
         do {
             try await site.run { siteURL in
@@ -85,7 +87,8 @@ struct ChromiumAgentTests {
             BrowserExecutorTests.reply("{'action': 'INPUT', 'value': 'Grace Hopper', 'position': [0.25, 0.25]}"),
             BrowserExecutorTests.reply("{'action': 'INPUT', 'value': 'Grace Hopper', 'position': [0.469, 0.333]}"),
             BrowserExecutorTests.reply("{'action': 'ANSWER', 'value': 'typed', 'position': None}"))
-        let environment = try await CDPEnvironment.launch(options: CDPEnvironmentOptions(screen: ScreenSize(width: 1280, height: 720)))
+        let environment = try await CDPEnvironment.launch(
+            .loopbackSites, options: CDPEnvironmentOptions(screen: ScreenSize(width: 1280, height: 720)))
         do {
             try await site.run { siteURL in
                 try await model.run { modelURL in

@@ -6,12 +6,17 @@ public import Logging
 /// server. The server passes `factory()` to `StandardEnvironmentProvider` and to the
 /// `BrowserSessionRegistry`.
 public enum StandardEnvironments {
-    public static func factory(logger: Logger = Logger(label: "hangar.browser")) -> BrowserEnvironmentFactory {
+    /// `allowPrivateNetworks` (`HANGAR_ALLOW_PRIVATE_NETWORKS`) lets a launched browser reach
+    /// private and loopback addresses; by default its egress proxy refuses them. A browser
+    /// reached at `devtools_url` or through Neko is outside Hangar's proxy: its own network
+    /// decides where it goes.
+    public static func factory(allowPrivateNetworks: Bool = false, logger: Logger = Logger(label: "hangar.browser")) -> BrowserEnvironmentFactory {
         { spec, resolution, mode in
             let options = CDPEnvironmentOptions(mode: mode == .phone ? .phone : .web, screen: resolution)
             switch spec {
             case .cdp(let path, nil):
-                return try await CDPEnvironment.launch(ChromiumLauncher(executablePath: path), options: options, logger: logger)
+                let launcher = ChromiumLauncher(executablePath: path, network: .browsing(allowPrivateNetworks: allowPrivateNetworks))
+                return try await CDPEnvironment.launch(launcher, options: options, logger: logger)
             case .cdp(_, let address?):
                 return try await CDPEnvironment.attach(to: address, options: options, logger: logger)
             case .neko(let url, let username, let password):

@@ -15,8 +15,9 @@ import Logging
 /// - on `serve`, the persistent sessions (`HANGAR_BROWSER_MAX_SESSIONS`, default 8;
 ///   `HANGAR_BROWSER_SESSION_IDLE_TIMEOUT` seconds, default 900). Chromium is found through
 ///   `HANGAR_CHROME_PATH`, `CHROME_PATH` or `PATH`, and only launched when a task needs it;
-/// - the policy for the browser URLs requests name (`HANGAR_ALLOW_PRIVATE_NETWORKS`) and the
-///   operator's named environments (`HANGAR_BROWSER_ENVIRONMENTS`, JSON or `@file`).
+///   its egress proxy refuses private networks unless `HANGAR_ALLOW_PRIVATE_NETWORKS=true`;
+/// - the policy for the browser URLs requests name (the same setting) and the operator's
+///   named environments (`HANGAR_BROWSER_ENVIRONMENTS`, JSON or `@file`).
 enum BrowserSetup {
     static func services(dataDirectory: String, keepsSessions: Bool, logger: Logger) throws -> BrowserServices {
         var environment = ProcessInfo.processInfo.environment
@@ -31,25 +32,30 @@ enum BrowserSetup {
         let capture = CaptureManager(
             configuration: try CaptureConfiguration.fromEnvironment(environment), blobs: blobs, httpClient: client,
             logger: Logger(label: "hangar.capture"))
+        let policy = BrowserPolicy(
+            allowPrivateNetworks: try securityPolicyFromEnvironment().network.allowPrivateNetworks,
+            environments: try Environment.string("HANGAR_BROWSER_ENVIRONMENTS").map { try NamedEnvironments.parse($0) } ?? NamedEnvironments())
         var sessions: BrowserSessionRegistry?
         if keepsSessions {
             sessions = BrowserSessionRegistry(
                 maxSessions: try Environment.int("HANGAR_BROWSER_MAX_SESSIONS") ?? 8,
                 defaultIdleTimeout: TimeInterval(try Environment.int("HANGAR_BROWSER_SESSION_IDLE_TIMEOUT") ?? 900),
-                factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser")))
+                factory: environmentFactory(policy))
         }
-        let policy = BrowserPolicy(
-            allowPrivateNetworks: try securityPolicyFromEnvironment().network.allowPrivateNetworks,
-            environments: try Environment.string("HANGAR_BROWSER_ENVIRONMENTS").map { try NamedEnvironments.parse($0) } ?? NamedEnvironments())
         return BrowserServices(blobs: blobs, sessions: sessions, capture: capture, policy: policy)
     }
 
     static func executor(catalog: ModelCatalog, services: BrowserServices) -> BrowserExecutor {
         BrowserExecutor(
             catalog: catalog,
-            environments: StandardEnvironmentProvider(
-                sessions: services.sessions, factory: StandardEnvironments.factory(logger: Logger(label: "hangar.browser"))),
+            environments: StandardEnvironmentProvider(sessions: services.sessions, factory: environmentFactory(services.policy)),
             blobs: services.blobs, capture: services.capture, policy: services.policy)
+    }
+
+    /// Launched browsers get the same private-network rule as tools, webhooks and the URLs a
+    /// request names.
+    private static func environmentFactory(_ policy: BrowserPolicy) -> BrowserEnvironmentFactory {
+        StandardEnvironments.factory(allowPrivateNetworks: policy.network.allowPrivateNetworks, logger: Logger(label: "hangar.browser"))
     }
 
     /// Blob and S3 traffic: no redirects (a redirect could lead elsewhere with the signature).

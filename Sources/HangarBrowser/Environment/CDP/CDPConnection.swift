@@ -11,18 +11,22 @@ public struct CDPEvent: Sendable {
     public var sessionId: String?
 }
 
-/// One DevTools WebSocket: commands get increasing ids and wait for the reply with that id;
-/// events fan out to every subscriber. Commands to a page attached with `flatten: true` carry
-/// its `sessionId` over the same socket.
+/// One DevTools connection — a WebSocket to a remote Chrome, or the pipe of a Chromium we
+/// launched: commands get increasing ids and wait for the reply with that id; events fan out
+/// to every subscriber. Commands to a page attached with `flatten: true` carry its
+/// `sessionId` over the same transport.
 public final class CDPConnection: Sendable {
     /// A full-HD JPEG screenshot is ~1 MB of base64; leave room for PNGs and big DOM answers.
     static let maxMessageSize = 1 << 27
+    /// `url` of a connection over a launched browser's pipe.
+    static let pipeURL = "pipe:"
 
+    /// The WebSocket URL, or `pipe:`.
     public let url: String
     let defaultTimeout: Duration
     private let logger: Logger
     private let state = Mutex(State())
-    private let socket = Mutex<TextWebSocket?>(nil)
+    private let transport = Mutex<(any CDPTransport)?>(nil)
 
     private struct Pending {
         var method: String
@@ -45,7 +49,7 @@ public final class CDPConnection: Sendable {
     }
 
     deinit {
-        socket.withLock { $0 }?.cancel()
+        transport.withLock { $0 }?.cancel()
     }
 
     /// Opens the WebSocket at `url` (`ws://127.0.0.1:PORT/devtools/browser/…` or `…/page/…`).
@@ -55,13 +59,32 @@ public final class CDPConnection: Sendable {
         commandTimeout: Duration = .seconds(30),
         logger: Logger = Logger(label: "hangar.cdp")
     ) async throws -> CDPConnection {
+        try await open(url: url, commandTimeout: commandTimeout, logger: logger) { onText, onClose in
+            try await TextWebSocket.connect(
+                url: url, maxMessageSize: maxMessageSize, timeout: connectTimeout, logger: logger, onText: onText, onClose: onClose)
+        }
+    }
+
+    /// Speaks over a launched Chromium's `--remote-debugging-pipe`, taking ownership of both
+    /// descriptors (`input`: our read end of its fd 4; `output`: our write end of its fd 3).
+    static func overPipe(
+        input: CInt, output: CInt, commandTimeout: Duration, logger: Logger
+    ) async throws -> CDPConnection {
+        try await open(url: pipeURL, commandTimeout: commandTimeout, logger: logger) { onText, onClose in
+            try await PipeTransport.open(
+                input: input, output: output, maxMessageSize: maxMessageSize, onText: onText, onClose: onClose)
+        }
+    }
+
+    private static func open(
+        url: String, commandTimeout: Duration, logger: Logger, transport opener: CDPTransportOpener
+    ) async throws -> CDPConnection {
         let connection = CDPConnection(url: url, defaultTimeout: commandTimeout, logger: logger)
         do {
-            let socket = try await TextWebSocket.connect(
-                url: url, maxMessageSize: maxMessageSize, timeout: connectTimeout, logger: logger,
-                onText: { [weak connection] text in connection?.receive(text) },
-                onClose: { [weak connection] reason in connection?.shutDown(reason: reason) })
-            connection.socket.withLock { $0 = socket }
+            let transport = try await opener(
+                { [weak connection] text in connection?.receive(text) },
+                { [weak connection] reason in connection?.shutDown(reason: reason) })
+            connection.transport.withLock { $0 = transport }
         } catch {
             throw CDPError.connectFailed(url: url, reason: String(describing: error))
         }
@@ -102,8 +125,8 @@ public final class CDPConnection: Sendable {
                     continuation.resume(throwing: CDPError.connectionClosed(reason: closed))
                     return
                 }
-                guard let socket = socket.withLock({ $0 }), socket.send(text) else {
-                    complete(id, with: .failure(CDPError.connectionClosed(reason: "the socket is closed")))
+                guard let transport = transport.withLock({ $0 }), transport.send(text) else {
+                    complete(id, with: .failure(CDPError.connectionClosed(reason: "the transport is closed")))
                     return
                 }
             }
@@ -115,10 +138,16 @@ public final class CDPConnection: Sendable {
     /// Every event from now on, until the connection closes or the stream is dropped.
     public func events() -> AsyncStream<CDPEvent> { fanOut.subscribe() }
 
-    /// Closes the socket; pending commands fail with `connectionClosed`. Idempotent.
+    /// Closes the transport; pending commands fail with `connectionClosed`. Idempotent.
     public func close() async {
         shutDown(reason: "closed by the client")
-        await socket.withLock { $0 }?.close()
+        await transport.withLock { $0 }?.close()
+    }
+
+    /// Starts closing without waiting (for owners going away synchronously).
+    func cancel() {
+        shutDown(reason: "closed by the client")
+        transport.withLock { $0 }?.cancel()
     }
 
     public var isClosed: Bool { state.withLock { $0.closedReason != nil } }

@@ -49,16 +49,10 @@ public final class CDPEnvironment: BrowserEnvironment {
     ) async throws -> CDPEnvironment {
         var launcher = launcher
         launcher.windowSize = options.screen
-        let process = try await launcher.launch(logger: logger)
+        let process = try await launcher.launch(commandTimeout: options.commandTimeout, logger: logger)
         do {
-            guard let url = process.browserWebSocketURL else { throw CDPError.noPageTarget }
-            let connection = try await CDPConnection.connect(to: url, commandTimeout: options.commandTimeout, logger: logger)
-            do {
-                return try await open(connection: connection, options: options, process: process, logger: logger)
-            } catch {
-                await connection.close()
-                throw error
-            }
+            guard let connection = process.connection else { throw CDPError.connectionClosed(reason: "no DevTools pipe") }
+            return try await open(connection: connection, options: options, process: process, logger: logger)
         } catch {
             await process.terminate()
             throw error
@@ -161,8 +155,15 @@ public final class CDPEnvironment: BrowserEnvironment {
 
     public func navigate(to url: String) async throws {
         let before = loads.snapshot
+        let started = ContinuousClock.now
         let reply = try await tab.send("Page.navigate", ["url": .string(url)])
         if let error = reply["errorText"]?.stringValue, !error.isEmpty {
+            // Chromium only says the proxy failed; the proxy knows what it refused and why.
+            let refusals = error.contains("SOCKS") || error.contains("PROXY") ? process?.proxy?.refusals(since: started) ?? [] : []
+            let host = URLComponents(string: url)?.host?.lowercased()
+            if let refusal = refusals.first(where: { $0.host == host }) ?? refusals.last {
+                throw CDPError.refusedByNetworkPolicy(url: url, host: refusal.host, reason: refusal.reason, internalAddress: refusal.internalAddress)
+            }
             throw CDPError.navigationFailed(url: url, reason: error)
         }
         // No loaderId: a same-document navigation (a #fragment), nothing will load.

@@ -14,6 +14,9 @@ public enum CDPError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedReply(method: String, detail: String)
     /// `Page.navigate` reported an error (DNS, refused connection, bad URL…).
     case navigationFailed(url: String, reason: String)
+    /// The browser's egress proxy refused a connection the navigation needed (the page
+    /// itself or a redirect): `host` is the destination, `reason` the network policy's.
+    case refusedByNetworkPolicy(url: String, host: String, reason: String, internalAddress: Bool)
     /// A `Runtime.evaluate` threw in the page.
     case javascriptException(String)
     /// No page target to drive on the browser.
@@ -27,6 +30,9 @@ public enum CDPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .connectFailed(let url, let reason): "cannot open the DevTools WebSocket \(url): \(reason)"
         case .malformedReply(let method, let detail): "CDP \(method): unexpected reply: \(detail)"
         case .navigationFailed(let url, let reason): "navigation to \(url) failed: \(reason)"
+        case .refusedByNetworkPolicy(let url, let host, let reason, let internalAddress):
+            "navigation to \(url) was refused by the network policy: connecting to \(host) is not allowed (\(reason))"
+                + (internalAddress ? "; set HANGAR_ALLOW_PRIVATE_NETWORKS=true to allow private networks" : "")
         case .javascriptException(let text): "page script threw: \(text)"
         case .noPageTarget: "the browser has no page target"
         }

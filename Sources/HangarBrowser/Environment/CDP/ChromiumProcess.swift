@@ -10,20 +10,27 @@ import Darwin
 #endif
 
 /// A running Chromium: its own process group (so its zygote, renderer and GPU children go
-/// with it) and a temporary directory holding the profile and the log. `terminate()` — or
-/// dropping the last reference — kills the group and removes the directory.
+/// with it), a temporary directory holding the profile and the log, the DevTools pipe, and the
+/// egress proxy every one of its connections goes through. `terminate()` — or dropping the
+/// last reference — kills the group, closes the pipe and the proxy, and removes the directory.
 public final class ChromiumProcess: Sendable {
     public let pid: pid_t
     /// Holds `profile/` (the user-data-dir) and `chromium.log`.
     public let directory: String
+    /// The SOCKS5 proxy the browser must use; nil only for processes spawned without one.
+    public let proxy: EgressProxy?
     private let logger: Logger
-    private let endpoint = Mutex<(port: Int, path: String)?>(nil)
+    /// Our ends of the DevTools pipe until a connection takes them.
+    private let pipe: Mutex<DevToolsPipe?>
+    private let connectionSlot = Mutex<CDPConnection?>(nil)
     /// `exited`: the child was waited for; `cleaned`: the group was killed and the directory removed.
     private let lifecycle = Mutex((exited: false, cleaned: false))
 
-    private init(pid: pid_t, directory: String, logger: Logger) {
+    private init(pid: pid_t, directory: String, pipe: DevToolsPipe, proxy: EgressProxy?, logger: Logger) {
         self.pid = pid
         self.directory = directory
+        self.pipe = Mutex(pipe)
+        self.proxy = proxy
         self.logger = logger
     }
 
@@ -32,12 +39,8 @@ public final class ChromiumProcess: Sendable {
         cleanUp()
     }
 
-    /// The browser-level WebSocket, known once DevTools is up.
-    public var browserWebSocketURL: String? {
-        endpoint.withLock { endpoint in endpoint.map { "ws://127.0.0.1:\($0.port)\($0.path)" } }
-    }
-
-    public var port: Int? { endpoint.withLock { $0?.port } }
+    /// The browser-level DevTools connection over the pipe; set once `launch` returned.
+    public var connection: CDPConnection? { connectionSlot.withLock { $0 } }
 
     var logPath: String { directory + "/chromium.log" }
 
@@ -49,7 +52,18 @@ public final class ChromiumProcess: Sendable {
         return String(cString: made)
     }
 
-    static func spawn(binary: String, arguments: [String], directory: String, logger: Logger) throws -> ChromiumProcess {
+    /// Starts `binary` with the DevTools pipe on fds 3 and 4. On failure nothing is left
+    /// open: the pipe is closed and `directory` removed (the proxy stays the caller's).
+    static func spawn(
+        binary: String, arguments: [String], directory: String, proxy: EgressProxy?, logger: Logger
+    ) throws -> ChromiumProcess {
+        let pipe: DevToolsPipe
+        do {
+            pipe = try DevToolsPipe.make()
+        } catch {
+            try? FileManager.default.removeItem(atPath: directory)
+            throw ChromiumLaunchError.spawnFailed(binary: binary, reason: "cannot create the DevTools pipe: \(error)")
+        }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
@@ -72,41 +86,72 @@ public final class ChromiumProcess: Sendable {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // dup2 clears close-on-exec on the copies; every other pipe end closes at exec.
+        posix_spawn_file_actions_adddup2(&actions, pipe.childReads, DevToolsPipe.childCommandDescriptor)
+        posix_spawn_file_actions_adddup2(&actions, pipe.childWrites, DevToolsPipe.childMessageDescriptor)
+        // Nothing else crosses over: NIO's sockets are not close-on-exec, so without this the
+        // browser would inherit this process's listeners (the API, the egress proxies) and
+        // connections — including other tenants'.
+        guard spawnCloseFrom(&actions, DevToolsPipe.childMessageDescriptor + 1) == 0 else {
+            pipe.closeChildEnds()
+            pipe.closeParentEnds()
+            try? FileManager.default.removeItem(atPath: directory)
+            throw ChromiumLaunchError.spawnFailed(binary: binary, reason: "posix_spawn_file_actions_addclosefrom_np failed")
+        }
 
         let argv: [UnsafeMutablePointer<CChar>?] = ([binary] + arguments).map { strdup($0) } + [nil]
         let envp: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { for pointer in argv + envp { free(pointer) } }
         var pid: pid_t = 0
         let status = posix_spawn(&pid, binary, &actions, &attributes, argv, envp)
+        // The child has its copies (or never started): ours would hide its exit from the reader.
+        pipe.closeChildEnds()
         guard status == 0 else {
+            pipe.closeParentEnds()
             try? FileManager.default.removeItem(atPath: directory)
             throw ChromiumLaunchError.spawnFailed(binary: binary, reason: String(cString: strerror(status)))
         }
         logger.debug("started Chromium", metadata: ["pid": "\(pid)", "dir": "\(directory)"])
-        return ChromiumProcess(pid: pid, directory: directory, logger: logger)
+        return ChromiumProcess(pid: pid, directory: directory, pipe: pipe, proxy: proxy, logger: logger)
     }
 
-    /// Polls `DevToolsActivePort` (line 1: port, line 2: browser path) until Chromium writes it.
-    func waitForDevTools(timeout: Duration) async throws {
-        let file = directory + "/profile/DevToolsActivePort"
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            try Task.checkCancellation()
-            if let text = try? String(contentsOfFile: file, encoding: .utf8) {
-                let lines = text.split(whereSeparator: \.isNewline)
-                if lines.count >= 2, let port = Int(lines[0]), port > 0, lines[1].hasPrefix("/") {
-                    endpoint.withLock { $0 = (port, String(lines[1])) }
-                    return
-                }
+    /// Opens the DevTools connection over the pipe. Chromium is ready when it answers
+    /// `Browser.getVersion` within `startTimeout`; exiting first is `exitedEarly`.
+    func connect(startTimeout: Duration, commandTimeout: Duration) async throws -> CDPConnection {
+        guard let ends = pipe.withLock({ pipe in defer { pipe = nil }; return pipe }) else {
+            throw ChromiumLaunchError.devToolsUnresponsive(seconds: 0, reason: "the DevTools pipe was already taken", log: "")
+        }
+        let connection = try await CDPConnection.overPipe(
+            input: ends.parentReads, output: ends.parentWrites, commandTimeout: commandTimeout, logger: logger)
+        connectionSlot.withLock { $0 = connection }
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await connection.send("Browser.getVersion", timeout: startTimeout) }
+                group.addTask { try await self.failOnExit() }
+                defer { group.cancelAll() }
+                try await group.next()
             }
-            var status: Int32 = 0
-            if waitpid(pid, &status, WNOHANG) == pid {
-                lifecycle.withLock { $0.exited = true }
+            return connection
+        } catch let error as ChromiumLaunchError {
+            throw error
+        } catch {
+            // A closed pipe usually means the browser died: report its exit if it comes.
+            if let status = await exitStatus(within: .seconds(1)) {
+                throw ChromiumLaunchError.exitedEarly(status: status, log: logTail())
+            }
+            throw ChromiumLaunchError.devToolsUnresponsive(seconds: startTimeout.seconds, reason: String(describing: error), log: logTail())
+        }
+    }
+
+    /// Throws `exitedEarly` when the browser exits; runs until cancelled otherwise. Polls
+    /// (25 ms) only while the launch waits for DevTools.
+    private func failOnExit() async throws {
+        while true {
+            if let status = await exitStatus(within: .zero) {
                 throw ChromiumLaunchError.exitedEarly(status: status, log: logTail())
             }
             try await Task.sleep(for: .milliseconds(25))
         }
-        throw ChromiumLaunchError.noDevToolsPort(seconds: timeout.seconds, log: logTail())
     }
 
     /// The end of Chromium's own log, for error messages.
@@ -124,6 +169,8 @@ public final class ChromiumProcess: Sendable {
     public func terminate(grace: Duration = .zero) async {
         let state = lifecycle.withLock { $0 }
         guard !state.cleaned else { return }
+        // Closing our pipe ends is also a shutdown request: Chromium exits on EOF at fd 3.
+        await connection?.close()
         if !state.exited, !(await waitForExit(within: grace)) {
             kill(pid, SIGTERM)
             _ = await waitForExit(within: .seconds(1))
@@ -132,18 +179,25 @@ public final class ChromiumProcess: Sendable {
     }
 
     private func waitForExit(within duration: Duration) async -> Bool {
+        await exitStatus(within: duration) != nil
+    }
+
+    /// The wait status once the browser exited (reaped here), polling for up to `duration`;
+    /// nil while it runs. An already reaped child reports status 0.
+    private func exitStatus(within duration: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + duration
         repeat {
+            if lifecycle.withLock({ $0.exited }) { return 0 }
             var status: Int32 = 0
             let result = waitpid(pid, &status, WNOHANG)
             if result == pid || (result == -1 && errno == ECHILD) {
                 lifecycle.withLock { $0.exited = true }
-                return true
+                return status
             }
-            guard ContinuousClock.now < deadline else { return false }
+            guard ContinuousClock.now < deadline else { return nil }
             try? await Task.sleep(for: .milliseconds(20))
         } while !Task.isCancelled
-        return false
+        return nil
     }
 
     /// SIGKILL to the group, wait for the child, remove the directory. Runs once.
@@ -153,6 +207,9 @@ public final class ChromiumProcess: Sendable {
             return state
         }
         guard !state.cleaned else { return }
+        connection?.cancel()
+        pipe.withLock { pipe in defer { pipe = nil }; return pipe }?.closeParentEnds()
+        proxy?.close()
         // Children can outlive the parent in the group: always sweep the group.
         kill(-pid, SIGKILL)
         if !state.exited {
@@ -163,3 +220,12 @@ public final class ChromiumProcess: Sendable {
         logger.debug("stopped Chromium", metadata: ["pid": "\(pid)"])
     }
 }
+
+#if os(Linux)
+/// glibc's (2.34+) `posix_spawn_file_actions_addclosefrom_np`: the Glibc module does not export it.
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: CInt) -> CInt
+#else
+/// Not a deployment target: Darwin would need POSIX_SPAWN_CLOEXEC_DEFAULT instead.
+private func spawnCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: CInt) -> CInt { 0 }
+#endif

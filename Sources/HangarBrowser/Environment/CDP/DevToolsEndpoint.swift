@@ -5,12 +5,11 @@ import NIOCore
 import NIOHTTP1
 
 /// Where to find a Chrome to attach to: its HTTP debugging address (`http://host:9222`) or a
-/// DevTools WebSocket (`ws://…/devtools/browser/…` or `…/devtools/page/…`).
+/// DevTools WebSocket (`ws://…/devtools/browser/…` or `…/devtools/page/…`). Only attach mode
+/// uses it: browsers Hangar launches speak over a pipe. Our WebSocket client sends the Origin
+/// `ws://HOST` of the socket URL, which the remote Chrome must allow with
+/// `--remote-allow-origins=ws://HOST`.
 public enum DevToolsEndpoint {
-    /// The Origin header our WebSocket client sends to a loopback browser (`scheme://host`
-    /// of the socket URL). A remote Chrome must allow its own equivalent with
-    /// `--remote-allow-origins=ws://HOST`.
-    static let clientOrigin = "ws://127.0.0.1"
 
     /// The WebSocket to open for `address`: `ws://` URLs as given; for `http(s)://` the
     /// browser socket from `GET /json/version`, re-pointed at the host and port we reached

@@ -24,6 +24,18 @@ public struct NamedEnvironments: Sendable, Hashable {
 
     public var names: [String] { specs.keys.sorted() }
 
+    /// The remote endpoints (DevTools and Neko URLs) the operator named: Hangar connects to
+    /// these directly, not through the egress proxy that tenants' endpoints go through.
+    public var endpointURLs: Set<String> {
+        Set(specs.values.compactMap { spec in
+            switch spec {
+            case .cdp(_, let url): url
+            case .neko(let url, _, _): url
+            case .session: nil
+            }
+        })
+    }
+
     public subscript(name: String) -> EnvironmentSpec? { specs[name] }
 
     static func isValidName(_ name: String) -> Bool {

@@ -52,10 +52,12 @@ enum BrowserSetup {
             blobs: services.blobs, capture: services.capture, policy: services.policy)
     }
 
-    /// Launched browsers get the same private-network rule as tools, webhooks and the URLs a
-    /// request names.
+    /// Launched browsers, and the remote browsers tenants name, get the same private-network
+    /// rule as tools, webhooks and the URLs a request names.
     private static func environmentFactory(_ policy: BrowserPolicy) -> BrowserEnvironmentFactory {
-        StandardEnvironments.factory(allowPrivateNetworks: policy.network.allowPrivateNetworks, logger: Logger(label: "hangar.browser"))
+        StandardEnvironments.factory(
+            allowPrivateNetworks: policy.network.allowPrivateNetworks, trustedEndpoints: policy.environments.endpointURLs,
+            logger: Logger(label: "hangar.browser"))
     }
 
     /// Blob and S3 traffic: no redirects (a redirect could lead elsewhere with the signature).

@@ -27,6 +27,8 @@ actor NekoStandIn {
     let grantsControl: Bool
     private(set) var received: [NekoEvent] = []
     private(set) var screenshotQualities: [String] = []
+    /// Login requests that reached the server, whatever their outcome.
+    private(set) var logins = 0
 
     init(tokenInBody: Bool = true, grantsControl: Bool = true) {
         self.tokenInBody = tokenInBody
@@ -89,6 +91,7 @@ actor NekoStandIn {
     }
 
     private func login(_ request: Request) async throws -> Response {
+        logins += 1
         let body = try await request.body.collect(upTo: 1 << 16)
         let json = try? JSONText.decode(String(buffer: body))
         guard let username = json?["username"]?.stringValue, let member = members[username],

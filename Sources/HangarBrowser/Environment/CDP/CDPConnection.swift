@@ -57,11 +57,13 @@ public final class CDPConnection: Sendable {
         to url: String,
         connectTimeout: Duration = .seconds(10),
         commandTimeout: Duration = .seconds(30),
-        logger: Logger = Logger(label: "hangar.cdp")
+        logger: Logger = Logger(label: "hangar.cdp"),
+        route: EgressRoute? = nil
     ) async throws -> CDPConnection {
         try await open(url: url, commandTimeout: commandTimeout, logger: logger) { onText, onClose in
             try await TextWebSocket.connect(
-                url: url, maxMessageSize: maxMessageSize, timeout: connectTimeout, logger: logger, onText: onText, onClose: onClose)
+                url: url, maxMessageSize: maxMessageSize, timeout: connectTimeout, logger: logger, proxyPort: route?.proxyPort, onText: onText,
+                onClose: onClose)
         }
     }
 

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HangarCore
 import Logging
@@ -61,13 +62,16 @@ public final class CDPEnvironment: BrowserEnvironment {
 
     /// Attaches to a running Chrome: `http://host:port` (its debugging address) or a
     /// DevTools WebSocket URL. Uses an existing page, or opens one (closed again on `close`).
+    /// `route`: reach it through an egress proxy (an address a tenant named); nil connects
+    /// directly (an operator's named environment, tests).
     public static func attach(
         to address: String,
         options: CDPEnvironmentOptions = CDPEnvironmentOptions(),
-        logger: Logger = Logger(label: "hangar.cdp")
+        logger: Logger = Logger(label: "hangar.cdp"),
+        route: EgressRoute? = nil
     ) async throws -> CDPEnvironment {
-        let url = try await DevToolsEndpoint.webSocketURL(for: address)
-        let connection = try await CDPConnection.connect(to: url, commandTimeout: options.commandTimeout, logger: logger)
+        let url = try await DevToolsEndpoint.webSocketURL(for: address, client: route?.http ?? .shared)
+        let connection = try await CDPConnection.connect(to: url, commandTimeout: options.commandTimeout, logger: logger, route: route)
         do {
             return try await open(connection: connection, options: options, process: nil, logger: logger)
         } catch {

@@ -14,7 +14,7 @@ public enum DevToolsEndpoint {
     /// The WebSocket to open for `address`: `ws://` URLs as given; for `http(s)://` the
     /// browser socket from `GET /json/version`, re-pointed at the host and port we reached
     /// (Chrome reports its own view, e.g. `127.0.0.1` inside a container).
-    public static func webSocketURL(for address: String, timeout: Duration = .seconds(10)) async throws -> String {
+    public static func webSocketURL(for address: String, timeout: Duration = .seconds(10), client: HTTPClient = .shared) async throws -> String {
         let trimmed = address.trimmingCharacters(in: .whitespaces)
         guard let url = URL(string: trimmed), let scheme = url.scheme?.lowercased(), url.host != nil else {
             throw CDPError.connectFailed(url: address, reason: "not a URL")
@@ -24,7 +24,7 @@ public enum DevToolsEndpoint {
             return trimmed
         case "http", "https":
             let base = trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
-            let version = try await getJSON(base + "/json/version", timeout: timeout)
+            let version = try await getJSON(base + "/json/version", timeout: timeout, client: client)
             guard let socket = version["webSocketDebuggerUrl"]?.stringValue, var components = URLComponents(string: socket) else {
                 throw CDPError.malformedReply(method: "GET /json/version", detail: "no webSocketDebuggerUrl")
             }
@@ -46,11 +46,11 @@ public enum DevToolsEndpoint {
         url.contains("/devtools/page/")
     }
 
-    static func getJSON(_ url: String, timeout: Duration) async throws -> JSONValue {
+    static func getJSON(_ url: String, timeout: Duration, client: HTTPClient = .shared) async throws -> JSONValue {
         let request = HTTPClientRequest(url: url)
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
+            response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
         } catch {
             throw CDPError.connectFailed(url: url, reason: String(describing: error))
         }

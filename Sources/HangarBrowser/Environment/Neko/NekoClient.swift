@@ -20,11 +20,16 @@ public final class NekoClient: Sendable {
         public var requestTimeout: Duration
         /// Login to `system/init`, and `control/request` to `control/host`.
         public var connectTimeout: Duration
+        /// Through an egress proxy (a server a tenant named); nil connects directly.
+        public var route: EgressRoute?
+
+        var http: HTTPClient { route?.http ?? .shared }
 
         public init(
             baseURL: String, username: String, password: String, cookieName: String = "NEKO_SESSION",
-            requestTimeout: Duration = .seconds(15), connectTimeout: Duration = .seconds(10)
+            requestTimeout: Duration = .seconds(15), connectTimeout: Duration = .seconds(10), route: EgressRoute? = nil
         ) {
+            self.route = route
             self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
             self.username = username
             self.password = password
@@ -80,7 +85,7 @@ public final class NekoClient: Sendable {
         request.body = .bytes(ByteBuffer(string: body))
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
+            response = try await configuration.http.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
         } catch {
             throw NekoError.connectFailed(reason: "POST /api/login: \(error)")
         }
@@ -127,7 +132,7 @@ public final class NekoClient: Sendable {
         request.headers.add(name: "Cookie", value: "\(configuration.cookieName)=\(token)")
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
+            response = try await configuration.http.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
         } catch {
             throw NekoError.connectFailed(reason: "GET \(path): \(error)")
         }
@@ -163,7 +168,7 @@ public final class NekoClient: Sendable {
         let socket: TextWebSocket
         do {
             socket = try await TextWebSocket.connect(
-                url: url, timeout: configuration.connectTimeout, logger: logger,
+                url: url, timeout: configuration.connectTimeout, logger: logger, proxyPort: configuration.route?.proxyPort,
                 onText: { [weak self] text in self?.receive(text) },
                 onClose: { [weak self] reason in self?.closed(reason: reason) })
         } catch {

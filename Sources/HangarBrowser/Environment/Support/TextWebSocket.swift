@@ -18,6 +18,7 @@ final class TextWebSocket: Sendable {
         maxMessageSize: Int = 1 << 24,
         timeout: Duration,
         logger: Logger,
+        proxyPort: Int? = nil,
         onText: @escaping @Sendable (String) -> Void,
         onClose: @escaping @Sendable (String) -> Void
     ) async throws -> TextWebSocket {
@@ -27,8 +28,7 @@ final class TextWebSocket: Sendable {
         let task = Task {
             var reason = "closed by the server"
             do {
-                try await WebSocketClient.connect(url: url, configuration: .init(maxFrameSize: maxMessageSize), logger: logger) {
-                    inbound, outbound, _ in
+                let handler: WebSocketDataHandler<WebSocketClient.Context> = { inbound, outbound, _ in
                     opened.succeed(())
                     try await withThrowingTaskGroup(of: Void.self) { group in
                         group.addTask {
@@ -42,6 +42,14 @@ final class TextWebSocket: Sendable {
                         _ = try await group.next()
                         group.cancelAll()
                     }
+                }
+                let configuration = WebSocketClientConfiguration(maxFrameSize: maxMessageSize)
+                if let proxyPort {
+                    // Through a SOCKS5 egress proxy, which resolves and checks the host itself.
+                    let proxy = WebSocketProxySettings(host: "127.0.0.1", port: proxyPort, type: .socks)
+                    try await WebSocketClient.connect(url: url, configuration: configuration, proxySettings: proxy, logger: logger, handler: handler)
+                } else {
+                    try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger, handler: handler)
                 }
             } catch {
                 reason = String(describing: error)

@@ -29,7 +29,7 @@ struct CaptureController {
     /// "jpeg_quality", "min_frames", "timeout_seconds"}}`: frames are sampled from the
     /// session's screen until the episode is stopped (`DELETE`) or times out.
     @Sendable func start(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["task_description", "session_id", "neko_session_id", "capture_options"])
         guard let description = try body.string("task_description", maxLength: 10_000),
             !description.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
         else { throw APIError.invalid("task_description", "is required: what the episode shows") }
@@ -115,14 +115,13 @@ struct CaptureController {
         JSONResponse.make(Self.json(await capture.settings(tenantID: context.tenantID)))
     }
 
+    /// The capture settings a tenant can change.
+    static let settings: Set<String> = ["fps", "jpeg_quality", "min_frames", "timeout_seconds", "remote", "keep_local"]
+
     /// Changes the tenant's capture settings. The remote (where uploads go, with the server's
     /// credentials) only for the system administrator.
     @Sendable func putConfig(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
-        let known: Set<String> = ["fps", "jpeg_quality", "min_frames", "timeout_seconds", "remote", "keep_local"]
-        if let unknown = body.fields.keys.sorted().first(where: { !known.contains($0) }) {
-            throw APIError.invalid(unknown, "is not a capture setting that can be changed (\(known.sorted().joined(separator: ", ")))")
-        }
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: Self.settings)
         let remote = try body.string("remote", maxLength: 2048)
         if remote != nil, context.principal?.isSystemAdmin != true {
             throw APIError(.forbidden, "only the system administrator changes where datasets are uploaded (remote)")

@@ -29,7 +29,7 @@ struct SessionController {
     /// "url", "username", "password"}, "screen_resolution": "1280x720", "idle_timeout": 900,
     /// "url": "https://…"}` (every field optional: a local headless Chromium at 1280×720).
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, allowEmpty: true)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["environment", "screen_resolution", "mode", "idle_timeout", "url"], allowEmpty: true)
         let spec = try await environment(body)
         let resolution = try body.fields["screen_resolution"].flatMap { $0.isNull ? nil : $0 }.map(Self.resolution) ?? BrowserInput.defaultResolution
         var mode = BrowserMode.web

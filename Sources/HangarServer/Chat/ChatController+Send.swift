@@ -15,7 +15,7 @@ import NIOCore
 extension ChatController {
     @Sendable func send(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let session = try await session(context)
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["message", "images", "stream"])
         guard let text = try body.string("message", maxLength: 1_000_000), !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.invalid("message", "is required (a non-empty string)")
         }

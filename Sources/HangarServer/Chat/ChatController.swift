@@ -29,8 +29,12 @@ struct ChatController {
     /// Config keys Hangar reads itself; the rest of `config` goes to the provider as options.
     static let sessionConfigKeys: Set<String> = ["template", "temperature", "max_tokens", "context_tokens", "custom_parameters"]
 
+    /// A session's fields. `user_id` (seed 004's wizard sends it) is accepted and not used:
+    /// the session belongs to the authenticated caller.
+    static let createFields: Set<String> = ["model", "model_name", "config", "agent_id", "title", "session_type", "system_prompt", "user_id"]
+
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, allowEmpty: true)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: Self.createFields, allowEmpty: true)
         let modelField = body.has("model") ? "model" : "model_name"
         let requested = try body.string(modelField, maxLength: 256) ?? configuration.chatDefaultModel
         guard !requested.isEmpty else { throw APIError.invalid(modelField, "must not be empty") }
@@ -119,7 +123,7 @@ struct ChatController {
     /// `active`, `paused`, `archived` or `completed`; only an active session takes messages.
     @Sendable func status(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let id = try context.parameters.require("session_id")
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["status"])
         guard let name = try body.string("status", maxLength: 32), let status = ChatSessionRecord.Status(rawValue: name) else {
             throw Self.invalidStatus("status")
         }

@@ -34,7 +34,7 @@ struct AccessController {
 
     /// The key itself is in this response only; Hangar keeps a hash.
     @Sendable func createKey(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["name", "role", "tenant_id"])
         guard let name = try body.string("name", maxLength: 128)?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
             throw APIError.invalid("name", "is required (1-128 characters)")
         }
@@ -72,7 +72,7 @@ struct AccessController {
     }
 
     @Sendable func createTenant(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["id", "name"])
         guard let id = try body.string("id", maxLength: 64), !id.isEmpty,
             id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-" || $0 == "_") })
         else {

@@ -25,8 +25,15 @@ struct AgentController {
         router.delete("/api/v1/agents/:agent_id", use: delete)
     }
 
+    /// An agent's fields, with seed 004's spellings (`agent_type`, `model_name`). `secrets` only
+    /// on create.
+    static let fields: Set<String> = [
+        "name", "description", "kind", "agent_type", "model", "model_name", "config", "resources", "max_concurrency", "budget_limit", "is_active",
+        "secrets",
+    ]
+
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: Self.fields)
         guard let name = try body.string("name", maxLength: 128)?.trimmingCharacters(in: .whitespaces), !name.isEmpty else {
             throw APIError.invalid("name", "is required (1-128 characters)")
         }
@@ -84,7 +91,7 @@ struct AgentController {
 
     @Sendable func update(_ request: Request, context: HangarRequestContext) async throws -> Response {
         var agent = try await agent(context)
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: Self.fields)
         if body.has("secrets") {
             throw APIError.invalid("secrets", "change secrets through /api/v1/agents/{agent_id}/secrets")
         }

@@ -25,7 +25,10 @@ struct QuotaController {
     }
 
     @Sendable func set(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: [
+            "tenant_id", "max_concurrent_tasks", "max_tasks_per_hour", "max_agents", "max_cpu", "max_memory_mb", "max_gpu", "token_budget",
+            "reset_token_usage",
+        ])
         let tenant = try body.string("tenant_id", maxLength: 64) ?? context.tenantID
         guard try await store.tenantList().contains(where: { $0.id == tenant }) else { throw APIError.notFound("tenant", tenant) }
         var quota = try await store.quotaGet(tenantID: tenant)

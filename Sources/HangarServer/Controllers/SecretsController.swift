@@ -23,7 +23,7 @@ struct SecretsController {
 
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let agent = try await agent(context)
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: Self.fields)
         let secret = try await Self.store(
             body.fields, agent: agent, vault: vault, store: store, field: "")
         await AuditLog.record(store, context, action: "secret.create", resourceType: "secret", resourceID: secret.id, details: ["agent_id": .string(agent.id), "secret_key": .string(secret.key)])
@@ -51,7 +51,7 @@ struct SecretsController {
     @Sendable func update(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let secret = try await secret(context, parameter: "secret_id")
         guard secret.isActive else { throw APIError(.conflict, "secret '\(secret.id)' was deleted") }
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["secret_value", "value", "description"])
         let value = try body.string("secret_value", maxLength: 65_536) ?? body.string("value", maxLength: 65_536)
         let description: String?? = body.has("description") ? .some(try body.string("description", maxLength: 1000)) : .none
         try await store.secretUpdate(id: secret.id, ciphertext: try value.map(vault.seal), keyID: value == nil ? nil : vault.keyID, description: description)
@@ -100,9 +100,13 @@ struct SecretsController {
         return secret
     }
 
+    /// A secret's fields: seed 004 spells key and value both ways.
+    static let fields: Set<String> = ["key", "secret_key", "value", "secret_value", "description"]
+
     /// Validates and stores one secret: `secret_key`/`key`, `secret_value`/`value`, `description`.
     static func store(_ fields: [String: JSONValue], agent: Agent, vault: SecretBox, store: any HangarStore, field: String) async throws -> AgentSecret {
         let body = JSONBody(fields: fields)
+        try body.requireKnown(Self.fields, prefix: field)
         let keyField = body.has("secret_key") ? "secret_key" : "key"
         let valueField = body.has("secret_value") ? "secret_value" : "value"
         guard let key = try body.string(keyField, maxLength: 128, prefix: field), !key.isEmpty,

@@ -94,7 +94,7 @@ struct SecurityController {
 
     @Sendable func resolve(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let id = try context.parameters.require("incident_id")
-        let notes = try await JSONBody.read(request, limit: configuration.maxBodyBytes, allowEmpty: true).string("resolution_notes", maxLength: 10_000)
+        let notes = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["resolution_notes"], allowEmpty: true).string("resolution_notes", maxLength: 10_000)
         guard let incident = try await store.incidentResolve(tenantID: context.tenantID, id: id, by: context.actor, notes: notes) else {
             throw APIError.notFound("incident", id)
         }
@@ -140,10 +140,11 @@ struct SecurityController {
     /// spent (a token is taken when allowed, so call it once per execution). Refusals of
     /// blocked tools and internal targets are recorded as incidents.
     @Sendable func validateToolExecution(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["agent_id", "tool_name", "tool_type", "parameters", "input_data", "url"])
         guard let toolName = try body.string("tool_name", maxLength: 128), !toolName.isEmpty else { throw APIError.invalid("tool_name", "is required") }
         let toolType = try body.string("tool_type", maxLength: 128) ?? toolName
-        let parameters = try body.object("parameters") ?? .emptyObject
+        // Seed 004's client sends the call's arguments as `input_data`.
+        let parameters = try body.object("parameters") ?? body.object("input_data") ?? .emptyObject
         guard case .object(let parameterFields) = parameters else { throw APIError.invalid("parameters", "must be a JSON object") }
         let url = try body.string("url", maxLength: 8192) ?? JSONBody(fields: parameterFields).string("url", maxLength: 8192, prefix: "parameters.")
         var agentID: String?

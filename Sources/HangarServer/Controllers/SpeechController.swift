@@ -66,7 +66,7 @@ public struct SpeechController: Sendable {
     // MARK: speak
 
     @Sendable func speak(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: maxBodyBytes, accepting: ["text", "voice_id", "params"])
         guard let text = try body.string("text", maxLength: 1_000_000), !text.isEmpty else { throw APIError.invalid("text", "is required") }
         let stream = try await service.speak(
             text: text,
@@ -124,7 +124,7 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func streamText(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: maxBodyBytes, accepting: ["text", "session_id", "flush", "voice_id", "params"])
         guard let text = try body.string("text", maxLength: 1_000_000) else { throw APIError.invalid("text", "is required") }
         let info = try await service.addText(
             sessionID: try sessionID(body),
@@ -138,7 +138,7 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func streamStop(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: maxBodyBytes, accepting: ["session_id", "cancel"])
         let info = try await service.stopSession(sessionID: try sessionID(body), cancel: try body.bool("cancel") ?? false, tenantID: context.tenantID)
         return JSONResponse.make(SpeechRepresentation.json(info))
     }
@@ -221,7 +221,7 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func createVoice(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: maxBodyBytes, accepting: Self.voiceFields)
         guard let id = try body.string("voice_id", maxLength: 64) else { throw APIError.invalid("voice_id", "is required") }
         let voice = try await service.voices.create(id: id, fields: body.fields)
         var json = SpeechRepresentation.json(voice).objectValue ?? [:]
@@ -253,7 +253,7 @@ public struct SpeechController: Sendable {
 
     @Sendable func updateVoice(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let id = try context.parameters.require("voice_id")
-        let body = try await JSONBody.read(request, limit: maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: maxBodyBytes, accepting: Self.voiceFields)
         var json = SpeechRepresentation.json(try await service.voices.update(id: id, fields: body.fields)).objectValue ?? [:]
         json["status"] = "updated"
         return JSONResponse.make(.object(json))
@@ -267,6 +267,9 @@ public struct SpeechController: Sendable {
 
     // MARK: input
 
+    /// A voice registry entry (seed 000's `POST /api/v1/voices`); the registry validates each.
+    static let voiceFields: Set<String> = ["voice_id", "ref_audio", "ref_text", "styles", "params", "engine_voice"]
+
     /// A body that may be absent or empty (`stream/start` works without one).
     private func optionalBody(_ request: Request) async throws -> JSONBody {
         if request.headers[.contentLength] == "0" { return JSONBody(fields: [:]) }
@@ -277,7 +280,7 @@ public struct SpeechController: Sendable {
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "request body exceeds the limit of \(maxBodyBytes) bytes")
         }
-        return try await JSONBody.read(request, limit: maxBodyBytes)
+        return try await JSONBody.read(request, limit: maxBodyBytes, accepting: ["voice_id", "params"])
     }
 
     private func voiceID(_ body: JSONBody) throws -> String? {

@@ -24,7 +24,7 @@ struct TaskController {
     /// `201` once the task is committed. With an `Idempotency-Key` seen before, the first
     /// task is returned again (`Idempotent-Replayed: true`) and nothing new is queued.
     @Sendable func submit(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: TaskSubmission.fields)
         var submission = try TaskSubmission.parse(
             body, tenantID: context.tenantID, idempotencyKey: request.headers[HTTPField.Name("Idempotency-Key")!],
             configuration: configuration)
@@ -84,7 +84,7 @@ struct TaskController {
     /// Priority, timeout and max attempts may change while the task waits; `409` after.
     @Sendable func update(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let task = try await task(context)
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["priority", "timeout", "max_attempts"])
         let updated = try await store.taskUpdateQueued(
             TaskUpdateParams(
                 tenantID: context.tenantID, id: task.id,

@@ -9,6 +9,12 @@ struct TaskSubmission {
     var agentReference: String
     var params: TaskInsertParams
 
+    /// Both seeds' fields (`agent` is an alias of `agent_id`).
+    static let fields: Set<String> = [
+        "agent_id", "agent", "input", "task", "url", "session_id", "mode", "options", "priority", "max_attempts", "timeout", "max_steps",
+        "callback_url", "idempotency_key",
+    ]
+
     static func parse(_ body: JSONBody, tenantID: String, idempotencyKey: String?, configuration: ServerConfiguration) throws -> TaskSubmission {
         guard let agent = try body.string("agent_id", maxLength: 256) ?? body.string("agent", maxLength: 256) else {
             throw APIError.invalid("agent_id", "is required (an agent id or name)")

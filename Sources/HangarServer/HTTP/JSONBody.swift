@@ -5,12 +5,35 @@ import NIOCore
 
 /// A request's JSON object, with accessors that name the offending field when a value is
 /// missing or of the wrong type. Bodies are read up to a size limit (413 beyond it).
-/// Unknown fields are ignored, as the seeds' clients send extra ones.
+///
+/// Every route says which top-level fields it accepts: a field it does not know is a 422
+/// naming it, never silently dropped (`{"tenant": "x"}` on a key must not land the key in the
+/// caller's tenant unnoticed). Fields the seeds' clients send that Hangar has no use for are
+/// listed as accepted where they are, and documented. Free-form objects (`input`, `config`,
+/// `options`, `params`, …) are one field each; their contents are the route's to check.
 struct JSONBody {
     let fields: [String: JSONValue]
 
-    /// `allowEmpty`: an empty body reads as `{}` (for routes whose body is optional).
-    static func read(_ request: Request, limit: Int, allowEmpty: Bool = false) async throws -> JSONBody {
+    /// `accepting`: the route's top-level fields. `allowEmpty`: an empty body reads as `{}`
+    /// (for routes whose body is optional).
+    static func read(_ request: Request, limit: Int, accepting known: Set<String>, allowEmpty: Bool = false) async throws -> JSONBody {
+        let body = try await readAny(request, limit: limit, allowEmpty: allowEmpty)
+        try body.requireKnown(known)
+        return body
+    }
+
+    /// Refuses the first field (in name order) that `known` does not list, naming it and the
+    /// accepted ones.
+    func requireKnown(_ known: Set<String>, prefix: String = "") throws {
+        let unknown = fields.keys.filter { !known.contains($0) }.sorted()
+        guard let first = unknown.first else { return }
+        let others = unknown.count > 1 ? " (also unknown: \(unknown.dropFirst().joined(separator: ", ")))" : ""
+        throw APIError.invalid(
+            prefix + first, "is not a field of this request\(others); it accepts: \(known.sorted().joined(separator: ", "))")
+    }
+
+    /// A body whose fields are checked elsewhere (a voice entry is validated as a whole).
+    static func readAny(_ request: Request, limit: Int, allowEmpty: Bool = false) async throws -> JSONBody {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError(.contentTooLarge, "request body of \(length) bytes exceeds the limit of \(limit) bytes")
         }

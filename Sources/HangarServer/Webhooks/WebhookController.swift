@@ -21,7 +21,7 @@ struct WebhookController {
     }
 
     @Sendable func subscribe(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes)
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["url", "events", "secret", "agent_id"])
         guard let url = try body.string("url", maxLength: 2048) else { throw APIError.invalid("url", "is required") }
         try await OutboundURL.require(url, field: "url", configuration: configuration)
         guard case .array(let values)? = body.fields["events"], !values.isEmpty else {

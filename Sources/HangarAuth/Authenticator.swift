@@ -22,6 +22,8 @@ public final class Authenticator: Sendable {
     let cacheTTL: TimeInterval
     private let cache = Mutex<[String: (key: APIKey?, at: Date)]>([:])
     private let touched = Mutex<[String: Date]>([:])
+    /// Bounds the key cache and the last-use map: a scan with many key ids cannot grow them.
+    static let maxTracked = 10_000
 
     public init(store: any HangarStore, mode: Mode = .required, jwt: JWTConfiguration = JWTConfiguration(), cacheTTL: TimeInterval = 5) async throws {
         self.store = store
@@ -61,7 +63,7 @@ public final class Authenticator: Sendable {
         if let cached = cache.withLock({ $0[id] }), now.timeIntervalSince(cached.at) < cacheTTL { return cached.key }
         let key = try await store.apiKeyGet(id: id)
         cache.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
+            if cache.count >= Self.maxTracked { cache.removeAll() }
             cache[id] = (key, now)
         }
         return key
@@ -72,6 +74,10 @@ public final class Authenticator: Sendable {
         let now = Date()
         let due = touched.withLock { touched -> Bool in
             if let last = touched[id], now.timeIntervalSince(last) < 60 { return false }
+            // An entry older than a minute decides nothing: forget those rather than keep
+            // every key ever used (at most `maxTracked` remain, like the key cache).
+            if touched.count >= Self.maxTracked { touched = touched.filter { now.timeIntervalSince($0.value) < 60 } }
+            if touched.count >= Self.maxTracked { touched.removeAll() }
             touched[id] = now
             return true
         }

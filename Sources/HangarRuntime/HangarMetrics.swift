@@ -31,15 +31,20 @@ public struct HangarMetrics: Sendable {
         public static let webhookDeliveries = "webhook_deliveries_total"
         public static let websocketConnections = "websocket_connections"
         public static let eventStreams = "event_streams"
+        public static let taskEventFeeds = "task_event_feeds"
     }
 
     public let registry: PrometheusCollectorRegistry
     /// Priorities whose queue depth was ever exported, so a drained priority reads 0 rather
     /// than keeping its last value.
     private let seenPriorities = SharedSet()
+    /// Agents with `agent_tasks_total` series, bounded (HangarMetrics+Agents.swift).
+    let agentSeries: AgentSeries
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    /// `agentSeriesLimit`: most agents whose task counts this process exports at once.
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), agentSeriesLimit: Int = 1000) {
         self.registry = registry
+        agentSeries = AgentSeries(limit: agentSeriesLimit)
         declare()
     }
 
@@ -90,10 +95,15 @@ public struct HangarMetrics: Sendable {
         Name.webhookDeliveries: "Webhook delivery attempts by outcome",
         Name.websocketConnections: "Open WebSocket connections by endpoint",
         Name.eventStreams: "Open server-sent event streams by endpoint",
+        Name.taskEventFeeds: "Tasks whose events this process fans out to WebSocket watchers (one reader each)",
     ]
 
     private func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
         registry.makeCounter(descriptor: Self.descriptor(name, Self.help[name] ?? name), labels: labels)
+    }
+
+    func agentTaskCounter(agentID: String, status: TaskStatus) -> Prometheus.Counter {
+        counter(Name.agentTasks, [("agent_id", agentID), ("status", status.rawValue)])
     }
 
     private func gauge(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Gauge {
@@ -117,13 +127,13 @@ public struct HangarMetrics: Sendable {
 
     /// A task reached a final status after an attempt of `duration`.
     public func taskFinished(agentID: String, agentKind: String, status: TaskStatus, duration: Duration) {
-        counter(Name.agentTasks, [("agent_id", agentID), ("status", status.rawValue)]).increment()
+        countAgentTask(agentID: agentID, status: status)
         histogram(Name.taskDuration, [("agent_kind", agentKind), ("status", status.rawValue)], Self.taskBuckets).record(duration)
     }
 
     /// A task reached a final status without an attempt finishing here (lease rescue).
     public func taskEnded(agentID: String, status: TaskStatus) {
-        counter(Name.agentTasks, [("agent_id", agentID), ("status", status.rawValue)]).increment()
+        countAgentTask(agentID: agentID, status: status)
     }
 
     public func taskRetried() { counter(Name.taskRetries).increment() }
@@ -167,6 +177,11 @@ public struct HangarMetrics: Sendable {
     /// For WebSocket routes: call with +1 when a connection opens and -1 when it closes.
     public func websocketConnections(endpoint: String, change: Int) {
         gauge(Name.websocketConnections, [("endpoint", endpoint)]).increment(by: Double(change))
+    }
+
+    /// The live task hub's size: tasks being watched over WebSockets in this process.
+    public func taskEventFeeds(_ count: Int) {
+        gauge(Name.taskEventFeeds).set(Double(count))
     }
 
     /// For server-sent event routes: +1 when a stream opens, -1 when it ends.

@@ -6,22 +6,27 @@ public import ServiceLifecycle
 
 /// Periodic upkeep that any number of processes may run at once (each step is idempotent
 /// and skips rows another process holds): rescue tasks whose lease expired, and delete
-/// finished tasks and their events after the retention period so tables do not grow forever.
+/// finished tasks and their events after the retention period and idle rate-limit buckets, so
+/// tables do not grow forever.
 public struct Maintenance: Service {
     public struct Configuration: Sendable {
         public var rescueInterval: Duration
         public var retention: Duration
         public var retentionInterval: Duration
         public var retry: RetryPolicy
+        /// Rate-limit buckets idle this long are deleted: the longest rate-limit period (an hour),
+        /// after which an idle bucket is full again, the same as no bucket.
+        public var rateBucketIdle: Duration
 
         public init(
             rescueInterval: Duration = .seconds(5), retention: Duration = .seconds(7 * 24 * 3600),
-            retentionInterval: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy()
+            retentionInterval: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy(), rateBucketIdle: Duration = .seconds(3600)
         ) {
             self.rescueInterval = rescueInterval
             self.retention = retention
             self.retentionInterval = retentionInterval
             self.retry = retry
+            self.rateBucketIdle = rateBucketIdle
         }
     }
 
@@ -46,6 +51,7 @@ public struct Maintenance: Service {
                 if ContinuousClock.now - lastRetention >= configuration.retentionInterval {
                     lastRetention = .now
                     await deleteExpired()
+                    await pruneRateBuckets()
                 }
                 try await Task.sleep(for: configuration.rescueInterval)
             }
@@ -62,6 +68,17 @@ public struct Maintenance: Service {
             }
         } catch {
             logger.error("lease rescue failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Deletes idle rate-limit buckets: without this, every caller that ever sent a request
+    /// would keep a row for the life of the database.
+    public func pruneRateBuckets() async {
+        do {
+            let pruned = try await store.rateLimitPrune(idleSince: Date().addingTimeInterval(-configuration.rateBucketIdle.seconds))
+            if pruned > 0 { logger.debug("deleted idle rate-limit buckets", metadata: ["count": "\(pruned)"]) }
+        } catch {
+            logger.error("rate-limit bucket cleanup failed", metadata: ["error": "\(error)"])
         }
     }
 

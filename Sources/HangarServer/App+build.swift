@@ -30,7 +30,8 @@ public func buildRouter(
     MetricsController(store: store, metrics: metrics).addRoutes(to: router)
     SystemMetricsController(dataDirectory: configuration.dataDirectory).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)
-    AgentController(store: store, registry: registry, configuration: configuration, vault: vault, models: models).addRoutes(to: router)
+    AgentController(store: store, registry: registry, configuration: configuration, vault: vault, models: models, metrics: metrics)
+        .addRoutes(to: router)
     UsageController(store: store).addRoutes(to: router)
     SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
     QuotaController(store: store, configuration: configuration).addRoutes(to: router)
@@ -58,7 +59,8 @@ public func buildWebSocketRouter(
 ) -> Router<BasicWebSocketRequestContext> {
     let router = Router(context: BasicWebSocketRequestContext.self)
     let sockets = SocketRegistry(limits: configuration.webSockets, metrics: metrics)
-    TaskSocketController(store: store, authenticator: authenticator, registry: sockets, hub: TaskEventHub(store: store)).addRoutes(to: router)
+    let hub = TaskEventHub(store: store, metrics: metrics)
+    TaskSocketController(store: store, authenticator: authenticator, registry: sockets, hub: hub).addRoutes(to: router)
     LogSocketController(store: store, authenticator: authenticator, registry: sockets).addRoutes(to: router)
     if let speech { SpeechSocketController(service: speech, authenticator: authenticator).addRoutes(to: router) }
     return router

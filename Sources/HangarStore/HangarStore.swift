@@ -48,6 +48,9 @@ public protocol HangarStore: Sendable {
     func agentCount(tenantID: String) async throws -> Int
     /// Takes one token from the bucket `key` (capacity, refilled continuously), atomically.
     func rateLimitTake(key: String, capacity: Double, refillPerSecond: Double) async throws -> RateLimitDecision
+    /// Deletes buckets untouched since `idleSince` (a bucket idle for its whole period is full, the
+    /// same as no row), so the table holds recent callers only; returns how many went.
+    func rateLimitPrune(idleSince: Date) async throws -> Int
 
     // MARK: Security incidents
 

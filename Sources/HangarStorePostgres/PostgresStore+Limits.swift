@@ -71,4 +71,13 @@ extension PostgresStore {
         return RateLimitDecision(
             allowed: allowed, remaining: Int(tokens.rounded(.down)), retryAfter: allowed ? 0 : (1 - tokens) / max(refillPerSecond, 1e-9))
     }
+
+    /// A taker that updates a bucket meanwhile moves its `updated_at` past the cutoff; the delete
+    /// re-checks the row after the lock and keeps it.
+    public func rateLimitPrune(idleSince: Date) async throws -> Int {
+        try await query(
+            "WITH gone AS (DELETE FROM rate_buckets WHERE updated_at < \(idleSince) RETURNING 1) SELECT count(*)::bigint FROM gone",
+            logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+    }
 }

@@ -81,4 +81,11 @@ extension SQLiteStore {
                 allowed: allowed, remaining: Int(tokens.rounded(.down)), retryAfter: allowed ? 0 : (1 - tokens) / max(refillPerSecond, 1e-9))
         }
     }
+
+    public func rateLimitPrune(idleSince: Date) async throws -> Int {
+        try await write { db, _ in
+            try db.execute(cached: "DELETE FROM rate_buckets WHERE updated_at < ?", arguments: [idleSince.sqlite])
+            return db.changesCount
+        }
+    }
 }

@@ -65,6 +65,11 @@ final class RawConnection: Sendable {
         try? await channel.writeAndFlush(ByteBuffer(string: text)).get()
     }
 
+    /// Sends raw bytes (a WebSocket frame); a failure (the server has closed) is not an error here.
+    func send(bytes: [UInt8]) async {
+        try? await channel.writeAndFlush(ByteBuffer(bytes: bytes)).get()
+    }
+
     var text: String { String(decoding: received.state.withLock { $0.bytes }, as: UTF8.self) }
     var isClosed: Bool { received.state.withLock { $0.closed } }
 

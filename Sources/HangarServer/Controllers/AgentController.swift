@@ -15,6 +15,7 @@ struct AgentController {
     let configuration: ServerConfiguration
     let vault: SecretBox
     let models: ModelCatalog
+    let metrics: HangarMetrics
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/agents", use: create)
@@ -127,6 +128,8 @@ struct AgentController {
             _ = try await store.secretDeactivate(tenantID: context.tenantID, id: secret.id)
         }
         await AuditLog.record(store, context, action: "agent.delete", resourceType: "agent", resourceID: agent.id)
+        // Its task counts would otherwise stay in every scrape for the life of the process.
+        metrics.agentDeleted(agent.id)
         return JSONResponse.make(["id": .string(agent.id), "deleted": true])
     }
 

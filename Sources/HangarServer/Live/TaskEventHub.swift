@@ -7,6 +7,10 @@ import HangarStore
 /// watched task fetches each new event from the store once and encodes its messages once;
 /// watchers take them from a bounded ring. A watcher whose position is older than the ring
 /// (resuming far back) reads that part from the store itself, then joins the ring.
+///
+/// A task's feed lives exactly as long as it has watchers: the last `unsubscribe` drops it and
+/// cancels its reader, so the hub holds only tasks someone is watching now (the
+/// `task_event_feeds` gauge counts them).
 actor TaskEventHub {
     /// The encoded messages of one event.
     struct Entry: Sendable {
@@ -32,13 +36,18 @@ actor TaskEventHub {
 
     let store: any HangarStore
     let capacity: Int
+    let metrics: HangarMetrics
     private var feeds: [String: Feed] = [:]
     private var nextID = 0
 
-    init(store: any HangarStore, capacity: Int = 4096) {
+    init(store: any HangarStore, capacity: Int = 4096, metrics: HangarMetrics = .shared) {
         self.store = store
         self.capacity = capacity
+        self.metrics = metrics
     }
+
+    /// Tasks with a feed (a reader and at least one watcher) in this hub.
+    var feedCount: Int { feeds.count }
 
     /// Registers a watcher starting after `after`; its signal fires when new entries arrive.
     func subscribe(taskID: String, after: Int64) -> (id: Int, wake: WakeSignal) {
@@ -50,7 +59,8 @@ actor TaskEventHub {
         } else {
             feed = Feed(after: after)
             feeds[taskID] = feed
-            feed.reader = Task { await self.read(taskID: taskID) }
+            metrics.taskEventFeeds(feeds.count)
+            feed.reader = Task { await self.read(taskID: taskID, feed: feed) }
         }
         feed.watchers[nextID] = wake
         return (nextID, wake)
@@ -62,6 +72,7 @@ actor TaskEventHub {
         if feed.watchers.isEmpty {
             feed.reader?.cancel()
             feeds[taskID] = nil
+            metrics.taskEventFeeds(feeds.count)
         }
     }
 
@@ -81,7 +92,9 @@ actor TaskEventHub {
     }
 
     /// The reader: follows the store's notifications for the task until its final status.
-    private func read(taskID: String) async {
+    /// It serves `feed` only: once that feed is dropped (its last watcher left) a newer feed
+    /// of the same task may take its place, and this reader must neither fill nor finish it.
+    private func read(taskID: String, feed: Feed) async {
         let wake = WakeSignal()
         let signals = store.notifier.subscribe()
         let listener = Task {
@@ -92,7 +105,7 @@ actor TaskEventHub {
         defer { listener.cancel() }
         do {
             while !Task.isCancelled {
-                guard let feed = feeds[taskID] else { return }
+                guard feeds[taskID] === feed else { return }
                 let events = try await store.eventList(taskID: taskID, afterSeq: feed.last, limit: 500)
                 if !events.isEmpty {
                     try await append(events, to: feed, taskID: taskID)
@@ -113,7 +126,7 @@ actor TaskEventHub {
                 await wake.wait(timeout: .seconds(15))
             }
         } catch {
-            if let feed = feeds[taskID] { finish(feed) }
+            if feeds[taskID] === feed { finish(feed) }
         }
     }
 

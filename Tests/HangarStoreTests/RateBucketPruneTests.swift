@@ -1,4 +1,5 @@
 import Foundation
+import HangarCore
 import HangarStore
 import HangarTestSupport
 import Testing

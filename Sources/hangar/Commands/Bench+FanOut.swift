@@ -15,7 +15,7 @@ import Glibc
 /// event's commit time (`timestamp`, milliseconds); the watcher notes when it arrived. Client
 /// and server share the machine's clock, so the difference is the fan-out latency: store
 /// notification, read, encode, send, receive.
-extension Bench {
+extension Throughput {
     func fanOut(client: HTTPClient, backend: [String]) async throws {
         raiseFileLimit()
         let server = try BenchServer(
@@ -85,14 +85,14 @@ extension Bench {
         print("| server RSS idle → peak during the run | \(mb(idleRSS)) → \(mb(await peakRSS.peak)) |")
         print("")
     }
+}
 
-    /// Each watcher holds a socket in this process and one in the server: raise the soft limit.
-    private func raiseFileLimit() {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-    }
+/// Each watcher holds a socket in this process and one in the server: raise the soft limit.
+func raiseFileLimit() {
+    var limit = rlimit()
+    guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
+    limit.rlim_cur = limit.rlim_max
+    _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
 }
 
 private actor FanOutResults {

@@ -20,7 +20,13 @@ import Glibc
 ///    and how long an event takes from its commit to each watcher (see Bench+FanOut.swift).
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Benchmark throughput, latency and memory of a hangar server process.")
+        abstract: "Benchmarks of hangar server processes: throughput, latency, memory and fan-out (default), or a long soak.",
+        subcommands: [Throughput.self, Soak.self], defaultSubcommand: Throughput.self)
+}
+
+struct Throughput: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "throughput", abstract: "Benchmark throughput, latency and memory of a hangar server process.")
 
     @Option(help: "postgres://… to benchmark PostgreSQL (tables go to a fresh schema); default: SQLite in a temp dir.")
     var database: String?
@@ -202,10 +208,11 @@ final class BenchServer: @unchecked Sendable {
     /// The benchmark's own admin key, given to every server it starts.
     static let key = "hgr_bench_\(Identifier.leaseToken())"
 
-    init(arguments: [String], environment extra: [String: String] = [:]) throws {
+    /// `listens: false` for `hangar worker`, which serves no API.
+    init(arguments: [String], environment extra: [String: String] = [:], listens: Bool = true) throws {
         port = try Self.freePort()
         process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        process.arguments = arguments + ["--port", String(port)]
+        process.arguments = arguments + (listens ? ["--port", String(port)] : [])
         var environment = ProcessInfo.processInfo.environment
         environment["HANGAR_LOG_LEVEL"] = "error"
         environment["HANGAR_ADMIN_KEY"] = Self.key
@@ -250,6 +257,16 @@ final class BenchServer: @unchecked Sendable {
 
     func post(_ client: HTTPClient, _ path: String, _ body: JSONValue) async throws -> (status: Int, json: JSONValue) {
         try await request(client, .POST, path, body)
+    }
+
+    func delete(_ client: HTTPClient, _ path: String) async throws -> (status: Int, json: JSONValue) {
+        try await request(client, .DELETE, path, nil)
+    }
+
+    /// `--data-dir` of a SQLite server.
+    var dataDirectory: String? {
+        guard let arguments = process.arguments, let index = arguments.firstIndex(of: "--data-dir"), index + 1 < arguments.count else { return nil }
+        return arguments[index + 1]
     }
 
     private func request(_ client: HTTPClient, _ method: HTTPMethod, _ path: String, _ body: JSONValue?) async throws -> (status: Int, json: JSONValue) {

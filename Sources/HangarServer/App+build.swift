@@ -20,6 +20,7 @@ public func buildRouter(
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: RequestObservationMiddleware(metrics: metrics, logRequests: configuration.logRequests))
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware())
     let incidents = IncidentRecorder(store: store)
     router.add(middleware: AuthMiddleware(authenticator: authenticator, incidents: incidents, publicMetrics: configuration.metricsPublic))
     router.add(middleware: IncidentMiddleware(recorder: incidents))

@@ -39,7 +39,14 @@ struct LimitsTests {
         try await withReplicas { first, other, store in
             let key = try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .operator, name: "busy")
             let headers: HTTPFields = [.authorization: "Bearer \(key.token)"]
+            // Refused attempts use no token (issue 24): bad fields, a duplicate name.
+            #expect(try await first.send(.post, "/api/v1/agents", json: ["name": "x", "max_concurrency": 0], headers: headers).status == .unprocessableContent)
+            #expect(try await first.send(.post, "/api/v1/agents", json: ["name": "x", "colour": "blue"], headers: headers).status == .unprocessableContent)
             for index in 0..<10 {
+                if index == 3 {
+                    let duplicate = try await first.send(.post, "/api/v1/agents", json: ["name": "a0"], headers: headers)
+                    #expect(duplicate.status == .conflict, "\(duplicate.text)")
+                }
                 let client = index.isMultiple(of: 2) ? first : other
                 let response = try await client.send(.post, "/api/v1/agents", json: ["name": .string("a\(index)")], headers: headers)
                 #expect(response.status == .created, "\(index): \(response.text)")
@@ -50,6 +57,7 @@ struct LimitsTests {
                 #expect(refused.status == .tooManyRequests)
                 #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 300)
                 #expect(refused.json["detail"]?.stringValue?.contains("agent_create") == true)
+                #expect(refused.json["detail"]?.stringValue?.contains("HANGAR_RATE_AGENT_CREATIONS") == true, "\(refused.text)")
             }
             // Another caller has its own bucket.
             let fresh = try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .operator, name: "fresh")

@@ -108,3 +108,21 @@ struct UnknownFieldsTests {
         }
     }
 }
+
+@Suite("API: methods a route does not have")
+struct MethodNotAllowedTests {
+    @Test("a path that is a route, with a method it lacks: 405 with Allow, JSON; an unknown path stays 404")
+    func methodNotAllowed() async throws {
+        try await withAPI(workers: false) { client, _ in
+            let agent = try await client.agent(["name": "echo"])
+            let id = try #require(agent["id"]?.stringValue)
+            let patch = try await client.send(.patch, "/api/v1/agents/\(id)", json: ["description": "x"])
+            #expect(patch.status == .methodNotAllowed, "\(patch.text)")
+            #expect(patch.headers[.allow] == "DELETE, GET, HEAD, PUT", "\(patch.headers)")
+            #expect(patch.json["status_code"] == 405 && patch.json["detail"]?.stringValue?.contains("PATCH") == true)
+            let deleteList = try await client.send(.delete, "/api/v1/agents")
+            #expect(deleteList.status == .methodNotAllowed && deleteList.headers[.allow] == "GET, HEAD, POST", "\(deleteList.headers)")
+            #expect(try await client.send(.get, "/api/v1/nothing-here").status == .notFound)
+        }
+    }
+}

@@ -56,17 +56,22 @@ struct AgentController {
         let model = try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil)
         let budget = try parseBudget(body)
         try checkBudgetApplies(budget, model: model)
-        try await QuotaController.checkAgentCreation(store, tenantID: context.tenantID)
-        var rateHeaders: HTTPFields = [:]
-        if let limit = configuration.rateLimits.agentCreationsPerHour {
-            rateHeaders = try await RateLimits.take(store, bucket: "agent_create", perHour: limit, context: context)
-        }
         let params = AgentInsertParams(
             tenantID: context.tenantID, name: name, description: try body.string("description", maxLength: 4000), kind: kind,
             model: model,
             config: config, resources: try parseResources(body) ?? .zero,
             maxConcurrency: try body.int("max_concurrency", in: 1...100_000), budgetLimit: budget,
             isActive: try body.bool("is_active") ?? true)
+        try await QuotaController.checkAgentCreation(store, tenantID: context.tenantID)
+        if try await store.agentGet(tenantID: context.tenantID, idOrName: name) != nil {
+            throw APIError(.conflict, "an agent named '\(name)' exists already", field: "name")
+        }
+        // Seed 004 limits agents *created*: the token is taken only once every check passed,
+        // so a refused attempt (4xx) does not use one.
+        var rateHeaders: HTTPFields = [:]
+        if let limit = configuration.rateLimits.agentCreationsPerHour {
+            rateHeaders = try await RateLimits.take(store, bucket: "agent_create", perHour: limit, context: context, setting: "HANGAR_RATE_AGENT_CREATIONS")
+        }
         let agent = try await store.agentInsert(params)
         await AuditLog.record(store, context, action: "agent.create", resourceType: "agent", resourceID: agent.id, details: ["name": .string(agent.name)])
         for (index, fields) in secrets.enumerated() {

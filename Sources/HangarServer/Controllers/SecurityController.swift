@@ -181,9 +181,11 @@ struct SecurityController {
         }
         var headers: HTTPFields = [:]
         if violations.isEmpty {
-            headers = try await RateLimits.take(store, bucket: "tool:\(toolName)", perHour: policy.toolExecutionsPerHour, context: context, scope: .tenant)
+            headers = try await RateLimits.take(store, bucket: "tool:\(toolName)", perHour: policy.toolExecutionsPerHour, context: context, scope: .tenant,
+                setting: "HANGAR_SECURITY_LEVEL (tool executions per hour)")
             if url != nil {
-                _ = try await RateLimits.take(store, bucket: "external_requests", perHour: policy.externalRequestsPerHour, context: context, scope: .tenant)
+                _ = try await RateLimits.take(store, bucket: "external_requests", perHour: policy.externalRequestsPerHour, context: context, scope: .tenant,
+                    setting: "HANGAR_SECURITY_LEVEL (external requests per hour)")
             }
         }
         return JSONResponse.make(

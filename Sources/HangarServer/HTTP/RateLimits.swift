@@ -35,14 +35,16 @@ public struct RateLimits: Sendable {
 
     /// Takes a token from an hourly bucket (agent creation, tool executions).
     static func take(
-        _ store: any HangarStore, bucket: String, perHour limit: Double, context: HangarRequestContext, scope: Scope = .caller
+        _ store: any HangarStore, bucket: String, perHour limit: Double, context: HangarRequestContext, scope: Scope = .caller, setting: String
     ) async throws -> HTTPFields {
-        try await take(store, bucket: bucket, limit: limit, per: .hour, context: context, scope: scope)
+        try await take(store, bucket: bucket, limit: limit, per: .hour, context: context, scope: scope, setting: setting)
     }
 
-    /// Takes a token or throws 429 with `Retry-After`; returns the headers to add on success.
+    /// Takes a token or throws 429 with `Retry-After` and the name of the `setting` that sets
+    /// the limit; returns the headers to add on success.
     static func take(
-        _ store: any HangarStore, bucket: String, limit: Double, per period: Period, context: HangarRequestContext, scope: Scope = .caller
+        _ store: any HangarStore, bucket: String, limit: Double, per period: Period, context: HangarRequestContext, scope: Scope = .caller,
+        setting: String
     ) async throws -> HTTPFields {
         let owner = scope == .caller ? context.actor : "tenant:\(context.tenantID)"
         let decision = try await store.rateLimitTake(key: "\(bucket):\(owner)", capacity: limit, refillPerSecond: limit / period.seconds)
@@ -53,7 +55,10 @@ public struct RateLimits: Sendable {
             let wait = max(1, Int(decision.retryAfter.rounded(.up)))
             headers[.retryAfter] = String(wait)
             headers[HTTPField.Name("X-RateLimit-Reset")!] = String(wait)
-            throw APIError(.tooManyRequests, "rate limit for \(bucket) reached (\(Int(limit)) per \(period.name)); retry in \(wait) s", headers: headers)
+            let who = scope == .caller ? "per caller" : "per tenant"
+            throw APIError(
+                .tooManyRequests, "rate limit for \(bucket) reached (\(Int(limit)) per \(period.name) \(who), set by \(setting)); retry in \(wait) s",
+                headers: headers)
                 .recording(.rateLimitExceeded, .medium)
         }
         return headers
@@ -69,7 +74,8 @@ struct RequestRateMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard context.principal != nil else { return try await next(request, context) }
         // Its own per-minute bucket: N a minute is a burst of N, not of N × 60.
-        let headers = try await RateLimits.take(store, bucket: "requests", limit: perMinute, per: .minute, context: context)
+        let headers = try await RateLimits.take(
+            store, bucket: "requests", limit: perMinute, per: .minute, context: context, setting: "HANGAR_RATE_REQUESTS_PER_MINUTE")
         var response = try await next(request, context)
         response.headers.append(contentsOf: headers)
         return response

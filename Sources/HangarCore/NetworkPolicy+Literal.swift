@@ -39,3 +39,15 @@ extension NetworkPolicy {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
+
+extension NetworkPolicy {
+    /// 16 bytes for a strict IPv4 (as IPv4-mapped IPv6) or IPv6 literal, an IPv6 zone id
+    /// (`%eth0`) dropped; nil for anything else. For comparing addresses with CIDR blocks.
+    public static func addressBytes(_ text: String) -> [UInt8]? {
+        if let v4 = parseV4(text) {
+            return Array(repeating: 0, count: 10) + [0xFF, 0xFF, UInt8(v4 >> 24), UInt8(v4 >> 16 & 0xFF), UInt8(v4 >> 8 & 0xFF), UInt8(v4 & 0xFF)]
+        }
+        let unzoned = text.split(separator: "%", maxSplits: 1).first.map(String.init) ?? text
+        return parseV6(unzoned)
+    }
+}

@@ -1,8 +1,13 @@
 import Foundation
 
-/// The events a webhook subscription may ask for (`task.started` is not sent yet).
+/// The events a webhook subscription may ask for.
 public enum WebhookEvent {
-    public static let all: [String] = ["task.completed", "task.failed", "task.cancelled", "task.timed_out"]
+    /// An attempt began (`queued → running`): sent on every start, retries included, so that
+    /// each state change is one event; the payload's `attempts` says which attempt it was.
+    /// Subscriptions only: a task's `callback_url` hears about its final status alone.
+    public static let started = "task.started"
+
+    public static let all: [String] = [started, "task.completed", "task.failed", "task.cancelled", "task.timed_out"]
 
     /// `task.completed` for a task that ended `completed`, and so on.
     public static func name(for status: TaskStatus) -> String { "task.\(status.rawValue)" }
@@ -77,7 +82,8 @@ public struct WebhookAttempt: Sendable, Hashable, Codable {
     }
 }
 
-/// A webhook to send: a row of the durable outbox, written in the transaction that ended the task.
+/// A webhook to send: a row of the durable outbox, written in the transaction that started
+/// (`task.started`) or ended the task.
 public struct WebhookDelivery: Sendable, Hashable {
     public enum Status: String, Sendable, Hashable {
         case pending, delivered, failed
@@ -103,12 +109,16 @@ public struct WebhookDelivery: Sendable, Hashable {
     public var secret: String?
     /// Set only on claimed deliveries: the fence for `webhookDeliveryRecord`.
     public var leaseToken: String?
+    /// The attempt a `task.started` delivery announces (the task may be on a later one by the
+    /// time it is sent); `nil` for final events.
+    public var taskAttempt: Int?
 
     public init(
         id: String, tenantID: String, taskID: String, subscriptionID: String?, url: String, eventType: String, status: Status,
         attempts: [WebhookAttempt], nextAttemptAt: Date?, error: String?, createdAt: Date, updatedAt: Date, secret: String? = nil,
-        leaseToken: String? = nil
+        leaseToken: String? = nil, taskAttempt: Int? = nil
     ) {
+        self.taskAttempt = taskAttempt
         self.id = id
         self.tenantID = tenantID
         self.taskID = taskID

@@ -21,6 +21,9 @@ public struct ServerConfiguration: Sendable {
     public var eventStreams = ConnectionLimits.eventStreamDefaults
     /// Request-head size and time, keep-alive idle time, connections per client address.
     public var connections = HTTPConnectionLimits()
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` name the client (`HANGAR_TRUSTED_PROXIES`);
+    /// none by default, so the client is the socket peer.
+    public var trustedProxies = TrustedProxies.none
     /// `GET /metrics` without a credential (`HANGAR_METRICS_PUBLIC=true`), for scrapers;
     /// otherwise it needs the viewer role like `GET /api/v1/metrics`.
     public var metricsPublic = false

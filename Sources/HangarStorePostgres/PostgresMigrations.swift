@@ -271,5 +271,7 @@ enum PostgresMigrations {
                 CREATE INDEX webhook_deliveries_task ON webhook_deliveries (task_id);
                 CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id) WHERE status = 'pending';
                 """),
+        // `task.started` deliveries name the attempt they announce.
+        Migration(version: 10, name: "webhook_task_attempt", sql: "ALTER TABLE webhook_deliveries ADD COLUMN task_attempt integer"),
     ]
 }

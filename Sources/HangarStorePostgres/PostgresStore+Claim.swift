@@ -61,16 +61,8 @@ extension PostgresStore {
                     RETURNING \(unescaped: PostgresRows.taskColumns("t"))
                     """, logger: self.logger
                 ).all(PostgresRows.task)
-                // The UPDATE numbered each task's `running` event; store them all at once.
                 let started = tasks
-                let events = started.map { JSONText.encode(StatusEvent.make(.running, attempt: $0.attempts, workerID: params.workerID).data) }
-                try await connection.query(
-                    """
-                    INSERT INTO task_events (task_id, seq, type, data, created_at)
-                    SELECT e.id, e.seq, 'status', e.data::jsonb, now()
-                    FROM unnest(\(started.map(\.id))::text[], \(started.map(\.lastEventSeq))::bigint[], \(events)::text[]) AS e(id, seq, data)
-                    """, logger: self.logger)
-                for task in started { signals.append(.event(taskID: task.id, seq: task.lastEventSeq)) }
+                try await self.recordStarts(connection, started, workerID: params.workerID, signals: &signals)
                 let agentIDs = Array(Set(started.map(\.agentID)))
                 let agents = try await connection.query(
                     "SELECT \(unescaped: PostgresRows.agentColumns) FROM agents WHERE id = ANY(\(agentIDs)::text[])", logger: self.logger

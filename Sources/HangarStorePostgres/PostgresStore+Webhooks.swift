@@ -37,7 +37,7 @@ extension PostgresStore {
 
     static let deliveryColumns = """
         d.id, d.tenant_id, d.task_id, d.subscription_id, d.url, d.event_type, d.status, d.attempts, d.next_attempt_at,
-        d.error, d.created_at, d.updated_at
+        d.error, d.created_at, d.updated_at, d.task_attempt
         """
 
     /// Positional: the order of `deliveryColumns` (a query may add columns after them).
@@ -48,7 +48,8 @@ extension PostgresStore {
             subscriptionID: try r[3].decode(String?.self), url: try r[4].decode(String.self), eventType: try r[5].decode(String.self),
             status: WebhookDelivery.Status(rawValue: try r[6].decode(String.self)) ?? .failed,
             attempts: WebhookAttempt.decode(try r[7].decode(String.self)), nextAttemptAt: try r[8].decode(Date?.self),
-            error: try r[9].decode(String?.self), createdAt: try r[10].decode(Date.self), updatedAt: try r[11].decode(Date.self))
+            error: try r[9].decode(String?.self), createdAt: try r[10].decode(Date.self), updatedAt: try r[11].decode(Date.self),
+            taskAttempt: try r[12].decode(Int32?.self).map(Int.init))
     }
 
     public func webhookSubscriptionInsert(_ subscription: WebhookSubscription) async throws {
@@ -112,7 +113,7 @@ extension PostgresStore {
                 """, logger: self.logger
             ).all { row in
                 var delivery = try Self.delivery(row)
-                delivery.secret = try row.makeRandomAccess()[12].decode(String?.self)
+                delivery.secret = try row.makeRandomAccess()[13].decode(String?.self)
                 delivery.leaseToken = token
                 return delivery
             }

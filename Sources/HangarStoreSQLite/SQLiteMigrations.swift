@@ -278,6 +278,10 @@ enum SQLiteMigrations {
                     CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries (subscription_id) WHERE status = 'pending';
                     """)
         }
+        // `task.started` deliveries name the attempt they announce.
+        migrator.registerMigration("0010_webhook_task_attempt") { db in
+            try db.execute(sql: "ALTER TABLE webhook_deliveries ADD COLUMN task_attempt INTEGER")
+        }
         return migrator
     }
 }

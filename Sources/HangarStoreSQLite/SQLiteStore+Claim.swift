@@ -35,6 +35,7 @@ extension SQLiteStore {
                 guard let agent = agents[task.agentID] else { continue }
                 claimed.append(ClaimedTask(task: task, agent: agent))
             }
+            try SQLiteStore.enqueueStarted(db, taskIDs: claimed.map(\.task.id), now: now, signals: &signals)
             // Only an empty claim needs to know when backed-off work comes due.
             let nextRunAt = !claimed.isEmpty ? nil : try Double.fetchOne(
                 db, cached: "SELECT min(run_at) FROM tasks WHERE status = 'queued' AND run_at > ?", arguments: [now.sqlite]

@@ -27,7 +27,7 @@ extension SQLiteStore {
 
     static let deliveryColumns = """
         d.id, d.tenant_id, d.task_id, d.subscription_id, d.url, d.event_type, d.status, d.attempts, d.next_attempt_at,
-        d.error, d.created_at, d.updated_at
+        d.error, d.created_at, d.updated_at, d.task_attempt
         """
 
     static func delivery(_ row: Row) -> WebhookDelivery {
@@ -35,7 +35,7 @@ extension SQLiteStore {
             id: row[0], tenantID: row[1], taskID: row[2], subscriptionID: row[3], url: row[4], eventType: row[5],
             status: WebhookDelivery.Status(rawValue: row[6]) ?? .failed, attempts: WebhookAttempt.decode(row[7]),
             nextAttemptAt: (row[8] as Double?).map(Date.init(sqlite:)), error: row[9], createdAt: Date(sqlite: row[10]),
-            updatedAt: Date(sqlite: row[11]))
+            updatedAt: Date(sqlite: row[11]), taskAttempt: row[12])
     }
 
     public func webhookSubscriptionInsert(_ subscription: WebhookSubscription) async throws {
@@ -117,7 +117,7 @@ extension SQLiteStore {
                 arguments: [token]
             ).map { row in
                 var delivery = SQLiteStore.delivery(row)
-                delivery.secret = row[12]
+                delivery.secret = row[13]
                 delivery.leaseToken = token
                 return delivery
             }

@@ -160,6 +160,44 @@ struct WebhookTests {
         }
     }
 
+    @Test("task.started reaches its subscriber as the task was when it started, even when sent after it ended; callbacks hear only the end")
+    func startedPayload() async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.run { base in
+            try await withAPI(security: Self.privateAllowed) { client, store in
+                let agent = try await client.agent(["name": "hooked", "kind": "llm", "model": "mock/echo"])
+                let started = try await client.send(
+                    .post, "/api/v1/integration/webhooks/subscribe",
+                    json: ["url": .string(base + "/started"), "events": ["task.started"], "secret": .string(Self.secret)])
+                #expect(started.status == .created)
+                let submitted = try await client.send(
+                    .post, "/api/v1/tasks", json: ["agent_id": agent["id"]!, "input": ["prompt": "hi"], "callback_url": .string(base + "/cb")])
+                let taskID = try #require(submitted.json["id"]?.stringValue)
+                let finished = try await client.finished(taskID)
+                #expect(finished["status"] == "completed")
+                // The dispatcher starts only now: the started delivery is rendered after the task ended.
+                try await Self.withDispatcher(store) {
+                    #expect(await eventually(timeout: .seconds(30)) { await receiver.accepted.count >= 2 })
+                }
+                let accepted = await receiver.accepted
+                #expect(accepted.map(\.path).sorted() == ["/cb", "/started"])
+                let hook = try #require(accepted.first { $0.path == "/started" })
+                #expect(Self.verify(hook, secret: Self.secret))
+                let envelope = try JSONText.decode(bytes: hook.body)
+                #expect(envelope["type"] == "task.started")
+                #expect(envelope["data"]?["id"]?.stringValue == taskID)
+                #expect(envelope["data"]?["status"] == "running" && envelope["data"]?["attempts"] == 1)
+                #expect(envelope["data"]?["output"] == .null && envelope["data"]?["completed_at"] == .null)
+                let callback = try JSONText.decode(bytes: try #require(accepted.first { $0.path == "/cb" }).body)
+                #expect(callback["status"] == "completed")
+                let deliveries = try await client.send(.get, "/api/v1/tasks/\(taskID)/deliveries")
+                let list = try #require(deliveries.json["deliveries"]?.arrayValue)
+                #expect(list.first { $0["event_type"] == "task.started" }?["task_attempt"] == 1)
+                #expect(list.first { $0["event_type"] == "task.completed" }?["task_attempt"] == .null)
+            }
+        }
+    }
+
     @Test("DNS rebinding: the delivery goes to the address the policy checked, never to a second lookup")
     func pinnedAddress() async throws {
         let receiver = WebhookReceiver()

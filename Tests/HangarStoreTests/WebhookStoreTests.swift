@@ -6,8 +6,12 @@ import Testing
 
 @Suite("Store conformance: webhook outbox")
 struct WebhookStoreTests {
+    /// Every final event: the tests of ends leave starts to their own test.
+    private static let finalEvents = WebhookEvent.all.filter { $0 != WebhookEvent.started }
+
     private func subscription(
-        _ tenant: String = Tenant.defaultID, events: [String] = WebhookEvent.all, agentID: String? = nil, url: String = "https://hooks.example/a"
+        _ tenant: String = Tenant.defaultID, events: [String] = WebhookStoreTests.finalEvents, agentID: String? = nil,
+        url: String = "https://hooks.example/a"
     ) -> WebhookSubscription {
         WebhookSubscription(
             id: "whsub_" + Identifier.make(), tenantID: tenant, url: url, events: events, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
@@ -67,6 +71,61 @@ struct WebhookStoreTests {
             #expect(otherClaim.task.id == otherTask.id)
             _ = try await store.complete(otherClaim)
             #expect(Set(try await store.webhookDeliveryList(tenantID: Tenant.defaultID, taskID: otherTask.id).map(\.url)) == [all.url, onlyOther.url])
+        }
+    }
+
+    @Test("task.started: one delivery per start to its subscribers only, in the claim's transaction", arguments: TestBackend.allCases)
+    func started(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let other = try await store.makeAgent()
+            let starts = subscription(events: [WebhookEvent.started], url: "https://hooks.example/starts")
+            let everything = subscription(events: WebhookEvent.all, url: "https://hooks.example/all")
+            let ends = subscription(url: "https://hooks.example/ends")
+            let otherStarts = subscription(events: [WebhookEvent.started], agentID: other.id, url: "https://hooks.example/other")
+            for s in [starts, everything, ends, otherStarts] { try await store.webhookSubscriptionInsert(s) }
+            try await store.tenantUpsert(id: "globex", name: "Globex")
+            try await store.webhookSubscriptionInsert(subscription("globex", events: [WebhookEvent.started]))
+
+            // Two tasks claimed in one batch, one with a callback (which hears of ends only).
+            let first = try await submit(store, agent, callback: "https://cb.example/done")
+            let second = try await submit(store, agent)
+            let claimed = try await store.claim(2)
+            #expect(claimed.count == 2)
+            for task in [first, second] {
+                let deliveries = try await store.webhookDeliveryList(tenantID: Tenant.defaultID, taskID: task.id)
+                #expect(Set(deliveries.map(\.url)) == [starts.url, everything.url], "task \(task.id)")
+                #expect(deliveries.allSatisfy { $0.eventType == "task.started" && $0.taskAttempt == 1 && $0.status == .pending })
+                #expect(deliveries.allSatisfy { $0.subscriptionID != nil })
+                #expect(try await store.webhookDeliveryList(tenantID: "globex", taskID: task.id).isEmpty)
+            }
+
+            // A retryable failure queues the task again; the next claim is a second start.
+            let running = try #require(claimed.first { $0.task.id == first.id })
+            _ = try await store.taskFinish(
+                TaskFinishParams(
+                    taskID: first.id, leaseToken: running.task.leaseToken!,
+                    outcome: .failed(TaskFailure(code: "x", message: "x", retryable: true), retryDelay: .zero)))
+            let retried = try #require(try await store.claim().first)
+            #expect(retried.task.id == first.id && retried.task.attempts == 2)
+            let afterRetry = try await store.webhookDeliveryList(tenantID: Tenant.defaultID, taskID: first.id)
+            let startsSeen = afterRetry.filter { $0.eventType == "task.started" && $0.subscriptionID == starts.id }
+            #expect(startsSeen.map(\.taskAttempt) == [1, 2])
+            #expect(afterRetry.allSatisfy { $0.url != ends.url && $0.subscriptionID != nil }, "no end yet, and never a callback for a start")
+
+            // Another agent's task: its own agent-scoped subscription joins in.
+            let otherTask = try await submit(store, other)
+            let otherClaim = try #require(try await store.claim().first)
+            #expect(otherClaim.task.id == otherTask.id)
+            let otherDeliveries = try await store.webhookDeliveryList(tenantID: Tenant.defaultID, taskID: otherTask.id)
+            #expect(Set(otherDeliveries.map(\.url)) == [starts.url, everything.url, otherStarts.url])
+
+            // Claiming hands the started deliveries to the dispatcher like any other.
+            let due = try await store.webhookDeliveryClaim(WebhookClaimParams(limit: 50, leaseDuration: .seconds(30)))
+            // first: two starts × two subscriptions; second: two; the other agent's task: three.
+            #expect(due.deliveries.count == 9)
+            #expect(due.deliveries.first { $0.subscriptionID == starts.id }?.secret == starts.secret)
+            #expect(due.deliveries.allSatisfy { $0.taskAttempt != nil })
         }
     }
 

@@ -29,7 +29,7 @@ struct AuthMiddleware: RouterMiddleware {
         } catch .missingCredential {
             throw APIError(.unauthorized, "authentication required: send Authorization: Bearer <API key or JWT>", headers: [.wwwAuthenticate: "Bearer"])
         } catch {
-            await incidents.authenticationFailed(source: context.remoteAddress ?? "unknown", reason: "\(error)")
+            await incidents.authenticationFailed(source: context.clientAddress ?? "unknown", reason: "\(error)")
             throw APIError(.unauthorized, "invalid credential", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         var context = context
@@ -52,7 +52,10 @@ struct AuthMiddleware: RouterMiddleware {
             await incidents.record(
                 SecurityIncident(
                     tenantID: principal.tenantID, kind: .permissionDenied, severity: .low, description: refusal.detail, actor: principal.subject,
-                    details: ["method": .string(request.method.rawValue), "path": .string(request.uri.path)]))
+                    details: [
+                        "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                        "client_ip": context.clientAddress.map(JSONValue.string) ?? .null,
+                    ]))
             throw refusal
         }
         return try await next(request, context)

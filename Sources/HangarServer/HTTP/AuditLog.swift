@@ -10,6 +10,12 @@ enum AuditLog {
         _ store: any HangarStore, _ context: HangarRequestContext, action: String, resourceType: String, resourceID: String?,
         details: JSONValue = .emptyObject
     ) async {
+        // Where the change came from: the client behind any trusted proxies.
+        var details = details
+        if case .object(var fields) = details, fields["client_ip"] == nil {
+            fields["client_ip"] = context.clientAddress.map(JSONValue.string) ?? .null
+            details = .object(fields)
+        }
         let entry = AuditEntry(
             tenantID: context.tenantID, actor: context.actor, action: action, resourceType: resourceType, resourceID: resourceID,
             details: details)

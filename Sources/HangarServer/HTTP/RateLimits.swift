@@ -46,7 +46,7 @@ public struct RateLimits: Sendable {
         _ store: any HangarStore, bucket: String, limit: Double, per period: Period, context: HangarRequestContext, scope: Scope = .caller,
         setting: String
     ) async throws -> HTTPFields {
-        let owner = scope == .caller ? context.actor : "tenant:\(context.tenantID)"
+        let owner = scope == .caller ? context.rateLimitOwner : "tenant:\(context.tenantID)"
         let decision = try await store.rateLimitTake(key: "\(bucket):\(owner)", capacity: limit, refillPerSecond: limit / period.seconds)
         var headers: HTTPFields = [
             HTTPField.Name("X-RateLimit-Limit")!: String(Int(limit)), HTTPField.Name("X-RateLimit-Remaining")!: String(decision.remaining),

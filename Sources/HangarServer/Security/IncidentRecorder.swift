@@ -90,7 +90,10 @@ struct IncidentMiddleware: RouterMiddleware {
                     SecurityIncident(
                         tenantID: context.tenantID, kind: tag.kind, severity: tag.severity, description: error.detail, agentID: tag.agentID,
                         actor: context.actor,
-                        details: ["method": .string(request.method.rawValue), "path": .string(request.uri.path), "status_code": .int(Int64(error.status.code))]))
+                        details: [
+                            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                            "status_code": .int(Int64(error.status.code)), "client_ip": context.clientAddress.map(JSONValue.string) ?? .null,
+                        ]))
             }
             throw error
         }

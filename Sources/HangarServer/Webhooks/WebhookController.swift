@@ -99,6 +99,7 @@ struct WebhookController {
             "target": .string(delivery.subscriptionID == nil ? "callback_url" : "subscription"),
             "url": .string(delivery.url),
             "event_type": .string(delivery.eventType),
+            "task_attempt": delivery.taskAttempt.map { JSONValue.int(Int64($0)) } ?? .null,
             "status": .string(delivery.status.rawValue),
             "error": delivery.error.map(JSONValue.string) ?? .null,
             "next_attempt_at": delivery.status == .pending ? delivery.nextAttemptAt.map { JSONValue.string(Timestamp.format($0)) } ?? JSONValue.null : JSONValue.null,

@@ -229,9 +229,12 @@ public struct WebhookDispatcher: Service {
     }
 
     /// The bare task JSON for a `callback_url`; `{type, timestamp, data}` for a subscription.
-    /// The timestamp is when the task ended, so every retry sends the same body.
+    /// The timestamp is when the task started or ended (the delivery's creation), so every
+    /// retry sends the same envelope.
     static func body(_ delivery: WebhookDelivery, task: TaskRecord) -> [UInt8] {
-        let data = TaskRepresentation.json(task)
+        let data =
+            delivery.eventType == WebhookEvent.started
+            ? TaskRepresentation.asStarted(task, attempt: delivery.taskAttempt) : TaskRepresentation.json(task)
         guard delivery.subscriptionID != nil else { return Array(JSONText.encode(data).utf8) }
         let envelope: JSONValue = .object([
             "type": .string(delivery.eventType), "timestamp": .string(Timestamp.format(delivery.createdAt)), "data": data,

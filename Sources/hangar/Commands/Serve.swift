@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
         configuration.dataDirectory = storage.resolvedDataDir
         configuration.eventStreams = try eventStreamLimitsFromEnvironment()
         configuration.connections = try connectionLimitsFromEnvironment()
+        configuration.trustedProxies = try trustedProxiesFromEnvironment()
         guard let mode = Authenticator.Mode(rawValue: auth ?? Environment.string("HANGAR_AUTH") ?? "required") else {
             throw ValidationError("--auth must be required or none")
         }

@@ -122,3 +122,16 @@ func connectionLimitsFromEnvironment() throws -> HTTPConnectionLimits {
     }
     return limits
 }
+
+/// `HANGAR_TRUSTED_PROXIES`: comma-separated addresses and CIDR blocks (IPv4, IPv6) whose
+/// `X-Forwarded-For` / `Forwarded` headers name the client. Unset: none, the socket peer is
+/// the client. A bad entry stops the server at start rather than trusting less than meant.
+func trustedProxiesFromEnvironment() throws -> TrustedProxies {
+    guard let text = Environment.string("HANGAR_TRUSTED_PROXIES") else { return .none }
+    do {
+        return try TrustedProxies(parsing: text)
+    } catch {
+        throw HangarError.invalid(
+            field: "HANGAR_TRUSTED_PROXIES", message: "'\(error.entry)' is not an IP address or CIDR block (such as 10.0.0.0/8 or fd00::/8)")
+    }
+}

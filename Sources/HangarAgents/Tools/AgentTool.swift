@@ -1,5 +1,4 @@
 import Foundation
-public import AsyncHTTPClient
 public import HangarCore
 
 /// A function an LLM agent may call. Results go back to the model as text; a tool that

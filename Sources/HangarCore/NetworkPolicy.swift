@@ -30,30 +30,9 @@ public struct NetworkPolicy: Sendable, Hashable {
 
     public func check(url text: String, resolve: (String) -> [String] = NetworkPolicy.resolve) -> Verdict {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-            var host = url.host?.lowercased(), !host.isEmpty
+            let host = url.host?.lowercased(), !host.isEmpty
         else { return .refused(reason: "not an http(s) URL with a host", internalAddress: false) }
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        // `127.1`, `2130706433`, `0x7f.1`, `0177.0.0.1`: getaddrinfo (inet_aton) reads these as
-        // IPv4 addresses, other parsers may read them differently or as names. Only the canonical
-        // dotted quad is accepted, so the address checked here is the address connected to.
-        if Self.isIPAddress(host) == false, let legacy = Self.numericHost(host) {
-            let inside = legacy.map(Self.isInternalV4) ?? false
-            return .refused(reason: "host '\(host)' is a non-canonical IPv4 address", internalAddress: inside && !allowPrivateNetworks)
-        }
-        // Internal targets are named as such before the allow list is consulted, so an SSRF
-        // attempt is reported as one.
-        if !allowPrivateNetworks, (Self.isIPAddress(host) && Self.isInternal(host)) || Self.isLocalName(host) {
-            return .refused(reason: "host '\(host)' is an internal address", internalAddress: true)
-        }
-        if !allowedDomains.isEmpty, !allowedDomains.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
-            return .refused(reason: "host '\(host)' is not in the allowed domains", internalAddress: false)
-        }
-        let addresses = Self.isIPAddress(host) ? [host] : resolve(host)
-        guard !addresses.isEmpty else { return .refused(reason: "host '\(host)' does not resolve", internalAddress: false) }
-        if !allowPrivateNetworks, let inside = addresses.first(where: Self.isInternal) {
-            return .refused(reason: "host '\(host)' resolves to the internal address \(inside)", internalAddress: true)
-        }
-        return .allowed(addresses: addresses)
+        return check(host: host, resolve: resolve)
     }
 
     static func isIPAddress(_ host: String) -> Bool { parseV4(host) != nil || parseV6(host) != nil }
@@ -211,6 +190,12 @@ extension NetworkPolicy {
     /// Resolves a name once and judges every address; the caller must connect only to the
     /// addresses returned in `.allowed`, never resolve again (DNS rebinding).
     public func check(host text: String, resolve: (String) -> [String] = NetworkPolicy.resolve) -> Verdict {
+        withoutActuallyEscaping(resolve) { judge(host: text, resolve: $0) }
+    }
+
+    /// `check(host:)`, or with `resolve` nil its part that needs no DNS: a name passes (with no
+    /// addresses), to be judged again when it is connected to.
+    func judge(host text: String, resolve: ((String) -> [String])?) -> Verdict {
         var host = text.lowercased()
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         // "localhost." is "localhost": the root label would otherwise slip past the name checks.
@@ -218,13 +203,24 @@ extension NetworkPolicy {
         guard Self.isPlausibleHost(host) else {
             return .refused(reason: "'\(text)' is not a valid host name", internalAddress: false)
         }
-        if !allowPrivateNetworks, (Self.isIPAddress(host) && Self.isInternal(host)) || host == "localhost" || host.hasSuffix(".localhost") {
+        // `127.1`, `2130706433`, `0x7f.1`, `0177.0.0.1`: getaddrinfo (inet_aton) reads these as
+        // IPv4 addresses, other parsers may read them differently or as names. Only the canonical
+        // dotted quad is accepted, so the address checked here is the address connected to.
+        if Self.isIPAddress(host) == false, let legacy = Self.numericHost(host) {
+            let inside = legacy.map(Self.isInternalV4) ?? false
+            return .refused(reason: "host '\(host)' is a non-canonical IPv4 address", internalAddress: inside && !allowPrivateNetworks)
+        }
+        // Internal targets are named as such before the allow list is consulted, so an SSRF
+        // attempt is reported as one.
+        if !allowPrivateNetworks, (Self.isIPAddress(host) && Self.isInternal(host)) || Self.isLocalName(host) {
             return .refused(reason: "host '\(host)' is an internal address", internalAddress: true)
         }
         if !allowedDomains.isEmpty, !allowedDomains.contains(where: { host == $0 || host.hasSuffix("." + $0) }) {
             return .refused(reason: "host '\(host)' is not in the allowed domains", internalAddress: false)
         }
-        let addresses = Self.isIPAddress(host) ? [host] : resolve(host)
+        if Self.isIPAddress(host) { return .allowed(addresses: [host]) }
+        guard let resolve else { return .allowed(addresses: []) }
+        let addresses = resolve(host)
         guard !addresses.isEmpty else { return .refused(reason: "host '\(host)' does not resolve", internalAddress: false) }
         if !allowPrivateNetworks, let inside = addresses.first(where: Self.isInternal) {
             return .refused(reason: "host '\(host)' resolves to the internal address \(inside)", internalAddress: true)

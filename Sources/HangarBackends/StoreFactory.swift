@@ -19,6 +19,13 @@ public enum StoreFactory {
         }
         let path: String
         if let url = databaseURL, !url.isEmpty {
+            // `mysql://…`, `redis://…`: a URL of a kind Hangar does not speak, not a file name.
+            if !url.hasPrefix("sqlite://"), let scheme = url.range(of: "://").map({ String(url[..<$0.lowerBound]) }) {
+                throw HangarError.invalid(
+                    field: "database",
+                    message: "'\(scheme)://' is not a database Hangar supports: give postgres://user:pass@host:port/db, "
+                        + "sqlite:///path/to/file.sqlite or a file path (--database or HANGAR_DATABASE_URL)")
+            }
             path = url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
         } else {
             try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)

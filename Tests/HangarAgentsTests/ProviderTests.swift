@@ -210,6 +210,15 @@ struct ProviderTests {
         #expect(throws: HangarError.invalid(field: "HANGAR_PROVIDERS[0].base_url", message: "must be an http(s) URL")) {
             _ = try ProviderConfiguration.endpoints(environment: ["HANGAR_PROVIDERS": #"[{"name": "x", "base_url": "ftp://x"}]"#])
         }
+        // Not JSON at all (issue 24: "unexpected character at byte 0" named nothing): the variable and an example.
+        for (variable, parse) in [
+            ("HANGAR_PROVIDERS", { _ = try ProviderConfiguration.endpoints(environment: ["HANGAR_PROVIDERS": "vllm=http://x"]) }),
+            ("HANGAR_MODEL_PRICES", { _ = try PriceTable.parse("vllm=1") }),
+        ] as [(String, () throws -> Void)] {
+            let error = #expect(throws: HangarError.self) { try parse() }
+            guard case .invalid(let field, let message)? = error else { continue }
+            #expect(field == variable && message.contains("is not JSON") && message.contains("{"), "\(message)")
+        }
         let prices = try PriceTable.parse(#"{"openai/gpt-4o-mini": {"prompt": 1, "completion": 2}, "vllm/*": {"prompt": 0.5, "completion": 0.5}}"#)
         #expect(prices.cost(model: "openai/gpt-4o-mini", promptTokens: 1_000_000, completionTokens: 500_000) == 2)
         #expect(prices.cost(model: "vllm/qwen", promptTokens: 2_000_000, completionTokens: 0) == 1)

@@ -60,6 +60,39 @@ struct ProcessTests {
         server.stop()
     }
 
+    @Test("start-up mistakes end the process at once with one line naming the setting: a port out of range or taken, an unknown database scheme")
+    func startupMistakes() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-mistakes-\(Identifier.leaseToken())").path
+        func run(_ arguments: [String], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+            let process = try HangarProcess(arguments, environment: environment)
+            #expect(await eventually(timeout: .seconds(20)) { !process.process.isRunning }, "still running: \(arguments)")
+            if process.process.isRunning { process.kill() }
+            return (process.process.terminationStatus, process.output)
+        }
+        let range = try await run(["serve", "--data-dir", dir, "--port", "99999"])
+        #expect(range.status != 0 && range.output.contains("--port must be a TCP port") && !range.output.contains("Usage:"), "\(range.output)")
+        let fromEnvironment = try await run(["serve", "--data-dir", dir], environment: ["HANGAR_PORT": "65536"])
+        #expect(fromEnvironment.status != 0 && fromEnvironment.output.contains("HANGAR_PORT must be"), "\(fromEnvironment.output)")
+        let scheme = try await run(["migrate", "--database", "mysql://x"])
+        #expect(scheme.status != 0 && scheme.output.contains("'mysql://' is not a database Hangar supports"), "\(scheme.output)")
+
+        // A port another process listens on: the address and the flags that change it.
+        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(holder) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(holder, $0, length) == 0 && getsockname(holder, $0, &length) == 0 }
+        }
+        #expect(bound && listen(holder, 1) == 0)
+        let port = Int(UInt16(bigEndian: address.sin_port))
+        let taken = try await run(["serve", "--data-dir", dir, "--workers", "0", "--port", String(port)])
+        #expect(taken.status != 0 && taken.output.contains("cannot listen on 127.0.0.1:\(port): it is in use"), "\(taken.output)")
+        #expect(taken.output.contains("--port"))
+    }
+
     @Test("crash durability on SQLite: every task that got a 201 exists after SIGKILL and restart")
     func crashDurability() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-crash-\(Identifier.leaseToken())").path

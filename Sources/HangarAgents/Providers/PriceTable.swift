@@ -50,7 +50,13 @@ public struct PriceTable: Sendable, Hashable {
 
     /// The defaults with `json` (the `HANGAR_MODEL_PRICES` format) laid over them.
     public static func parse(_ json: String) throws -> PriceTable {
-        guard case .object(let entries) = try JSONText.decode(json) else {
+        let decoded: JSONValue
+        do {
+            decoded = try JSONText.decode(json)
+        } catch {
+            throw HangarError.invalid(field: "HANGAR_MODEL_PRICES", message: "is not JSON (\(error)); it is an object such as {\"vllm/*\": {\"prompt\": 0.05, \"completion\": 0.05}}")
+        }
+        guard case .object(let entries) = decoded else {
             throw HangarError.invalid(field: "HANGAR_MODEL_PRICES", message: "must be a JSON object keyed by model")
         }
         var table = PriceTable()

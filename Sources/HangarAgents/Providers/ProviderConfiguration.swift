@@ -57,7 +57,15 @@ public enum ProviderConfiguration {
                 name: "openai", kind: .openai, baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", apiKey: key)
         }
         if let text = environment["HANGAR_PROVIDERS"], !text.isEmpty {
-            guard case .array(let entries) = try JSONText.decode(text) else {
+            let json: JSONValue
+            do {
+                json = try JSONText.decode(text)
+            } catch {
+                throw HangarError.invalid(
+                    field: "HANGAR_PROVIDERS",
+                    message: "is not JSON (\(error)); it is a JSON array such as [{\"name\": \"vllm\", \"type\": \"openai\", \"base_url\": \"http://gpu:8000/v1\"}]")
+            }
+            guard case .array(let entries) = json else {
                 throw HangarError.invalid(field: "HANGAR_PROVIDERS", message: "must be a JSON array of provider objects")
             }
             for (index, entry) in entries.enumerated() {

@@ -9,6 +9,7 @@ import HangarServer
 import HangarSpeech
 import Hummingbird
 import Logging
+import NIOCore
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,12 +30,23 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "required (default) or none (local development only: refuses non-loopback addresses). Env: HANGAR_AUTH")
     var auth: String?
 
+    /// `--port`, else `HANGAR_PORT`, else 8000; 0 picks a free port. Checked before anything
+    /// starts, naming where the bad value came from.
+    func resolvedPort() throws -> Int {
+        let (value, source) = try port.map { ($0, "--port") } ?? Environment.int("HANGAR_PORT").map { ($0, "HANGAR_PORT") } ?? (8000, "")
+        guard (0...65535).contains(value) else {
+            throw StartupError("\(source) must be a TCP port from 1 to 65535 (or 0 for any free port), got \(value)")
+        }
+        return value
+    }
+
     func run() async throws {
         let logger = Runtime.logger("hangar")
+        _ = try resolvedPort()
         Runtime.bootstrapMetrics()
         let store = try await storage.openStore(maxConnections: 20, logger: logger)
         var configuration = ServerConfiguration(
-            host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try port ?? Environment.int("HANGAR_PORT") ?? 8000,
+            host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try resolvedPort(),
             maxBodyBytes: maxBodyBytes ?? (1 << 20), rateLimits: try rateLimitsFromEnvironment(), security: try securityPolicyFromEnvironment(),
             chatDefaultModel: Environment.string("HANGAR_CHAT_DEFAULT_MODEL") ?? "mock/echo", webSockets: try webSocketLimitsFromEnvironment())
         configuration.metricsPublic = try Environment.bool("HANGAR_METRICS_PUBLIC") ?? false
@@ -84,6 +96,12 @@ struct Serve: AsyncParsableCommand {
             logger: logger, browser: browser)
         do {
             try await app.runService()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+            try? await store.close()
+            let reason = error.errnoCode == EADDRINUSE ? "is in use by another process" : error.errnoCode == EACCES ? "needs privileges" : "is not an address of this machine"
+            throw StartupError(
+                "cannot listen on \(configuration.host):\(configuration.port): it \(reason). Choose another with --port / HANGAR_PORT "
+                    + "or --host / HANGAR_HOST (--port 0 picks a free port)")
         } catch {
             try? await store.close()
             throw error

@@ -135,3 +135,12 @@ func trustedProxiesFromEnvironment() throws -> TrustedProxies {
             field: "HANGAR_TRUSTED_PROXIES", message: "'\(error.entry)' is not an IP address or CIDR block (such as 10.0.0.0/8 or fd00::/8)")
     }
 }
+
+/// A start-up or configuration problem, said in one line that names the setting to change.
+/// (ArgumentParser follows a `ValidationError` with the top-level usage, which does not help
+/// here.)
+struct StartupError: Error, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) { self.description = description }
+}

@@ -34,6 +34,10 @@ struct SecretsAPITests {
             let list = try await client.send(.get, "/api/v1/agents/mailer/secrets", headers: asViewer)
             #expect(Set(list.json.arrayValue?.compactMap { $0["secret_key"]?.stringValue } ?? []) == ["imap_password", "api_key"])
             #expect(!list.text.contains("hunter2") && !list.text.contains("sk-1234"))
+            // `?decrypt=true` on the list is refused, not silently ignored (issue 24).
+            let decryptList = try await client.send(.get, "/api/v1/agents/mailer/secrets?decrypt=true", headers: asOperator)
+            #expect(decryptList.status == .unprocessableContent && decryptList.json["field"] == "decrypt", "\(decryptList.text)")
+            #expect(!decryptList.text.contains("hunter2"))
 
             #expect(try await client.send(.get, "/api/v1/agents/mailer/secrets/\(secretID)?decrypt=true", headers: asViewer).status == .forbidden)
             let detail = try await client.send(.get, "/api/v1/agents/mailer/secrets/\(secretID)?decrypt=true", headers: asOperator)

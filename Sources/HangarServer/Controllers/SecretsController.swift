@@ -30,7 +30,13 @@ struct SecretsController {
         return JSONResponse.make(Self.json(secret), status: .created)
     }
 
+    /// Never with values: `?decrypt=true` here is refused rather than ignored (one audited read
+    /// per secret is `GET …/secrets/{secret_id}?decrypt=true`).
     @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        if try Query(request).bool("decrypt", default: false) {
+            throw APIError.invalid(
+                "decrypt", "lists never carry values; decrypt one secret with GET /api/v1/agents/{agent_id}/secrets/{secret_id}?decrypt=true")
+        }
         let agent = try await agent(context)
         return JSONResponse.make(.array(try await store.secretList(tenantID: context.tenantID, agentID: agent.id).map { Self.json($0) }))
     }

@@ -19,6 +19,9 @@ public final class PostgresStore: HangarStore {
     private let background = Mutex<Task<Void, Never>?>(nil)
     private let listenerConnection = Mutex<PostgresConnection?>(nil)
     private let isListening = Atomic<Bool>(false)
+    /// Set just before `client.run()` is entered: leasing a connection earlier makes PostgresNIO
+    /// warn that `run()` has not been called (and wait for it).
+    private let isRunning = Atomic<Bool>(false)
     private let isClosing = Atomic<Bool>(false)
 
     public var notifier: any QueueNotifier { broadcaster }
@@ -30,7 +33,10 @@ public final class PostgresStore: HangarStore {
         client = PostgresClient(configuration: try self.url.clientConfiguration(maxConnections: maxConnections), backgroundLogger: logger)
         let task = Task { [client] in
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await client.run() }
+                group.addTask {
+                    self.isRunning.store(true, ordering: .releasing)
+                    await client.run()
+                }
                 group.addTask { await self.listen() }
             }
         }
@@ -46,13 +52,21 @@ public final class PostgresStore: HangarStore {
     }
 
     public func ping() async throws {
+        await clientRunning()
         _ = try await query("SELECT 1", logger: logger).collect()
+    }
+
+    /// Waits (briefly: the task starting it was created in `init`) until the client runs.
+    func clientRunning() async {
+        while !isRunning.load(ordering: .acquiring) { await Task.yield() }
+        await Task.yield()
     }
 
     /// True once this store receives notifications (tests wait for it).
     public var listening: Bool { isListening.load(ordering: .acquiring) }
 
     public func migrate() async throws {
+        await clientRunning()
         if let schema = url.schema {
             try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \"\(schema)\""), logger: logger)
         }

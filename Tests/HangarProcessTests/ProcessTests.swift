@@ -93,6 +93,17 @@ struct ProcessTests {
         #expect(taken.output.contains("--port"))
     }
 
+    @Test("PostgreSQL start-up: no PostgresNIO warning that the client was used before it ran (issue 24)")
+    func postgresStartOrder() async throws {
+        for _ in 0..<3 {
+            let database = try TestDatabase.make(.postgres)  // a fresh schema each time
+            let process = try HangarProcess(["migrate", "--database", database.url], environment: ["HANGAR_LOG_LEVEL": "info"])
+            #expect(await eventually(timeout: .seconds(20)) { !process.process.isRunning })
+            #expect(process.process.terminationStatus == 0, "\(process.output)")
+            #expect(!process.output.contains("hasn't been called yet"), "\(process.output)")
+        }
+    }
+
     @Test("crash durability on SQLite: every task that got a 201 exists after SIGKILL and restart")
     func crashDurability() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-crash-\(Identifier.leaseToken())").path

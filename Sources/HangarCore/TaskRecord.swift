@@ -73,8 +73,9 @@ public struct TaskRecord: Sendable, Hashable {
     }
 }
 
-/// Why an attempt or a task failed. `code` is stable and machine-readable.
-public struct TaskFailure: Sendable, Hashable, Codable, Error {
+/// Why an attempt or a task failed. `code` is stable and machine-readable; its description
+/// is the message alone, so an interpolated failure reads as words, not as a Swift dump.
+public struct TaskFailure: Sendable, Hashable, Codable, Error, CustomStringConvertible {
     public var code: String
     public var message: String
     public var retryable: Bool
@@ -84,6 +85,8 @@ public struct TaskFailure: Sendable, Hashable, Codable, Error {
         self.message = message
         self.retryable = retryable
     }
+
+    public var description: String { message }
 
     public static func leaseExpired(attempt: Int) -> TaskFailure {
         TaskFailure(code: "lease_expired", message: "worker stopped renewing its lease during attempt \(attempt)", retryable: true)

@@ -66,6 +66,9 @@ struct ModelAPITests {
             #expect(names.status == .serviceUnavailable && names.json["detail"]?.stringValue?.contains("ollama") == true)
             let available = try await client.send(.get, "/api/v1/models/available").json
             #expect(available["count"] == 1 && available["errors"]?["ollama"] != nil)
+            // Words, in the health routes' vocabulary, not a Swift dump (issue 24).
+            let reason = available["errors"]?["ollama"]?.stringValue ?? ""
+            #expect(reason.hasPrefix("unhealthy: ") && !reason.contains("TaskFailure(") && reason.contains("ollama"), "\(reason)")
         }
     }
 

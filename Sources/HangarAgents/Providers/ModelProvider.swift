@@ -195,6 +195,14 @@ public struct ProviderHealth: Sendable, Hashable {
     }
 
     public var isHealthy: Bool { status == "healthy" }
+
+    /// The health a failed call shows, in the words every route uses: `circuit_open` when the
+    /// provider's circuit breaker refused the call, `unhealthy` otherwise.
+    public static func failing(_ error: any Error) -> ProviderHealth {
+        let failure = error as? TaskFailure
+        let circuitOpen = failure?.code == "provider_unavailable" && failure?.message.contains("circuit open") == true
+        return ProviderHealth(status: circuitOpen ? "circuit_open" : "unhealthy", detail: failure?.message ?? String(describing: error))
+    }
 }
 
 /// A source of completions: the built-in mock, OpenAI-compatible endpoints, Ollama.
@@ -259,7 +267,8 @@ public struct ProviderRegistry: Sendable {
             do {
                 models += try await providers[name]!.listModels()
             } catch {
-                errors[name] = String(describing: error)
+                let health = ProviderHealth.failing(error)
+                errors[name] = "\(health.status): \(health.detail ?? "no detail")"
             }
         }
         return (models, errors)

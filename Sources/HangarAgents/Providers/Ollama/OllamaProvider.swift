@@ -150,7 +150,7 @@ public struct OllamaProvider: ModelProvider {
                 status: "healthy", detail: version["version"]?.stringValue.map { "ollama \($0)" },
                 latencySeconds: (ContinuousClock.now - started).seconds)
         } catch {
-            return ProviderHealth(status: "unhealthy", detail: String(describing: error))
+            return .failing(error)
         }
     }
 

@@ -118,7 +118,7 @@ public struct OpenAICompatibleProvider: ModelProvider {
             _ = try await listModels()
             return ProviderHealth(status: "healthy", latencySeconds: (ContinuousClock.now - started).seconds)
         } catch {
-            return ProviderHealth(status: "unhealthy", detail: String(describing: error))
+            return .failing(error)
         }
     }
 

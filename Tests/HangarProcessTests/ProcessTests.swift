@@ -104,6 +104,27 @@ struct ProcessTests {
         }
     }
 
+    @Test("the CLI as a guide: a server that is not there, and a refused key, say what to do")
+    func cliGuidance() async throws {
+        func run(_ arguments: [String]) async throws -> String {
+            let process = try HangarProcess(arguments)
+            #expect(await eventually(timeout: .seconds(20)) { !process.process.isRunning })
+            #expect(process.process.terminationStatus != 0)
+            return process.output
+        }
+        let down = try await run(["agents", "list", "--url", "http://127.0.0.1:1"])
+        #expect(down.contains("cannot reach Hangar at http://127.0.0.1:1") && down.contains("hangar serve"), "\(down)")
+        #expect(!down.contains("errno") && !down.contains("NIOConnectionError"), "\(down)")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-cli-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        let server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "0"], port: port)
+        try await server.waitUntilReady()
+        let refused = try await run(["agents", "list", "--url", server.baseURL, "--key", "hgr_wrong_key"])
+        #expect(refused.contains("HTTP 401") && refused.contains("--key, then HANGAR_API_KEY, then HANGAR_ADMIN_KEY"), "\(refused)")
+        server.stop()
+    }
+
     @Test("crash durability on SQLite: every task that got a 201 exists after SIGKILL and restart")
     func crashDurability() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-crash-\(Identifier.leaseToken())").path

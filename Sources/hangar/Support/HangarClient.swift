@@ -34,6 +34,15 @@ struct HangarClient: Sendable {
     let base: String
     let key: String?
 
+    /// Fails at once when nothing listens (the shared client retries connecting until its
+    /// request times out, a minute of silence for a CLI user whose server is not running).
+    static let http: HTTPClient = {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .seconds(5)
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
+
     func send(_ method: HTTPMethod, _ path: String, body: JSONValue? = nil, headers: [(String, String)] = []) async throws -> JSONValue {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
@@ -45,17 +54,33 @@ struct HangarClient: Sendable {
         }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+            response = try await Self.http.execute(request, timeout: .seconds(60))
         } catch {
-            throw ClientError(description: "cannot reach Hangar at \(base): \(error)")
+            throw Self.unreachable(base, error)
         }
         let bytes = try await response.body.collect(upTo: 64 << 20)
         let value = (try? JSONText.decode(String(buffer: bytes))) ?? .string(String(buffer: bytes))
         guard (200..<300).contains(Int(response.status.code)) else {
             let detail = value["detail"]?.stringValue ?? String(buffer: bytes)
-            throw ClientError(description: "HTTP \(response.status.code): \(detail)")
+            throw Self.refused(Int(response.status.code), detail, sentKey: key != nil)
         }
         return value
+    }
+
+    /// The server is not there: say where we looked and what usually fixes it.
+    static func unreachable(_ base: String, _ error: any Error) -> ClientError {
+        let refused = String(describing: error).contains("Connection refused") || "\(error)".contains("connectTimeout")
+        let hint = refused ? " — is `hangar serve` running there? (--url or HANGAR_URL points the CLI elsewhere)" : ""
+        return ClientError(description: "cannot reach Hangar at \(base)\(hint)")
+    }
+
+    /// An error answer; a 401 says where the CLI looks for a credential.
+    static func refused(_ status: Int, _ detail: String, sentKey: Bool) -> ClientError {
+        guard status == 401 else { return ClientError(description: "HTTP \(status): \(detail)") }
+        let source = sentKey ? "the key it sent was refused" : "it found no key"
+        return ClientError(
+            description: "HTTP 401: \(detail) — \(source). The CLI takes a key from --key, then HANGAR_API_KEY, then HANGAR_ADMIN_KEY, "
+                + "then .hangar/admin.key (HANGAR_DATA_DIR/admin.key)")
     }
 
     /// Follows a task's events as Server-Sent Events, reconnecting with `Last-Event-ID`
@@ -69,10 +94,11 @@ struct HangarClient: Sendable {
             request.headers.add(name: "Last-Event-ID", value: String(lastSeq))
             if let key { request.headers.add(name: "Authorization", value: "Bearer \(key)") }
             do {
-                let response = try await HTTPClient.shared.execute(request, timeout: .hours(24))
+                let response = try await Self.http.execute(request, timeout: .hours(24))
                 guard response.status == .ok else {
                     let bytes = try await response.body.collect(upTo: 1 << 20)
-                    throw ClientError(description: "HTTP \(response.status.code): \(String(buffer: bytes))")
+                    let detail = (try? JSONText.decode(String(buffer: bytes)))?["detail"]?.stringValue ?? String(buffer: bytes)
+                    throw Self.refused(Int(response.status.code), detail, sentKey: key != nil)
                 }
                 var parser = SSEParser()
                 for try await buffer in response.body {

@@ -15,13 +15,9 @@ import Darwin
 /// Owns both descriptors from `open` on: NIO closes them when the channel ends (Chromium
 /// exits, `close`, `cancel`), and `open` closes them itself if it fails before NIO took them.
 final class PipeTransport: CDPTransport {
-    private let outgoing: AsyncStream<String>.Continuation
-    private let runner = Mutex<Task<Void, Never>?>(nil)
-    private let closed = Mutex(false)
+    private let outgoing = OutgoingTexts()
 
-    private init(outgoing: AsyncStream<String>.Continuation) {
-        self.outgoing = outgoing
-    }
+    private init() {}
 
     /// `input` is our read end of Chromium's fd 4, `output` our write end of its fd 3.
     static func open(
@@ -53,8 +49,8 @@ final class PipeTransport: CDPTransport {
             throw error
         }
 
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let transport = PipeTransport(outgoing: continuation)
+        let transport = PipeTransport()
+        let stream = transport.outgoing.stream
         let task = Task {
             var reason = "Chromium closed the DevTools pipe"
             do {
@@ -78,38 +74,20 @@ final class PipeTransport: CDPTransport {
             } catch {
                 reason = String(describing: error)
             }
-            transport.markClosed()
+            transport.outgoing.markClosed()
             onClose(reason)
         }
-        transport.runner.withLock { $0 = task }
+        transport.outgoing.attach(task)
         return transport
     }
 
     @discardableResult
-    func send(_ text: String) -> Bool {
-        guard !closed.withLock({ $0 }) else { return false }
-        if case .terminated = outgoing.yield(text) { return false }
-        return true
-    }
+    func send(_ text: String) -> Bool { outgoing.send(text) }
 
-    func cancel() {
-        markClosed()
-        outgoing.finish()
-    }
+    func cancel() { outgoing.cancel() }
 
     /// Writes what is queued, closes both descriptors, and waits (at most 2 s) for the end.
-    func close() async {
-        cancel()
-        let task = runner.withLock { $0 }
-        let guardTimer = Task {
-            try? await Task.sleep(for: .seconds(2))
-            task?.cancel()
-        }
-        await task?.value
-        guardTimer.cancel()
-    }
-
-    private func markClosed() { closed.withLock { $0 = true } }
+    func close() async { await outgoing.close() }
 }
 
 /// Whether NIO made its channel (and so owns the descriptors); a class, since a `Mutex` alone

@@ -1,17 +1,12 @@
 import HummingbirdWSClient
 import Logging
-import Synchronization
 
 /// A client WebSocket for JSON-over-text protocols: frames go out in `send` order, every
 /// inbound text frame is handed to `onText`, and `onClose` runs once when the socket ends.
 final class TextWebSocket: Sendable {
-    private let outgoing: AsyncStream<String>.Continuation
-    private let runner = Mutex<Task<Void, Never>?>(nil)
-    private let closed = Mutex(false)
+    private let outgoing = OutgoingTexts()
 
-    private init(outgoing: AsyncStream<String>.Continuation) {
-        self.outgoing = outgoing
-    }
+    private init() {}
 
     static func connect(
         url: String,
@@ -22,8 +17,8 @@ final class TextWebSocket: Sendable {
         onText: @escaping @Sendable (String) -> Void,
         onClose: @escaping @Sendable (String) -> Void
     ) async throws -> TextWebSocket {
-        let (stream, continuation) = AsyncStream<String>.makeStream()
-        let socket = TextWebSocket(outgoing: continuation)
+        let socket = TextWebSocket()
+        let stream = socket.outgoing.stream
         let opened = OneShot<Void>()
         let task = Task {
             var reason = "closed by the server"
@@ -55,10 +50,10 @@ final class TextWebSocket: Sendable {
                 reason = String(describing: error)
             }
             opened.fail(WebSocketOpenError(reason: reason))
-            socket.markClosed()
+            socket.outgoing.markClosed()
             onClose(reason)
         }
-        socket.runner.withLock { $0 = task }
+        socket.outgoing.attach(task)
         let timer = Task {
             try? await Task.sleep(for: timeout)
             opened.fail(WebSocketOpenError(reason: "no handshake within \(timeout)"))
@@ -75,33 +70,15 @@ final class TextWebSocket: Sendable {
 
     /// Queues `text`; false when the socket is closed.
     @discardableResult
-    func send(_ text: String) -> Bool {
-        guard !closed.withLock({ $0 }) else { return false }
-        if case .terminated = outgoing.yield(text) { return false }
-        return true
-    }
+    func send(_ text: String) -> Bool { outgoing.send(text) }
 
-    var isClosed: Bool { closed.withLock { $0 } }
+    var isClosed: Bool { outgoing.isClosed }
 
     /// Starts closing without waiting (for owners going away in `deinit`).
-    func cancel() {
-        markClosed()
-        outgoing.finish()
-    }
+    func cancel() { outgoing.cancel() }
 
     /// Sends what is queued, closes, and waits (at most 2 s) for the socket to end.
-    func close() async {
-        cancel()
-        let task = runner.withLock { $0 }
-        let guardTimer = Task {
-            try? await Task.sleep(for: .seconds(2))
-            task?.cancel()
-        }
-        await task?.value
-        guardTimer.cancel()
-    }
-
-    private func markClosed() { closed.withLock { $0 = true } }
+    func close() async { await outgoing.close() }
 }
 
 struct WebSocketOpenError: Error, CustomStringConvertible {

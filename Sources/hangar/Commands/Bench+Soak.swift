@@ -118,7 +118,7 @@ struct Soak: AsyncParsableCommand {
                     [
                         String(format: "%.1f", (ContinuousClock.now - started).seconds / 60), "\(counters.submitted.load(ordering: .relaxed))",
                         "\(byStatus?["completed"]?.intValue ?? 0)", "\(byStatus?["failed"]?.intValue ?? 0)",
-                        "\(byStatus?["cancelled"]?.intValue ?? 0)", "\(byStatus?["timed_out"]?.intValue ?? 0)", "\(receiver.received.load(ordering: .relaxed))",
+                        "\(byStatus?["cancelled"]?.intValue ?? 0)", "\(byStatus?["timed_out"]?.intValue ?? 0)", "\(receiver.counter.value.load(ordering: .relaxed))",
                         "\(inFlight)",
                     ] + sample.flatMap { [String(format: "%.0f", Double($0.residentKB) / 1024), "\($0.descriptors)", "\($0.threads)"] }
                     + [String(format: "%.1f", Double(databaseBytes(api)) / 1_048_576)]
@@ -294,40 +294,40 @@ private func watch(client: HTTPClient, api: BenchServer, counters: SoakCounters,
 final class CallbackReceiver: Sendable {
     let channel: any Channel
     let port: Int
-    let received = Atomic<Int>(0)
+    let counter: CallbackCounter
 
-    private init(channel: any Channel, port: Int) {
+    private init(channel: any Channel, port: Int, counter: CallbackCounter) {
         self.channel = channel
         self.port = port
+        self.counter = counter
     }
 
     static func start() async throws -> CallbackReceiver {
-        let box = ReceiverBox()
+        let counter = CallbackCounter()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Answer200(box: box)) }
+                channel.pipeline.configureHTTPServerPipeline().flatMap { channel.pipeline.addHandler(Answer200(counter: counter)) }
             }
             .bind(host: "127.0.0.1", port: 0).get()
-        let receiver = CallbackReceiver(channel: channel, port: channel.localAddress?.port ?? 0)
-        box.receiver.withLock { $0 = receiver }
-        return receiver
+        return CallbackReceiver(channel: channel, port: channel.localAddress?.port ?? 0, counter: counter)
     }
 }
 
-final class ReceiverBox: Sendable {
-    let receiver = Mutex<CallbackReceiver?>(nil)
+/// Shared by the receiver and each connection's handler (an `Atomic` alone cannot be shared).
+final class CallbackCounter: Sendable {
+    let value = Atomic<Int>(0)
 }
 
 private final class Answer200: ChannelInboundHandler, Sendable {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
-    let box: ReceiverBox
+    let counter: CallbackCounter
 
-    init(box: ReceiverBox) { self.box = box }
+    init(counter: CallbackCounter) { self.counter = counter }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .end = unwrapInboundIn(data) else { return }
-        box.receiver.withLock { $0 }?.received.add(1, ordering: .relaxed)
+        counter.value.add(1, ordering: .relaxed)
         var headers = HTTPHeaders()
         headers.add(name: "content-length", value: "0")
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)

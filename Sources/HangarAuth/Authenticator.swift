@@ -46,9 +46,11 @@ public final class Authenticator: Sendable {
         } catch {
             throw .invalidCredential(reason: "key store unavailable")
         }
-        guard let key, key.revokedAt == nil, APIKeyToken.constantTimeEqual(APIKeyToken.hash(secret), key.secretHash) else {
-            throw .invalidCredential(reason: "unknown, revoked or wrong API key")
+        // Revocation is only told to a caller who holds the key's secret.
+        guard let key, APIKeyToken.constantTimeEqual(APIKeyToken.hash(secret), key.secretHash) else {
+            throw .invalidCredential(reason: "unknown API key, or its secret does not match")
         }
+        guard key.revokedAt == nil else { throw .invalidCredential(reason: "API key '\(key.id)' was revoked") }
         await touch(key.id)
         return Principal(tenantID: key.tenantID, role: key.role, subject: "key:\(key.id)")
     }
@@ -89,11 +91,13 @@ public final class Authenticator: Sendable {
         do {
             claims = try await keys.verify(token, as: HangarClaims.self)
         } catch {
-            throw .invalidCredential(reason: "JWT rejected")
+            throw .invalidCredential(reason: Self.jwtReason(error))
         }
-        if let issuer = jwt.issuer, claims.iss?.value != issuer { throw .invalidCredential(reason: "JWT issuer not accepted") }
+        if let issuer = jwt.issuer, claims.iss?.value != issuer {
+            throw .invalidCredential(reason: claims.iss == nil ? "JWT has no iss claim (this server requires one)" : "JWT issuer is not the one this server accepts")
+        }
         if let audience = jwt.audience, !(claims.aud?.value.contains(audience) ?? false) {
-            throw .invalidCredential(reason: "JWT audience not accepted")
+            throw .invalidCredential(reason: claims.aud == nil ? "JWT has no aud claim (this server requires one)" : "JWT audience is not this server's")
         }
         guard let tenant = claims.tenant ?? claims.tenant_id, !tenant.isEmpty else {
             throw .invalidCredential(reason: "JWT has no tenant claim")
@@ -101,5 +105,27 @@ public final class Authenticator: Sendable {
         let roles = (claims.roles ?? []) + (claims.role.map { [$0] } ?? [])
         guard let role = roles.compactMap(Role.init(rawValue:)).max() else { throw .invalidCredential(reason: "JWT has no known role") }
         return Principal(tenantID: tenant, role: role, subject: "jwt:\(claims.sub?.value ?? "unknown")")
+    }
+
+    /// Which check a JWT failed, in words that help its issuer fix it.
+    static func jwtReason(_ error: any Error) -> String {
+        guard let error = error as? JWTError else {
+            // The payload did not decode: a claim of the wrong type.
+            return "JWT claims are malformed (exp and nbf are numbers, roles a list of strings)"
+        }
+        switch error.errorType {
+        case .claimVerificationFailure:
+            switch error.failedClaim {
+            case is ExpirationClaim: return error.reason == "missing" ? "JWT has no exp claim (tokens must expire)" : "JWT expired"
+            case is NotBeforeClaim: return "JWT is not valid yet (nbf)"
+            default: return "JWT claim check failed: \(error.reason ?? "unknown")"
+            }
+        case .signatureVerificationFailed: return "JWT signature does not verify with this server's keys"
+        case .unknownKID: return "JWT names a key (kid) this server does not have"
+        case .missingKIDHeader: return "JWT header has no kid, and this server holds several keys"
+        case .malformedToken: return "JWT is malformed"
+        case .unsupportedAlgorithm, .signingAlgorithmFailure: return "JWT algorithm is not one this server accepts"
+        default: return "JWT rejected"
+        }
     }
 }

@@ -70,7 +70,8 @@ public struct JWTConfiguration: Sendable {
 /// The claims Hangar reads from a JWT.
 struct HangarClaims: JWTPayload {
     var sub: SubjectClaim?
-    var exp: ExpirationClaim
+    /// Optional here so that a token without it gets its own reason, not a decoding error.
+    var exp: ExpirationClaim?
     var nbf: NotBeforeClaim?
     var iss: IssuerClaim?
     var aud: AudienceClaim?
@@ -80,6 +81,9 @@ struct HangarClaims: JWTPayload {
     var roles: [String]?
 
     func verify(using algorithm: some JWTAlgorithm) throws {
+        guard let exp else {
+            throw JWTError.claimVerificationFailure(failedClaim: ExpirationClaim(value: Date(timeIntervalSince1970: 0)), reason: "missing")
+        }
         try exp.verifyNotExpired()
         try nbf?.verifyNotBefore()
     }

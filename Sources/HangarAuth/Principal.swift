@@ -17,8 +17,20 @@ public struct Principal: Sendable, Hashable {
     public var isSystemAdmin: Bool { role == .admin && tenantID == Tenant.defaultID }
 }
 
-/// Why a request could not be authenticated. Deliberately vague towards clients.
+/// Why a request could not be authenticated. The reason names the check that failed (expired,
+/// no `exp`, bad signature, wrong audience, unknown key) and never a secret.
 public enum AuthFailure: Error, Sendable, Equatable {
     case missingCredential
     case invalidCredential(reason: String)
+
+    /// The words every transport uses for it (HTTP 401 body, WebSocket close reason), so one
+    /// failure reads the same wherever the credential was sent.
+    public var message: String {
+        switch self {
+        case .missingCredential:
+            return "authentication required: send Authorization: Bearer <API key or JWT> (or ?token= on WebSocket and event-stream URLs)"
+        case .invalidCredential(let reason):
+            return "invalid credential: \(reason)"
+        }
+    }
 }

@@ -35,6 +35,20 @@ public enum StoreFactory {
         return try SQLiteStore(path: path)
     }
 
+    /// A database error in an operator's words ("PostgreSQL refused user 'x': …"), or nil when
+    /// the error is not the database's (then it speaks for itself).
+    public static func describe(_ error: any Error, databaseURL: String?) -> String? {
+        guard let url = databaseURL, isShared(url), let parsed = try? PostgresURL(url) else { return nil }
+        if error is HangarError { return nil }
+        return "PostgreSQL at \(PostgresProbe.target(url)): \(PostgresProbe.describe(error, url: parsed).reason)"
+    }
+
+    /// The SQLite file a URL (or the data dir's default) names.
+    public static func sqlitePath(databaseURL: String?, dataDir: String) -> String {
+        guard let url = databaseURL, !url.isEmpty else { return (dataDir as NSString).appendingPathComponent("hangar.sqlite") }
+        return url.hasPrefix("sqlite://") ? String(url.dropFirst("sqlite://".count)) : url
+    }
+
     /// Whether the backend can be shared by several processes (`hangar worker` needs one).
     public static func isShared(_ databaseURL: String?) -> Bool {
         guard let url = databaseURL else { return false }

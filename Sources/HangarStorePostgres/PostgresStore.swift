@@ -53,7 +53,12 @@ public final class PostgresStore: HangarStore {
 
     public func ping() async throws {
         await clientRunning()
-        _ = try await query("SELECT 1", logger: logger).collect()
+        do {
+            _ = try await query("SELECT 1", logger: logger).collect()
+        } catch {
+            // `/ready` shows this: say what an operator can act on, not PostgresNIO's internals.
+            throw HangarError.unavailable(PostgresProbe.describe(error, url: url).reason)
+        }
     }
 
     /// Waits (briefly: the task starting it was created in `init`) until the client runs.

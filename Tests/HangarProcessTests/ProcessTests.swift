@@ -104,6 +104,92 @@ struct ProcessTests {
         }
     }
 
+    @Test("a PostgreSQL server that is not there: /ready says why while start-up retries, serving begins when it answers, a bounded wait ends in one line")
+    func databaseWait() async throws {
+        let database = try TestDatabase.make(.postgres)
+        guard var components = URLComponents(string: database.url), let realPort = components.port else { throw ProcessTestError("bad test URL") }
+        let realHost = components.host ?? "127.0.0.1"
+        let spare = try freePort()
+        components.port = spare
+        let notYet = try #require(components.string)
+
+        // Waiting: the port answers at once; /ready is 503 and names where and why.
+        let port = try freePort()
+        let server = try HangarProcess(
+            ["serve", "--database", notYet, "--workers", "0"], port: port, environment: ["HANGAR_DATABASE_WAIT": "60s"])
+        var detail = ""
+        #expect(
+            await eventually(timeout: .seconds(15)) {
+                guard let reply = try? await HTTP.send(.GET, server.baseURL + "/api/v1/ready"), reply.status == 503 else { return false }
+                detail = reply.json["detail"]?.stringValue ?? ""
+                return true
+            }, "\(server.output)")
+        #expect(detail.contains("127.0.0.1:\(spare)") && detail.contains("connection refused") && detail.contains("user 'postgres'"), "\(detail)")
+        #expect(try await HTTP.send(.GET, server.baseURL + "/api/v1/health").status == 200)
+        #expect(try await HTTP.send(.GET, server.baseURL + "/api/v1/agents").status == 503)
+
+        // The database appears (a forwarder to the real server on the spare port): serving begins.
+        let forwarder = Process()
+        forwarder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        forwarder.arguments = ["python3", "-c", Self.forwarderScript, String(spare), realHost, String(realPort)]
+        // Not the test's own output: a child holding that pipe open keeps `swift test` waiting.
+        forwarder.standardOutput = FileHandle.nullDevice
+        forwarder.standardError = FileHandle.nullDevice
+        try forwarder.run()
+        defer {  // SIGKILL: the child inherits the test thread's blocked SIGTERM
+            Glibc.kill(forwarder.processIdentifier, SIGKILL)
+            forwarder.waitUntilExit()
+        }
+        try await server.waitUntilReady(timeout: .seconds(30))
+        #expect(try await HTTP.send(.GET, server.baseURL + "/api/v1/agents").status == 200)
+        server.stop()
+        #expect(!server.output.contains("PSQLError") && !server.output.contains("ConnectionPoolError"), "\(server.output)")
+
+        func run(_ arguments: [String]) async throws -> (status: Int32, output: String, seconds: Double) {
+            let started = ContinuousClock.now
+            let process = try HangarProcess(arguments)
+            #expect(await eventually(timeout: .seconds(30)) { !process.process.isRunning }, "still running: \(arguments)")
+            if process.process.isRunning { process.kill() }
+            let elapsed = ContinuousClock.now - started
+            return (process.process.terminationStatus, process.output, Double(elapsed.components.seconds))
+        }
+        // Nothing ever answers: give up after the configured wait, in one line.
+        var closed = URLComponents(string: database.url)!
+        closed.port = try freePort()
+        let gaveUp = try await run(["migrate", "--database", closed.string!, "--database-wait", "2s"])
+        #expect(gaveUp.status != 0 && gaveUp.seconds < 15, "\(gaveUp.output)")
+        #expect(gaveUp.output.contains("cannot reach PostgreSQL at 127.0.0.1:\(closed.port!) as user 'postgres'"), "\(gaveUp.output)")
+        #expect(gaveUp.output.contains("Gave up after") && gaveUp.output.contains("HANGAR_DATABASE_WAIT"), "\(gaveUp.output)")
+        #expect(!gaveUp.output.contains("PSQLError") && !gaveUp.output.contains("ConnectionPoolError"), "\(gaveUp.output)")
+        // A mistake waiting cannot fix: at once, naming the user.
+        var wrongUser = URLComponents(string: database.url)!
+        wrongUser.user = "nobody_\(Int.random(in: 1000...9999))"
+        let refused = try await run(["migrate", "--database", wrongUser.string!, "--database-wait", "60s"])
+        #expect(refused.status != 0 && refused.seconds < 10, "\(refused.output)")
+        #expect(refused.output.contains("PostgreSQL refused user '\(wrongUser.user!)'"), "\(refused.output)")
+    }
+
+    /// A TCP forwarder (listen port → host:port), standing in for a database that starts late.
+    static let forwarderScript = """
+        import socket, sys, threading
+        listen_port, host, port = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+        server = socket.socket(); server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", listen_port)); server.listen(64)
+        def pipe(a, b):
+            try:
+                while (data := a.recv(65536)):
+                    b.sendall(data)
+            except OSError:
+                pass
+            finally:
+                a.close(); b.close()
+        while True:
+            client, _ = server.accept()
+            upstream = socket.create_connection((host, port))
+            threading.Thread(target=pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        """
+
     @Test("the CLI as a guide: a server that is not there, and a refused key, say what to do")
     func cliGuidance() async throws {
         func run(_ arguments: [String]) async throws -> String {
@@ -123,6 +209,53 @@ struct ProcessTests {
         let refused = try await run(["agents", "list", "--url", server.baseURL, "--key", "hgr_wrong_key"])
         #expect(refused.contains("HTTP 401") && refused.contains("--key, then HANGAR_API_KEY, then HANGAR_ADMIN_KEY"), "\(refused)")
         server.stop()
+    }
+
+    @Test("the CLI's help and usage: every option explained, per-subcommand usage on mistakes, no database created by a look")
+    func cliHelp() async throws {
+        func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+            let process = try HangarProcess(arguments)
+            #expect(await eventually(timeout: .seconds(20)) { !process.process.isRunning }, "still running: \(arguments)")
+            if process.process.isRunning { process.kill() }
+            return (process.process.terminationStatus, process.output)
+        }
+        // Every option and argument of every command has help text (ArgumentParser's own `help` aside).
+        let dump = try JSONText.decode(try await run(["--experimental-dump-help"]).output)
+        var unexplained: [String] = []
+        func walk(_ command: JSONValue, _ path: String) {
+            for argument in command["arguments"]?.arrayValue ?? [] where (argument["abstract"]?.stringValue ?? "").isEmpty {
+                unexplained.append("\(path) \(argument["valueName"]?.stringValue ?? "?")")
+            }
+            for sub in command["subcommands"]?.arrayValue ?? [] where sub["commandName"]?.stringValue != "help" {
+                walk(sub, path + " " + (sub["commandName"]?.stringValue ?? "?"))
+            }
+        }
+        walk(dump["command"] ?? .null, "hangar")
+        #expect(unexplained.isEmpty, "\(unexplained)")
+
+        // `worker --help` says what a worker accepts.
+        let workerHelp = try await run(["worker", "--help"]).output
+        #expect(!workerHelp.contains("API only") && !workerHelp.contains("Default: SQLite") && workerHelp.contains("required"), "\(workerHelp)")
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-help-\(Identifier.leaseToken())").path
+        // A negative number is a value, and is refused before anything starts.
+        let negative = try await run(["serve", "--data-dir", dir, "--workers", "-1"])
+        #expect(negative.status != 0 && negative.output.contains("--workers must be 0 or more, got -1"), "\(negative.output)")
+        #expect(!negative.output.contains("Missing value") && !FileManager.default.fileExists(atPath: dir + "/admin.key"), "\(negative.output)")
+        // A mistake shows that subcommand's usage, not the top level's.
+        let role = try await run(["keys", "create", "--data-dir", dir, "--role", "boss"])
+        #expect(role.status != 0 && role.output.contains("Usage: hangar keys create"), "\(role.output)")
+        #expect(!role.output.contains("hangar <subcommand>"), "\(role.output)")
+        let workers = try await run(["worker", "--database", "postgres://x@127.0.0.1:1/db", "--workers", "0"])
+        #expect(workers.status != 0 && workers.output.contains("--workers must be 1 or more"), "\(workers.output)")
+        // Looking at keys where there is no database says so, and creates none.
+        let list = try await run(["keys", "list", "--data-dir", dir])
+        #expect(list.status != 0 && list.output.contains("no Hangar database at \(dir)/hangar.sqlite"), "\(list.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/hangar.sqlite"))
+        // Creating a key there says it creates the database.
+        let create = try await run(["keys", "create", "--data-dir", dir])
+        #expect(create.status == 0 && create.output.contains("creating it"), "\(create.output)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/hangar.sqlite"))
     }
 
     @Test("crash durability on SQLite: every task that got a 201 exists after SIGKILL and restart")
@@ -224,7 +357,7 @@ struct ProcessTests {
         ok.process.waitUntilExit()
         #expect(ok.process.terminationStatus == 0, "\(ok.output)")
         #expect(ok.output.contains("running (attempt 1)"))
-        #expect(ok.output.contains("hello world"))
+        #expect(ok.output.contains("hello world\n"), "streamed text ends its line before the next event: \(ok.output)")
         #expect(ok.output.contains("\"status\" : \"completed\""))
 
         let failing = try HangarProcess([

@@ -169,15 +169,33 @@ struct AuthorizationTests {
             let principal = try await authenticator.authenticate(good)
             #expect(principal == Principal(tenantID: "acme", role: .operator, subject: "jwt:alice"))
 
+            // Each refusal names the check that failed (issue 24), and no secret.
+            func reason(_ token: String, _ authenticator: Authenticator) async -> String? {
+                do {
+                    _ = try await authenticator.authenticate(token)
+                    return nil
+                } catch {
+                    return error.message
+                }
+            }
             let expired = try await signer.sign(TestClaims(sub: "bob", exp: .init(value: Date().addingTimeInterval(-60)), tenant: "acme", role: "admin"))
-            await #expect(throws: AuthFailure.self) { try await authenticator.authenticate(expired) }
+            #expect(await reason(expired, authenticator) == "invalid credential: JWT expired")
             let forger = JWTKeyCollection()
             await forger.add(hmac: HMACKey(from: "another-secret-that-is-also-long-enough"), digestAlgorithm: .sha256)
             let forged = try await forger.sign(TestClaims(sub: "eve", exp: .init(value: Date().addingTimeInterval(600)), tenant: "acme", role: "admin"))
-            await #expect(throws: AuthFailure.self) { try await authenticator.authenticate(forged) }
+            #expect(await reason(forged, authenticator) == "invalid credential: JWT signature does not verify with this server's keys")
             let parts = good.split(separator: ".")
             let unsigned = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.\(parts[1])."
-            await #expect(throws: AuthFailure.self) { try await authenticator.authenticate(unsigned) }
+            let unsignedReason = await reason(unsigned, authenticator)
+            #expect(unsignedReason != nil && unsignedReason != "invalid credential: JWT rejected", "\(unsignedReason ?? "accepted")")
+            let forever = try await signer.sign(NoExpiryClaims(sub: "carol", tenant: "acme", role: "admin"))
+            #expect(await reason(forever, authenticator) == "invalid credential: JWT has no exp claim (tokens must expire)")
+            let audienced = try await Authenticator(store: store, jwt: JWTConfiguration(hmacSecret: secret, audience: "hangar"))
+            #expect(await reason(good, audienced) == "invalid credential: JWT has no aud claim (this server requires one)")
+            #expect(await reason("hgr_nokey_nosecret", authenticator) == "invalid credential: unknown API key, or its secret does not match")
+            for message in [await reason(expired, authenticator), await reason(forged, authenticator)] {
+                #expect(!(message ?? "").contains(secret))
+            }
             await #expect(throws: HangarError.self) {
                 _ = try await Authenticator(store: store, jwt: JWTConfiguration(hmacSecret: "short"))
             }
@@ -201,6 +219,14 @@ struct AuthorizationTests {
             #expect(try await authenticator.authenticate("my-own-admin-secret").tenantID == Tenant.defaultID)
         }
     }
+}
+
+struct NoExpiryClaims: JWTPayload {
+    var sub: SubjectClaim
+    var tenant: String
+    var role: String
+
+    func verify(using algorithm: some JWTAlgorithm) throws {}
 }
 
 struct TestClaims: JWTPayload {

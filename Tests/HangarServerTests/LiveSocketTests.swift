@@ -104,6 +104,18 @@ struct LiveSocketTests {
             }
             let logs = try await live.client.ws("/ws/logs?token=nope") { inbound, _, _ in for try await _ in inbound.messages(maxSize: 1 << 20) {} }
             #expect(logs?.closeCode == .policyViolation)
+
+            // The same failure reads the same on HTTP and on a WebSocket, and says which check failed.
+            for query in ["", "?token=hgr_bad_credential"] {
+                let close = try await live.client.ws("/ws/tasks/\(task.id)\(query)") { inbound, _, _ in
+                    for try await _ in inbound.messages(maxSize: 1 << 20) {}
+                }
+                let http = try await live.client.execute(uri: "/api/v1/tasks/\(task.id)\(query)", method: .get)
+                #expect(http.status == .unauthorized)
+                let detail = try JSONText.decode(String(buffer: http.body))["detail"]?.stringValue
+                #expect(detail != nil && close?.reason == detail, "\(query): HTTP '\(detail ?? "")' vs WebSocket '\(close?.reason ?? "")'")
+            }
+            #expect(AuthFailure.missingCredential.message.utf8.count <= 123, "a close reason fits in a control frame")
         }
     }
 

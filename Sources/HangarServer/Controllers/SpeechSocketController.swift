@@ -35,7 +35,7 @@ struct SpeechSocketController {
         do {
             principal = try await authenticator.authenticate(AuthMiddleware.token(request))
         } catch {
-            try await outbound.close(.policyViolation, reason: "authentication required: ?token=<API key or JWT>")
+            try await outbound.close(.policyViolation, reason: error.message)
             return
         }
         let query = Query(request)

@@ -33,6 +33,10 @@ struct SystemController {
         do {
             try await withTimeout(.seconds(3)) { try await store.ping() }
             return JSONResponse.make(["status": "ready", "database": "ok"])
+        } catch HangarError.unavailable(let reason) {
+            throw APIError(.serviceUnavailable, "database unavailable: \(reason)")
+        } catch is TimeoutError {
+            throw APIError(.serviceUnavailable, "database unavailable: it did not answer within 3 s")
         } catch {
             throw APIError(.serviceUnavailable, "database unavailable")
         }

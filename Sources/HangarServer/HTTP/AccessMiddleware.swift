@@ -27,10 +27,10 @@ struct AuthMiddleware: RouterMiddleware {
         do {
             principal = try await authenticator.authenticate(Self.token(request))
         } catch .missingCredential {
-            throw APIError(.unauthorized, "authentication required: send Authorization: Bearer <API key or JWT>", headers: [.wwwAuthenticate: "Bearer"])
+            throw APIError(.unauthorized, AuthFailure.missingCredential.message, headers: [.wwwAuthenticate: "Bearer"])
         } catch {
-            await incidents.authenticationFailed(source: context.clientAddress ?? "unknown", reason: "\(error)")
-            throw APIError(.unauthorized, "invalid credential", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+            await incidents.authenticationFailed(source: context.clientAddress ?? "unknown", reason: error.message)
+            throw APIError(.unauthorized, error.message, headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         var context = context
         context.principal = principal

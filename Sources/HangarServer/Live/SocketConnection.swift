@@ -58,7 +58,7 @@ actor SocketConnection {
         do {
             principal = try await authenticator.authenticate(AuthMiddleware.token(request))
         } catch {
-            await connection.close(.policyViolation, "authentication required: ?token=<API key or JWT>")
+            await connection.close(.policyViolation, error.message)
             return nil
         }
         switch registry.connections.admit(user: principal.subject, tenant: principal.tenantID, endpoint: endpoint) {

@@ -17,6 +17,10 @@ struct AgentsCommand: AsyncParsableCommand {
         @Option(name: .customLong("max-concurrency"), help: "Most tasks of this agent running at once.") var maxConcurrency: Int?
         @Option(help: "Description.") var description: String?
 
+        func validate() throws {
+            if let config { _ = try parseJSONArgument(config, name: "--config") }
+        }
+
         func run() async throws {
             var body: [String: JSONValue] = ["name": .string(name), "kind": .string(kind)]
             if let model { body["model"] = .string(model) }
@@ -43,7 +47,7 @@ struct AgentsCommand: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show an agent (by id or name).")
         @OptionGroup var client: ClientOptions
-        @Argument var agent: String
+        @Argument(help: "Agent id or name.") var agent: String
 
         func run() async throws {
             printJSON(try await client.client().send(.GET, "/api/v1/agents/\(pathEscape(agent))"))
@@ -53,7 +57,7 @@ struct AgentsCommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Delete an agent; its queued tasks are cancelled.")
         @OptionGroup var client: ClientOptions
-        @Argument var agent: String
+        @Argument(help: "Agent id or name.") var agent: String
 
         func run() async throws {
             printJSON(try await client.client().send(.DELETE, "/api/v1/agents/\(pathEscape(agent))"))

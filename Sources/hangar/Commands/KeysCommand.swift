@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HangarAuth
+import HangarBackends
 import HangarCore
 import HangarStore
 
@@ -18,8 +19,18 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Tenant the key belongs to (created if missing).") var tenant = Tenant.defaultID
         @Option(help: "A name to recognise the key by.") var name = "cli"
 
+        func validate() throws {
+            guard Role(rawValue: role) != nil else { throw ValidationError("--role must be viewer, operator or admin, got '\(role)'") }
+        }
+
         func run() async throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role must be viewer, operator or admin") }
+            let role = Role(rawValue: role) ?? .viewer
+            if !StoreFactory.isShared(storage.databaseURL) {
+                let path = StoreFactory.sqlitePath(databaseURL: storage.databaseURL, dataDir: storage.resolvedDataDir)
+                if !FileManager.default.fileExists(atPath: path) {
+                    FileHandle.standardError.write(Data("note: no database at \(path) yet: creating it (`hangar serve --data-dir \(storage.resolvedDataDir)` will use it)\n".utf8))
+                }
+            }
             let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"))
             do {
                 try await store.tenantUpsert(id: tenant, name: tenant)
@@ -43,7 +54,7 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Only this tenant's keys.") var tenant: String?
 
         func run() async throws {
-            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"))
+            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"), existing: true)
             let keys = try await store.apiKeyList(tenantID: tenant)
             try await store.close()
             for key in keys {
@@ -57,13 +68,13 @@ struct KeysCommand: AsyncParsableCommand {
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke an API key by id (servers notice within seconds).")
         @OptionGroup var storage: StorageOptions
-        @Argument var id: String
+        @Argument(help: "The key's id (the part after hgr_ and before the next _, as `hangar keys list` shows it).") var id: String
 
         func run() async throws {
-            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"))
+            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"), existing: true)
             guard let key = try await store.apiKeyGet(id: id) else {
                 try await store.close()
-                throw ValidationError("no API key '\(id)'")
+                throw StartupError("no API key '\(id)' in this database (`hangar keys list` shows the ids)")
             }
             let revoked = try await store.apiKeyRevoke(tenantID: key.tenantID, id: id)
             try await store.auditAppend(AuditEntry(tenantID: key.tenantID, actor: "cli", action: "key.revoke", resourceType: "api_key", resourceID: id))

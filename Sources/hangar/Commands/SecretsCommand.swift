@@ -20,6 +20,10 @@ struct SecretsCommand: AsyncParsableCommand {
         @OptionGroup var storage: StorageOptions
         @Option(name: .customLong("new-key"), help: "The new master key, base64 of 32 bytes. Default: generate one.") var newKey: String?
 
+        func validate() throws {
+            if let newKey, Data(base64Encoded: newKey)?.count != 32 { throw ValidationError("--new-key must be base64 of 32 bytes") }
+        }
+
         func run() async throws {
             let logger = Runtime.logger("hangar.secrets")
             let old = try Runtime.vault(storage: storage, logger: logger)
@@ -28,7 +32,7 @@ struct SecretsCommand: AsyncParsableCommand {
                 return data
             } ?? SecretBox.generateKey()
             let new = try SecretBox(keyData: newData)
-            let store = try await storage.openStore(maxConnections: 2, logger: logger)
+            let store = try await storage.openStore(maxConnections: 2, logger: logger, existing: true)
             let count: Int
             do {
                 count = try await SecretRotation.rotate(store: store, from: old, to: new)

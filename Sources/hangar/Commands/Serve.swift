@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HangarAgents
 import HangarAuth
+import HangarBackends
 import HangarCore
 import HangarRuntime
 import HangarStore
@@ -10,21 +11,27 @@ import HangarSpeech
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the HTTP API, the scheduler and a worker pool in one process (the main job).")
+        abstract: "Run the HTTP API, the scheduler and a worker pool in one process (the main job).",
+        discussion: """
+            With --workers 0 this process serves the API only (then run `hangar worker` processes on the same PostgreSQL \
+            database). On first start with authentication on, an admin API key is created, printed once and saved to \
+            <data-dir>/admin.key.
+            """)
 
     @Option(name: .long, help: "Address to listen on. Env: HANGAR_HOST. Default: 127.0.0.1")
     var host: String?
 
-    @Option(name: .long, help: "Port to listen on (0 = any free port). Env: HANGAR_PORT. Default: 8000")
+    @Option(name: .long, parsing: .unconditional, help: "Port to listen on (0 = any free port). Env: HANGAR_PORT. Default: 8000")
     var port: Int?
 
     @OptionGroup var storage: StorageOptions
     @OptionGroup var worker: WorkerOptions
 
-    @Option(name: .customLong("max-body-bytes"), help: "Largest request body accepted. Default: 1048576")
+    @Option(name: .customLong("max-body-bytes"), parsing: .unconditional, help: "Largest request body accepted (413 beyond). Default: 1048576")
     var maxBodyBytes: Int?
 
     @Option(name: .long, help: "required (default) or none (local development only: refuses non-loopback addresses). Env: HANGAR_AUTH")
@@ -40,13 +47,33 @@ struct Serve: AsyncParsableCommand {
         return value
     }
 
+    func validate() throws {
+        _ = try resolvedAuthMode(host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1")
+        // Checked before anything starts (no database opened, no key created).
+        _ = try worker.resolvedWorkers()
+        _ = try worker.resolvedLease()
+        _ = try worker.resolvedRetention()
+        if let maxBodyBytes, maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024, got \(maxBodyBytes)") }
+    }
+
+    func resolvedAuthMode(host: String) throws -> Authenticator.Mode {
+        let text = auth ?? Environment.string("HANGAR_AUTH") ?? "required"
+        guard let mode = Authenticator.Mode(rawValue: text) else {
+            throw ValidationError("\(auth == nil ? "HANGAR_AUTH" : "--auth") must be required or none, got '\(text)'")
+        }
+        if mode == .none, !["127.0.0.1", "localhost", "::1"].contains(host) {
+            throw ValidationError("--auth none serves everyone as admin: it only binds a loopback address, not \(host)")
+        }
+        return mode
+    }
+
     func run() async throws {
         let logger = Runtime.logger("hangar")
-        _ = try resolvedPort()
+        let address = (host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try resolvedPort())
         Runtime.bootstrapMetrics()
-        let store = try await storage.openStore(maxConnections: 20, logger: logger)
+        let store = try await openStoreAnswering(host: address.host, port: address.port, logger: logger)
         var configuration = ServerConfiguration(
-            host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try resolvedPort(),
+            host: address.host, port: address.port,
             maxBodyBytes: maxBodyBytes ?? (1 << 20), rateLimits: try rateLimitsFromEnvironment(), security: try securityPolicyFromEnvironment(),
             chatDefaultModel: Environment.string("HANGAR_CHAT_DEFAULT_MODEL") ?? "mock/echo", webSockets: try webSocketLimitsFromEnvironment())
         configuration.metricsPublic = try Environment.bool("HANGAR_METRICS_PUBLIC") ?? false
@@ -55,12 +82,7 @@ struct Serve: AsyncParsableCommand {
         configuration.eventStreams = try eventStreamLimitsFromEnvironment()
         configuration.connections = try connectionLimitsFromEnvironment()
         configuration.trustedProxies = try trustedProxiesFromEnvironment()
-        guard let mode = Authenticator.Mode(rawValue: auth ?? Environment.string("HANGAR_AUTH") ?? "required") else {
-            throw ValidationError("--auth must be required or none")
-        }
-        if mode == .none, !["127.0.0.1", "localhost", "::1"].contains(configuration.host) {
-            throw ValidationError("--auth none serves everyone as admin: it only binds a loopback address, not \(configuration.host)")
-        }
+        let mode = try resolvedAuthMode(host: configuration.host)
         if mode == .required,
             let token = try await AdminBootstrap.run(
                 store: store, environmentKey: Environment.string("HANGAR_ADMIN_KEY"), dataDir: storage.resolvedDataDir)
@@ -96,17 +118,58 @@ struct Serve: AsyncParsableCommand {
             logger: logger, browser: browser)
         do {
             try await app.runService()
-        } catch let error as IOError where error.errnoCode == EADDRINUSE || error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
-            try? await store.close()
-            let reason = error.errnoCode == EADDRINUSE ? "is in use by another process" : error.errnoCode == EACCES ? "needs privileges" : "is not an address of this machine"
-            throw StartupError(
-                "cannot listen on \(configuration.host):\(configuration.port): it \(reason). Choose another with --port / HANGAR_PORT "
-                    + "or --host / HANGAR_HOST (--port 0 picks a free port)")
         } catch {
             try? await store.close()
-            throw error
+            throw Self.bindFailure(error, host: configuration.host, port: configuration.port) ?? error
         }
         try await store.close()
+    }
+
+    /// Opens the store. While start-up waits for a PostgreSQL server that does not answer yet,
+    /// the port already answers: `/api/v1/ready` says 503 and why, instead of connection refused.
+    func openStoreAnswering(host: String, port: Int, logger: Logger) async throws -> any HangarStore {
+        let storage = self.storage
+        guard StoreFactory.isShared(storage.databaseURL), port != 0 else {
+            return try await storage.openStore(maxConnections: 20, logger: logger)
+        }
+        let status = StartupStatus()
+        let responder = startupResponder(host: host, port: port, status: status, logger: logger)
+        return try await withThrowingTaskGroup(of: (any HangarStore)?.self) { group in
+            group.addTask {
+                try await storage.openStore(maxConnections: 20, logger: logger, progress: { status.update($0) })
+            }
+            group.addTask {
+                do {
+                    try await responder.run()
+                } catch {
+                    throw Self.bindFailure(error, host: host, port: port) ?? error
+                }
+                return nil
+            }
+            do {
+                while let next = try await group.next() {
+                    guard let store = next else { continue }
+                    await responder.triggerGracefulShutdown()  // frees the port for the real server
+                    try? await group.waitForAll()
+                    return store
+                }
+            } catch {
+                // Let the responder close its port gracefully (cancelled, it logs errors).
+                await responder.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+            throw StartupError("start-up ended before the database was opened")
+        }
+    }
+
+    /// A port that cannot be bound, in words that name the address and the flags that change it.
+    static func bindFailure(_ error: any Error, host: String, port: Int) -> StartupError? {
+        guard let error = error as? IOError, [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) else { return nil }
+        let reason = error.errnoCode == EADDRINUSE ? "is in use by another process" : error.errnoCode == EACCES ? "needs privileges" : "is not an address of this machine"
+        return StartupError(
+            "cannot listen on \(host):\(port): it \(reason). Choose another with --port / HANGAR_PORT "
+                + "or --host / HANGAR_HOST (--port 0 picks a free port)")
     }
 }
 

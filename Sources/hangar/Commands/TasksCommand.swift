@@ -28,9 +28,15 @@ struct TasksCommand: AsyncParsableCommand {
         @Option(help: "Task input as JSON, e.g. '{\"type\":\"generate\",\"prompt\":\"hi\"}'.") var input: String
         @Option(help: "1-10 or low|normal|high|critical.") var priority: String?
         @Option(help: "Seconds one attempt may run.") var timeout: Double?
-        @Option(name: .customLong("max-attempts")) var maxAttempts: Int?
-        @Option(name: .customLong("idempotency-key")) var idempotencyKey: String?
+        @Option(name: .customLong("max-attempts"), help: "Attempts before the task fails (retries with backoff). Default: the server's (3).")
+        var maxAttempts: Int?
+        @Option(name: .customLong("idempotency-key"), help: "Submitting again with the same key returns the first task instead of a new one.")
+        var idempotencyKey: String?
         @Flag(help: "Stream the task's progress until it ends.") var follow = false
+
+        func validate() throws {
+            _ = try parseJSONArgument(input, name: "--input")
+        }
 
         func run() async throws {
             var body: [String: JSONValue] = ["agent_id": .string(agent), "input": try parseJSONArgument(input, name: "--input")]
@@ -45,9 +51,11 @@ struct TasksCommand: AsyncParsableCommand {
                 return
             }
             FileHandle.standardError.write(Data("task \(id) queued\n".utf8))
+            let printer = EventPrinter()
             try await api.followEvents(taskID: id) { event in
-                FileHandle.standardError.write(Data(describe(event).utf8))
+                FileHandle.standardError.write(Data(printer.line(event).utf8))
             }
+            FileHandle.standardError.write(Data(printer.finish().utf8))
             let final = try await api.send(.GET, "/api/v1/tasks/\(id)")
             printJSON(final)
             throw TasksCommand.exitCode(for: final["status"]?.stringValue ?? "")
@@ -57,7 +65,7 @@ struct TasksCommand: AsyncParsableCommand {
     struct Get: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a task.")
         @OptionGroup var client: ClientOptions
-        @Argument var id: String
+        @Argument(help: "Task id.") var id: String
 
         func run() async throws {
             printJSON(try await client.client().send(.GET, "/api/v1/tasks/\(pathEscape(id))"))
@@ -69,7 +77,7 @@ struct TasksCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
         @Option(help: "Agent id or name.") var agent: String?
         @Option(help: "Status filter, e.g. running or queued,running.") var status: String?
-        @Option var limit = 50
+        @Option(help: "Most tasks to list (1-1000).") var limit = 50
 
         func run() async throws {
             var query = "limit=\(limit)"
@@ -84,7 +92,7 @@ struct TasksCommand: AsyncParsableCommand {
     struct Cancel: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Cancel a task (queued: at once; running: within a second).")
         @OptionGroup var client: ClientOptions
-        @Argument var id: String
+        @Argument(help: "Task id.") var id: String
 
         func run() async throws {
             printJSON(try await client.client().send(.DELETE, "/api/v1/tasks/\(pathEscape(id))"))
@@ -94,19 +102,44 @@ struct TasksCommand: AsyncParsableCommand {
     struct Events: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print a task's events; --follow streams until it ends.")
         @OptionGroup var client: ClientOptions
-        @Argument var id: String
-        @Option var after: Int64 = 0
-        @Flag var follow = false
+        @Argument(help: "Task id.") var id: String
+        @Option(help: "Only events after this sequence number (resume where a previous read stopped).") var after: Int64 = 0
+        @Flag(help: "Keep streaming until the task ends.") var follow = false
 
         func run() async throws {
             let api = client.client()
+            let printer = EventPrinter()
             if follow {
-                try await api.followEvents(taskID: id, after: after) { print(describe($0), terminator: "") }
-                return
+                try await api.followEvents(taskID: id, after: after) { print(printer.line($0), terminator: "") }
+            } else {
+                let page = try await api.send(.GET, "/api/v1/tasks/\(pathEscape(id))/events?after=\(after)&limit=1000")
+                for event in page["events"]?.arrayValue ?? [] { print(printer.line(event), terminator: "") }
             }
-            let page = try await api.send(.GET, "/api/v1/tasks/\(pathEscape(id))/events?after=\(after)&limit=1000")
-            for event in page["events"]?.arrayValue ?? [] { print(describe(event), terminator: "") }
+            print(printer.finish(), terminator: "")
         }
+    }
+}
+
+/// Prints events as lines. Streamed tokens run on one line (they are pieces of one text); the
+/// next event, or the end, starts a new line instead of continuing the text's.
+/// (Events arrive one at a time, in order: no two callers at once.)
+final class EventPrinter: @unchecked Sendable {
+    private var midLine = false
+
+    func line(_ event: JSONValue) -> String {
+        let text = describe(event)
+        guard event["type"]?.stringValue == "token" else {
+            defer { midLine = false }
+            return midLine ? "\n" + text : text
+        }
+        if !text.isEmpty { midLine = !text.hasSuffix("\n") }
+        return text
+    }
+
+    /// What ends the output: a newline if a token left the line open.
+    func finish() -> String {
+        defer { midLine = false }
+        return midLine ? "\n" : ""
     }
 }
 

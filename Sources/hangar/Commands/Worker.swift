@@ -13,13 +13,21 @@ struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a worker pool (no HTTP API) against a shared PostgreSQL queue.")
 
-    @OptionGroup var storage: StorageOptions
+    @OptionGroup var storage: WorkerStorageOptions
     @OptionGroup var worker: WorkerOptions
 
-    func run() async throws {
+    func validate() throws {
         guard StoreFactory.isShared(storage.databaseURL) else {
             throw ValidationError("`hangar worker` needs a shared database: pass --database postgres://… (SQLite serves one process: use `hangar serve`)")
         }
+        _ = try worker.resolvedLease()
+        _ = try worker.resolvedRetention()
+        if try worker.resolvedWorkers() < 1 {
+            throw ValidationError("--workers must be 1 or more for a worker (a worker with none would run nothing)")
+        }
+    }
+
+    func run() async throws {
         let logger = Runtime.logger("hangar.worker")
         Runtime.bootstrapMetrics()
         let store = try await storage.openStore(maxConnections: 10, logger: logger)
@@ -49,7 +57,9 @@ struct Worker: AsyncParsableCommand {
 }
 
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit (serve and worker also do this at start).")
+    static let configuration = CommandConfiguration(
+        abstract: "Apply database migrations and exit (serve and worker also do this at start).",
+        discussion: "Creates the SQLite database if it does not exist yet; with PostgreSQL, the database itself must exist.")
 
     @OptionGroup var storage: StorageOptions
 

@@ -48,7 +48,7 @@ enum Runtime {
     /// The master key for agent secrets: `HANGAR_SECRET_KEY`, else `<data-dir>/secret.key`.
     /// Processes sharing a PostgreSQL database must share the key, so say so when a
     /// process falls back to a local file there.
-    static func vault(storage: StorageOptions, logger: Logger) throws -> SecretBox {
+    static func vault(storage: some DatabaseOptions, logger: Logger) throws -> SecretBox {
         let environmentKey = Environment.string("HANGAR_SECRET_KEY")
         if environmentKey == nil, StoreFactory.isShared(storage.databaseURL) {
             logger.warning("HANGAR_SECRET_KEY is not set: secrets use the key in \(storage.resolvedDataDir)/secret.key; every process sharing this database needs the same key")

@@ -7,7 +7,7 @@ import HangarCore
 ///
 /// | variable | default | |
 /// |---|---|---|
-/// | `CAPTURE_OUT` | `./data/mds` | local dataset root (one directory per tenant and dataset) |
+/// | `CAPTURE_OUT` | `./data/mds`; `<data-dir>/mds` in `hangar serve` / `worker` | local dataset root (one directory per tenant and dataset) |
 /// | `CAPTURE_REMOTE` | — | `s3://bucket/prefix` datasets are uploaded to |
 /// | `CAPTURE_KEEP_LOCAL` | `1` | keep local shards after an upload |
 /// | `CAPTURE_FPS` | `2` | frames sampled per second |

@@ -19,12 +19,16 @@ public protocol AgentExecutor: Sendable {
     /// not reach, at agent create/update (throw `HangarError.invalid` naming the field). May
     /// resolve names. The default accepts everything.
     func validate(agentConfig: JSONValue) async throws
+    /// The steps one task of this kind may take (`max_steps`, top level or in `input`): a
+    /// submission outside it is refused, not silently clamped. `nil`: the kind has no steps.
+    var maxStepsRange: ClosedRange<Int>? { get }
 }
 
 extension AgentExecutor {
     public func validate(input: JSONValue) throws {}
     public func validate(input: JSONValue, options: JSONValue) throws { try validate(input: input) }
     public func validate(agentConfig: JSONValue) async throws {}
+    public var maxStepsRange: ClosedRange<Int>? { nil }
 }
 
 public struct ExecutionResult: Sendable {

@@ -33,6 +33,23 @@ struct TaskAPITests {
         }
     }
 
+    @Test("max_steps has one bound per agent kind, top level or in input: outside it is a 422, not a silent clamp")
+    func maxStepsBound() async throws {
+        try await withAPI { client, _ in
+            _ = try await client.agent(["name": "echo"])
+            for body: JSONValue in [
+                ["agent_id": "echo", "input": ["prompt": "x"], "max_steps": 500],
+                ["agent_id": "echo", "input": ["prompt": "x", "max_steps": 500]],
+            ] {
+                let refused = try await client.send(.post, "/api/v1/tasks", json: body)
+                #expect(refused.status == .unprocessableContent, "\(body)")
+                #expect(refused.json["detail"]?.stringValue?.contains("from 1 to 100") == true, "\(refused.json)")
+            }
+            let accepted = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": "x"], "max_steps": 100])
+            #expect(accepted.status == .created)
+        }
+    }
+
     @Test("seed 000's shape (task, mode, options, timeout, callback_url) and seed 004's /tasks/run")
     func seedShapes() async throws {
         try await withAPI { client, _ in

@@ -26,6 +26,7 @@ public struct LLMExecutor: AgentExecutor {
 
     static let defaultMaxSteps = 10
     static let maxStepsCeiling = 100
+    public var maxStepsRange: ClosedRange<Int>? { 1...Self.maxStepsCeiling }
 
     public func validate(input: JSONValue) throws {
         _ = try LLMInput.parse(input)

@@ -37,6 +37,8 @@ public struct BrowserExecutor: AgentExecutor {
     static let defaultJPEGQuality = 80
     static let defaultParseRetries = 1
 
+    public var maxStepsRange: ClosedRange<Int>? { BrowserInput.maxStepsRange }
+
     public func validate(input: JSONValue) throws {
         try check(BrowserInput.parse(input))
     }

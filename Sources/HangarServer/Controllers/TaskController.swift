@@ -44,6 +44,9 @@ struct TaskController {
         try await AgentBudget.check(store, agent: agent)
         if let executor = registry.executor(for: agent.kind) {
             try executor.validate(input: submission.params.input, options: submission.params.options)
+            if let steps = submission.params.maxSteps, let range = executor.maxStepsRange, !range.contains(steps) {
+                throw APIError.invalid("max_steps", "must be from \(range.lowerBound) to \(range.upperBound) for a \(agent.kind) agent")
+            }
         }
         submission.params.agentID = agent.id
         let result = try await store.taskInsert(submission.params)

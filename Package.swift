@@ -43,6 +43,17 @@ let package = Package(
             dependencies: ["HangarCore"],
             swiftSettings: swiftSettings
         ),
+        // Errors in words a person acts on (responses, task errors, events): no debug dumps.
+        .target(
+            name: "HangarErrorText",
+            dependencies: [
+                "HangarCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HangarStoreSQLite",
             dependencies: ["HangarStore", .product(name: "GRDB", package: "GRDB.swift")],
@@ -64,6 +75,7 @@ let package = Package(
         .target(
             name: "HangarRuntime",
             dependencies: [
+                "HangarErrorText",
                 "HangarStore",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -77,6 +89,7 @@ let package = Package(
         .target(
             name: "HangarAgents",
             dependencies: [
+                "HangarErrorText",
                 "HangarRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -93,6 +106,7 @@ let package = Package(
         .target(
             name: "HangarSpeech",
             dependencies: [
+                "HangarErrorText",
                 "HangarCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -118,6 +132,7 @@ let package = Package(
         .target(
             name: "HangarBlobs",
             dependencies: [
+                "HangarErrorText",
                 "HangarCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -133,6 +148,7 @@ let package = Package(
         .target(
             name: "HangarCapture",
             dependencies: [
+                "HangarErrorText",
                 "HangarCore", "HangarBlobs", "CZstd",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -146,6 +162,7 @@ let package = Package(
         .target(
             name: "HangarBrowser",
             dependencies: [
+                "HangarErrorText",
                 "HangarAgents", "HangarRuntime", "HangarCapture", "HangarBlobs", "CJPEG",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
@@ -168,6 +185,7 @@ let package = Package(
         .target(
             name: "HangarServer",
             dependencies: [
+                "HangarErrorText",
                 "HangarRuntime",
                 "HangarAgents",
                 "HangarAuth",
@@ -256,6 +274,7 @@ let package = Package(
         .testTarget(
             name: "HangarAgentsTests",
             dependencies: [
+                "HangarErrorText",
                 "HangarTestSupport", "HangarAgents", "MCPFixtureTools",
                 .product(name: "MCP", package: "swift-sdk"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import HangarErrorText
 import Crypto
 import Foundation
 public import HangarBlobs
@@ -202,7 +203,7 @@ public actor CaptureManager: EpisodeRecorderFactory {
             episode.info.datasetID = datasetID
         } catch {
             episode.info.status = .failed
-            episode.info.error = "\(error)"
+            episode.info.error = ErrorText.describe(error)
             logger.error("capture episode not written", metadata: ["episode": "\(id)", "error": "\(error)"])
         }
         episode.releaseMedia()

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarCore
 import HangarStore
 import Logging
@@ -87,7 +88,7 @@ extension WorkerPool {
             return opened
         } catch {
             logger.warning("narration not opened", metadata: ["error": "\(error)"])
-            try? await events.log("narration unavailable: \(error)", level: "warning")
+            try? await events.log("narration unavailable: \(ErrorText.describe(error))", level: "warning")
             return nil
         }
     }
@@ -115,7 +116,7 @@ extension WorkerPool {
         case .failure(HangarError.leaseLost):
             return nil
         case .failure(let error):
-            let failure = TaskFailure(code: "agent_error", message: String(describing: error), retryable: true)
+            let failure = TaskFailure(code: "agent_error", message: ErrorText.describe(error), retryable: true)
             return .failed(failure, retryDelay: configuration.retry.delay(afterAttempt: task.attempts))
         }
     }

@@ -127,6 +127,12 @@ struct ProviderTests {
         }
         #expect(refused?.retryable == true && refused?.code == "provider_unavailable")
         #expect(ContinuousClock.now - started < .seconds(5))
+        // In words, not a dump of NIO's or AsyncHTTPClient's error values (issue 24).
+        let message = refused?.message ?? ""
+        #expect(message.contains("connection refused"), "\(message)")
+        for leak in ["NIOConnectionError", "HTTPClientError", "errno", "IOError", "SingleConnectionFailure"] {
+            #expect(!message.contains(leak), "\(message)")
+        }
     }
 
     @Test("Ollama native chat: NDJSON tokens, tool calls, and the load / prompt / generation timings it reports")

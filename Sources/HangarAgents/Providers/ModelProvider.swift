@@ -1,4 +1,5 @@
 public import HangarCore
+import HangarErrorText
 
 /// A chat message in the OpenAI shape, which every provider Hangar speaks understands.
 public struct ChatMessage: Sendable, Hashable {
@@ -201,7 +202,7 @@ public struct ProviderHealth: Sendable, Hashable {
     public static func failing(_ error: any Error) -> ProviderHealth {
         let failure = error as? TaskFailure
         let circuitOpen = failure?.code == "provider_unavailable" && failure?.message.contains("circuit open") == true
-        return ProviderHealth(status: circuitOpen ? "circuit_open" : "unhealthy", detail: failure?.message ?? String(describing: error))
+        return ProviderHealth(status: circuitOpen ? "circuit_open" : "unhealthy", detail: ErrorText.describe(error))
     }
 }
 

@@ -1,4 +1,5 @@
 import HangarCore
+import HangarErrorText
 
 /// What a model costs, per million tokens, in USD.
 public struct ModelPrice: Sendable, Hashable {
@@ -54,7 +55,7 @@ public struct PriceTable: Sendable, Hashable {
         do {
             decoded = try JSONText.decode(json)
         } catch {
-            throw HangarError.invalid(field: "HANGAR_MODEL_PRICES", message: "is not JSON (\(error)); it is an object such as {\"vllm/*\": {\"prompt\": 0.05, \"completion\": 0.05}}")
+            throw HangarError.invalid(field: "HANGAR_MODEL_PRICES", message: "is not JSON (\(ErrorText.describe(error))); it is an object such as {\"vllm/*\": {\"prompt\": 0.05, \"completion\": 0.05}}")
         }
         guard case .object(let entries) = decoded else {
             throw HangarError.invalid(field: "HANGAR_MODEL_PRICES", message: "must be a JSON object keyed by model")

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import HangarErrorText
 import Foundation
 import HangarCore
 public import Logging
@@ -63,7 +64,7 @@ public enum ProviderConfiguration {
             } catch {
                 throw HangarError.invalid(
                     field: "HANGAR_PROVIDERS",
-                    message: "is not JSON (\(error)); it is a JSON array such as [{\"name\": \"vllm\", \"type\": \"openai\", \"base_url\": \"http://gpu:8000/v1\"}]")
+                    message: "is not JSON (\(ErrorText.describe(error))); it is a JSON array such as [{\"name\": \"vllm\", \"type\": \"openai\", \"base_url\": \"http://gpu:8000/v1\"}]")
             }
             guard case .array(let entries) = json else {
                 throw HangarError.invalid(field: "HANGAR_PROVIDERS", message: "must be a JSON array of provider objects")

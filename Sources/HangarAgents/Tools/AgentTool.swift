@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 public import HangarCore
 
 /// A function an LLM agent may call. Results go back to the model as text; a tool that
@@ -106,7 +107,7 @@ public struct ToolBox: Sendable {
         do {
             arguments = call.arguments.trimmingCharacters(in: .whitespaces).isEmpty ? .emptyObject : try JSONText.decode(call.arguments)
         } catch {
-            return ToolOutput(text: "arguments are not valid JSON: \(error)", isError: true)
+            return ToolOutput(text: "arguments are not valid JSON: \(ErrorText.describe(error))", isError: true)
         }
         do {
             return try await withDeadline(.now + timeout) { try await tool.call(arguments) }
@@ -115,7 +116,7 @@ public struct ToolBox: Sendable {
         } catch let failure as TaskFailure {
             return ToolOutput(text: failure.message, isError: true)
         } catch {
-            return ToolOutput(text: "tool '\(call.name)' failed: \(error)", isError: true)
+            return ToolOutput(text: "tool '\(call.name)' failed: \(ErrorText.describe(error))", isError: true)
         }
     }
 

@@ -1,4 +1,5 @@
 public import AsyncHTTPClient
+import HangarErrorText
 public import Foundation
 import HangarCore
 public import Logging
@@ -173,7 +174,7 @@ public struct S3Client: Sendable {
             throw CancellationError()
         } catch {
             // No usable response: connection refused, reset, timed out.
-            return .retry(S3Error(operation: operation, bucket: bucket, key: key, message: "\(error)", attempts: attempt))
+            return .retry(S3Error(operation: operation, bucket: bucket, key: key, message: "\(ErrorText.describe(error))", attempts: attempt))
         }
         let error = S3ErrorBody(xml: data)
         // A 404 for a missing bucket is an error even where a missing key is not.

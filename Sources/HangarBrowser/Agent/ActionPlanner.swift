@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarAgents
 import HangarCore
 import HangarRuntime
@@ -60,7 +61,7 @@ struct ActionPlanner {
         do {
             image = try JPEGImage(jpeg: screenshot)
         } catch {
-            try? await events.log("step \(step): refinement skipped, the screenshot could not be decoded (\(error))", level: "warning")
+            try? await events.log("step \(step): refinement skipped, the screenshot could not be decoded (\(ErrorText.describe(error)))", level: "warning")
             return (action, 0)
         }
         var done = 0

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarBlobs
 import HangarCapture
 import HangarCore
@@ -134,7 +135,7 @@ struct BrowserRun: Sendable {
             return try await capture.startEpisode(start) { try await environment.screenshot(quality: quality) }
         } catch {
             // Capture serves training; it does not get to fail the user's task.
-            try? await context.events.log("capture could not start: \(error)", level: "warning")
+            try? await context.events.log("capture could not start: \(ErrorText.describe(error))", level: "warning")
             return nil
         }
     }
@@ -148,8 +149,8 @@ struct BrowserRun: Sendable {
                 "started_at": .string(Timestamp.format(summary.startedAt)), "ended_at": .string(Timestamp.format(summary.endedAt)),
             ]
         } catch {
-            try? await context.events.log("capture could not be written: \(error)", level: "warning")
-            return ["episode_id": .string(recorder.id), "status": "failed", "error": .string(String(describing: error))]
+            try? await context.events.log("capture could not be written: \(ErrorText.describe(error))", level: "warning")
+            return ["episode_id": .string(recorder.id), "status": "failed", "error": .string(ErrorText.describe(error))]
         }
     }
 

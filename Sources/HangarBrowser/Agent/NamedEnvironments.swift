@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 public import HangarCore
 
 /// Browser environments the operator defines and tenants pick by name
@@ -57,7 +58,7 @@ public struct NamedEnvironments: Sendable, Hashable {
         do {
             json = try JSONText.decode(source)
         } catch {
-            throw HangarError.invalid(field: variable, message: "must be a JSON object of named environments (or @FILE): \(error)")
+            throw HangarError.invalid(field: variable, message: "must be a JSON object of named environments (or @FILE): \(ErrorText.describe(error))")
         }
         guard case .object(let entries) = json else { throw HangarError.invalid(field: variable, message: "must be a JSON object of named environments") }
         var specs: [String: EnvironmentSpec] = [:]

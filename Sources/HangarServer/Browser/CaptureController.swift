@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarAuth
 import HangarBrowser
 import HangarCapture
@@ -101,7 +102,7 @@ struct CaptureController {
         } catch let error as HangarError {
             throw error
         } catch {
-            throw APIError(.badGateway, "the upload of dataset '\(id)' failed: \(error)")
+            throw APIError(.badGateway, "the upload of dataset '\(id)' failed: \(ErrorText.describe(error))")
         }
         return JSONResponse.make([
             "dataset_id": .string(upload.datasetID), "remote": .string(upload.remoteURL), "bucket": .string(upload.bucket),

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarBrowser
 import HangarCore
 import HTTPTypes
@@ -49,7 +50,7 @@ struct SessionController {
         } catch let error as HangarError {
             throw error
         } catch {
-            throw APIError(.serviceUnavailable, "the browser environment could not be started: \(error)")
+            throw APIError(.serviceUnavailable, "the browser environment could not be started: \(ErrorText.describe(error))")
         }
         if let startURL {
             do {
@@ -63,7 +64,7 @@ struct SessionController {
                 await sessions.release(id: session.id, tenantID: context.tenantID)
             } catch {
                 try? await sessions.delete(id: session.id, tenantID: context.tenantID)
-                throw APIError(.badGateway, "the session could not open \(startURL): \(error)")
+                throw APIError(.badGateway, "the session could not open \(startURL): \(ErrorText.describe(error))")
             }
         }
         return JSONResponse.make(try await sessions.get(id: session.id, tenantID: context.tenantID).json, status: .created)
@@ -93,7 +94,7 @@ struct SessionController {
         } catch let error as HangarError {
             throw error
         } catch {
-            throw APIError(.badGateway, "the session's screen could not be read: \(error)")
+            throw APIError(.badGateway, "the session's screen could not be read: \(ErrorText.describe(error))")
         }
         var headers = HTTPFields()
         headers[.contentType] = "image/jpeg"

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarAgents
 import HangarCore
 import HangarStore
@@ -139,7 +140,7 @@ struct ChatExchange: Sendable {
         } catch let failure as TaskFailure {
             throw ChatProviderFailure(detail: "model provider for '\(session.model)' failed: \(failure.message) (\(failure.code))")
         } catch {
-            throw ChatProviderFailure(detail: "model provider for '\(session.model)' failed: \(error)")
+            throw ChatProviderFailure(detail: "model provider for '\(session.model)' failed: \(ErrorText.describe(error))")
         }
         let now = Date()
         let metrics = ChatMetrics.make(response: response, elapsed: elapsed, contextCharacters: characters, model: session.model, at: now)

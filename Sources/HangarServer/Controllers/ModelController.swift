@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarAgents
 import HangarCore
 import Hummingbird
@@ -101,7 +102,7 @@ struct ModelController {
                 try await writer.write(ByteBuffer(string: "event: complete\ndata: \(JSONText.encode(["model": .string(name), "status": "success"]))\n\n"))
             } catch {
                 pull.cancel()
-                let detail = (error as? TaskFailure)?.message ?? String(describing: error)
+                let detail = ErrorText.describe(error)
                 try await writer.write(ByteBuffer(string: "event: error\ndata: \(JSONText.encode(["detail": .string(detail), "status_code": 502]))\n\n"))
             }
             try await writer.finish(nil)
@@ -125,7 +126,7 @@ struct ModelController {
         } catch let error as APIError {
             throw error
         } catch {
-            throw APIError(.badGateway, "model provider error: \(error)")
+            throw APIError(.badGateway, "model provider error: \(ErrorText.describe(error))")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarCore
 import Hummingbird
 import NIOCore
@@ -50,7 +51,7 @@ struct JSONBody {
         do {
             value = try JSONText.decode(bytes: Array(buffer.readableBytesView))
         } catch {
-            throw APIError(.badRequest, "request body is not valid JSON: \(error)")
+            throw APIError(.badRequest, "request body is not valid JSON: \(ErrorText.describe(error))")
         }
         guard case .object(let fields) = value else { throw APIError(.unprocessableContent, "request body must be a JSON object") }
         return JSONBody(fields: fields)

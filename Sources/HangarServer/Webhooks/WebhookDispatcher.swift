@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HangarErrorText
 import Foundation
 import HangarAgents
 public import HangarAuth
@@ -243,7 +244,7 @@ public struct WebhookDispatcher: Service {
     }
 
     static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
+        let text = ErrorText.describe(error)
         return text.count > 300 ? String(text.prefix(300)) : text
     }
 }

@@ -1,3 +1,5 @@
+import HangarErrorText
+
 /// Segments to audio: parallel rendering, in-order delivery, splicing.
 extension SpeechStream {
     /// Starts rendering queued segments while there is a free slot and room for the audio.
@@ -39,9 +41,9 @@ extension SpeechStream {
             case .failure(let error):
                 if error is CancellationError { continue }
                 segmentsFailed += 1
-                lastError = "\(error)"
+                lastError = ErrorText.describe(error)
                 if kind == .request {
-                    fail("synthesis failed: \(error)")
+                    fail("synthesis failed: \(ErrorText.describe(error))")
                     return
                 }
             }

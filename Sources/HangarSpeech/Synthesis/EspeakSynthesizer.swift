@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 
 /// espeak-ng (Debian's `espeak-ng` package), run as a command per segment.
 ///
@@ -75,7 +76,7 @@ public struct EspeakSynthesizer: SpeechSynthesizer {
         do {
             return try WAVDecoder.decode(bytes)
         } catch {
-            throw SpeechError.synthesis("espeak-ng wrote unreadable audio: \(error)")
+            throw SpeechError.synthesis("espeak-ng wrote unreadable audio: \(ErrorText.describe(error))")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import NIOCore
 import NIOPosix
 
@@ -69,7 +70,7 @@ public struct F5SocketSynthesizer: SpeechSynthesizer {
                     }
                 }
         } catch {
-            throw SpeechError.unavailable("F5-TTS server at \(host):\(port) unreachable: \(error)")
+            throw SpeechError.unavailable("F5-TTS server at \(host):\(port) unreachable: \(ErrorText.describe(error))")
         }
         let received = try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(ByteBuffer(string: text))

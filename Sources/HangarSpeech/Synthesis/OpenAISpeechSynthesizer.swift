@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HangarErrorText
 import Foundation
 import HangarCore
 import NIOCore
@@ -123,7 +124,7 @@ public struct OpenAISpeechSynthesizer: SpeechSynthesizer {
         } catch let error as CancellationError {
             throw error
         } catch {
-            throw RetryableFailure(error: .unavailable("speech server at \(endpoint) unreachable: \(error)"), retryAfter: nil)
+            throw RetryableFailure(error: .unavailable("speech server at \(endpoint) unreachable: \(ErrorText.describe(error))"), retryAfter: nil)
         }
         let status = response.status.code
         guard (200..<300).contains(status) else {
@@ -136,7 +137,7 @@ public struct OpenAISpeechSynthesizer: SpeechSynthesizer {
         }
         let audio = [UInt8](bytes.readableBytesView)
         if audio.starts(with: Array("RIFF".utf8)) {
-            do { return try WAVDecoder.decode(audio) } catch { throw SpeechError.synthesis("speech server sent an unreadable WAV file: \(error)") }
+            do { return try WAVDecoder.decode(audio) } catch { throw SpeechError.synthesis("speech server sent an unreadable WAV file: \(ErrorText.describe(error))") }
         }
         guard responseFormat == .pcm else {
             let type = response.headers.first(name: "Content-Type") ?? "no content type"

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarCore
 
 /// Checks one registry entry and turns it into a `Voice`, collecting every problem (an
@@ -148,7 +149,7 @@ struct VoiceValidator {
         do {
             return .success(try WAVDecoder.info([UInt8](data)))
         } catch {
-            return .failure(VoiceIssue(voiceID: nil, field: "ref_audio", message: "is not a usable WAV file: \(error)"))
+            return .failure(VoiceIssue(voiceID: nil, field: "ref_audio", message: "is not a usable WAV file: \(ErrorText.describe(error))"))
         }
     }
 }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HangarErrorText
 import Foundation
 import HangarCore
 import Logging
@@ -93,7 +94,7 @@ struct ProviderHTTP: Sendable {
                 throw TaskFailure(code: "provider_timeout", message: "provider '\(name)' was unreachable or did not answer within \(Self.format(timeout ?? requestTimeout))", retryable: true)
             } catch {
                 // Connection refused or reset, TLS, DNS: transient.
-                let message = "provider '\(name)' unreachable: \(error)"
+                let message = "provider '\(name)' unreachable: \(ErrorText.describe(error))"
                 await breaker.recordFailure(message)
                 if let wait = nextWait(retries: retries, retryAfter: nil, deadline: deadline) {
                     logger.debug("retrying provider request", metadata: ["provider": "\(name)", "error": "\(error)"])

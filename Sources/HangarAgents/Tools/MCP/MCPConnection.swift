@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HangarErrorText
 import Foundation
 import HangarCore
 import Logging
@@ -74,7 +75,7 @@ actor MCPConnection {
         do {
             _ = try await withDeadline(.now + .seconds(30)) { try await client.connect(transport: transport) }
         } catch {
-            throw TaskFailure(code: "mcp_unavailable", message: "MCP server '\(name)' did not start: \(error)", retryable: true)
+            throw TaskFailure(code: "mcp_unavailable", message: "MCP server '\(name)' did not start: \(ErrorText.describe(error))", retryable: true)
         }
         self.client = client
         var tools: [any AgentTool] = []
@@ -145,7 +146,7 @@ actor MCPConnection {
         do {
             try process.run()
         } catch {
-            throw TaskFailure(code: "mcp_unavailable", message: "MCP server '\(name)': cannot start '\(command)': \(error)", retryable: false)
+            throw TaskFailure(code: "mcp_unavailable", message: "MCP server '\(name)': cannot start '\(command)': \(ErrorText.describe(error))", retryable: false)
         }
         self.process = process
         return StdioTransport(

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarCore
 import Logging
 import Synchronization
@@ -88,7 +89,7 @@ public final class CDPConnection: Sendable {
                 { [weak connection] reason in connection?.shutDown(reason: reason) })
             connection.transport.withLock { $0 = transport }
         } catch {
-            throw CDPError.connectFailed(url: url, reason: String(describing: error))
+            throw CDPError.connectFailed(url: url, reason: ErrorText.describe(error))
         }
         return connection
     }

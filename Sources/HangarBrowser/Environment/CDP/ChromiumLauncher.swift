@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarCore
 import Logging
 
@@ -84,7 +85,7 @@ public struct ChromiumLauncher: Sendable {
         do {
             proxy = try await EgressProxy.start(decider: egress ?? .policy(network), logger: logger)
         } catch {
-            throw ChromiumLaunchError.egressProxyFailed(reason: String(describing: error))
+            throw ChromiumLaunchError.egressProxyFailed(reason: ErrorText.describe(error))
         }
         let process: ChromiumProcess
         do {
@@ -94,7 +95,7 @@ public struct ChromiumLauncher: Sendable {
                 try FileManager.default.createDirectory(atPath: profile, withIntermediateDirectories: true)
             } catch {
                 try? FileManager.default.removeItem(atPath: root)
-                throw ChromiumLaunchError.spawnFailed(binary: binary, reason: "cannot create \(profile): \(error)")
+                throw ChromiumLaunchError.spawnFailed(binary: binary, reason: "cannot create \(profile): \(ErrorText.describe(error))")
             }
             process = try ChromiumProcess.spawn(
                 binary: binary, arguments: arguments(userDataDir: profile, proxyPort: proxy.port), directory: root, proxy: proxy,

@@ -1,4 +1,5 @@
 import Foundation
+import HangarErrorText
 import HangarCore
 import Logging
 import Synchronization
@@ -62,7 +63,7 @@ public final class ChromiumProcess: Sendable {
             pipe = try DevToolsPipe.make()
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
-            throw ChromiumLaunchError.spawnFailed(binary: binary, reason: "cannot create the DevTools pipe: \(error)")
+            throw ChromiumLaunchError.spawnFailed(binary: binary, reason: "cannot create the DevTools pipe: \(ErrorText.describe(error))")
         }
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -139,7 +140,7 @@ public final class ChromiumProcess: Sendable {
             if let status = await exitStatus(within: .seconds(1)) {
                 throw ChromiumLaunchError.exitedEarly(status: status, log: logTail())
             }
-            throw ChromiumLaunchError.devToolsUnresponsive(seconds: startTimeout.seconds, reason: String(describing: error), log: logTail())
+            throw ChromiumLaunchError.devToolsUnresponsive(seconds: startTimeout.seconds, reason: ErrorText.describe(error), log: logTail())
         }
     }
 

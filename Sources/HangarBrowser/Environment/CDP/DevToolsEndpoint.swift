@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HangarErrorText
 import Foundation
 import HangarCore
 import NIOCore
@@ -52,7 +53,7 @@ public enum DevToolsEndpoint {
         do {
             response = try await client.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
         } catch {
-            throw CDPError.connectFailed(url: url, reason: String(describing: error))
+            throw CDPError.connectFailed(url: url, reason: ErrorText.describe(error))
         }
         let body = try await response.body.collect(upTo: 1 << 20)
         guard response.status == .ok else {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import HangarErrorText
 import Foundation
 import HangarCore
 import Logging
@@ -87,7 +88,7 @@ public final class NekoClient: Sendable {
         do {
             response = try await configuration.http.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
         } catch {
-            throw NekoError.connectFailed(reason: "POST /api/login: \(error)")
+            throw NekoError.connectFailed(reason: "POST /api/login: \(ErrorText.describe(error))")
         }
         let bytes = try await response.body.collect(upTo: 1 << 20)
         let text = String(buffer: bytes)
@@ -134,7 +135,7 @@ public final class NekoClient: Sendable {
         do {
             response = try await configuration.http.execute(request, timeout: .nanoseconds(Int64(configuration.requestTimeout.seconds * 1e9)))
         } catch {
-            throw NekoError.connectFailed(reason: "GET \(path): \(error)")
+            throw NekoError.connectFailed(reason: "GET \(path): \(ErrorText.describe(error))")
         }
         let body = try await response.body.collect(upTo: 1 << 26)
         switch response.status.code {
@@ -172,7 +173,7 @@ public final class NekoClient: Sendable {
                 onText: { [weak self] text in self?.receive(text) },
                 onClose: { [weak self] reason in self?.closed(reason: reason) })
         } catch {
-            throw NekoError.connectFailed(reason: String(describing: error))
+            throw NekoError.connectFailed(reason: ErrorText.describe(error))
         }
         self.socket.withLock { $0 = socket }
         let timeout = configuration.connectTimeout

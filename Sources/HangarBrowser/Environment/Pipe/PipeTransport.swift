@@ -1,4 +1,5 @@
 import NIOCore
+import HangarErrorText
 import NIOPosix
 import Synchronization
 
@@ -72,7 +73,7 @@ final class PipeTransport: CDPTransport {
                     }
                 }
             } catch {
-                reason = String(describing: error)
+                reason = ErrorText.describe(error)
             }
             transport.outgoing.markClosed()
             onClose(reason)

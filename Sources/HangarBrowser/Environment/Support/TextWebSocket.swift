@@ -1,4 +1,5 @@
 import HummingbirdWSClient
+import HangarErrorText
 import Logging
 
 /// A client WebSocket for JSON-over-text protocols: frames go out in `send` order, every
@@ -47,7 +48,7 @@ final class TextWebSocket: Sendable {
                     try await WebSocketClient.connect(url: url, configuration: configuration, logger: logger, handler: handler)
                 }
             } catch {
-                reason = String(describing: error)
+                reason = ErrorText.describe(error)
             }
             opened.fail(WebSocketOpenError(reason: reason))
             socket.outgoing.markClosed()

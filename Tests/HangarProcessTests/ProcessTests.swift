@@ -73,6 +73,17 @@ struct ProcessTests {
         #expect(range.status != 0 && range.output.contains("--port must be a TCP port") && !range.output.contains("Usage:"), "\(range.output)")
         let fromEnvironment = try await run(["serve", "--data-dir", dir], environment: ["HANGAR_PORT": "65536"])
         #expect(fromEnvironment.status != 0 && fromEnvironment.output.contains("HANGAR_PORT must be"), "\(fromEnvironment.output)")
+        // Every HANGAR_* value is checked before anything starts, naming the variable.
+        for (name, value, says) in [
+            ("HANGAR_LOG_LEVEL", "loud", "HANGAR_LOG_LEVEL must be trace, debug"), ("HANGAR_LOG_FORMAT", "xml", "HANGAR_LOG_FORMAT must be text or json"),
+            ("HANGAR_RETENTION", "forever", "HANGAR_RETENTION: expected a duration"), ("HANGAR_WORKERS", "many", "HANGAR_WORKERS: must be an integer"),
+        ] {
+            let refused = try await run(["serve", "--data-dir", dir, "--port", "0"], environment: [name: value])
+            #expect(refused.status != 0 && refused.output.contains(says), "\(name)=\(value): \(refused.output)")
+        }
+        let badHost = try await run(["serve", "--data-dir", dir, "--workers", "0", "--port", "0"], environment: ["HANGAR_HOST": "999.1.1.1"])
+        #expect(badHost.output.contains("'999.1.1.1' is not an address or host name of this machine (--host / HANGAR_HOST)"), "\(badHost.output)")
+        #expect(!badHost.output.contains("SocketAddressError"), "\(badHost.output)")
         let scheme = try await run(["migrate", "--database", "mysql://x"])
         #expect(scheme.status != 0 && scheme.output.contains("'mysql://' is not a database Hangar supports"), "\(scheme.output)")
 

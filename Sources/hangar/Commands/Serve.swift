@@ -50,6 +50,7 @@ struct Serve: AsyncParsableCommand {
     func validate() throws {
         _ = try resolvedAuthMode(host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1")
         // Checked before anything starts (no database opened, no key created).
+        try Runtime.checkLoggingEnvironment()
         _ = try worker.resolvedWorkers()
         _ = try worker.resolvedLease()
         _ = try worker.resolvedRetention()
@@ -165,6 +166,9 @@ struct Serve: AsyncParsableCommand {
 
     /// A port that cannot be bound, in words that name the address and the flags that change it.
     static func bindFailure(_ error: any Error, host: String, port: Int) -> StartupError? {
+        if String(reflecting: type(of: error)).contains("SocketAddressError") {
+            return StartupError("cannot listen on \(host):\(port): '\(host)' is not an address or host name of this machine (--host / HANGAR_HOST)")
+        }
         guard let error = error as? IOError, [EADDRINUSE, EACCES, EADDRNOTAVAIL].contains(error.errnoCode) else { return nil }
         let reason = error.errnoCode == EADDRINUSE ? "is in use by another process" : error.errnoCode == EACCES ? "needs privileges" : "is not an address of this machine"
         return StartupError(

@@ -20,6 +20,7 @@ struct Worker: AsyncParsableCommand {
         guard StoreFactory.isShared(storage.databaseURL) else {
             throw ValidationError("`hangar worker` needs a shared database: pass --database postgres://… (SQLite serves one process: use `hangar serve`)")
         }
+        try Runtime.checkLoggingEnvironment()
         _ = try worker.resolvedLease()
         _ = try worker.resolvedRetention()
         if try worker.resolvedWorkers() < 1 {

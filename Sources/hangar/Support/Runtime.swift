@@ -125,7 +125,18 @@ enum Runtime {
     static func logger(_ label: String) -> Logger {
         _ = loggingBootstrapped
         var logger = Logger(label: label)
-        logger.logLevel = Environment.string("HANGAR_LOG_LEVEL").flatMap(Logger.Level.init(rawValue:)) ?? .info
+        logger.logLevel = Environment.string("HANGAR_LOG_LEVEL").flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
         return logger
+    }
+
+    /// `HANGAR_LOG_LEVEL` and `HANGAR_LOG_FORMAT`, checked before anything starts: a typo would
+    /// otherwise fall back to the default without a word.
+    static func checkLoggingEnvironment() throws {
+        if let level = Environment.string("HANGAR_LOG_LEVEL"), Logger.Level(rawValue: level.lowercased()) == nil {
+            throw StartupError("HANGAR_LOG_LEVEL must be trace, debug, info, notice, warning, error or critical, got '\(level)'")
+        }
+        if let format = Environment.string("HANGAR_LOG_FORMAT"), !["text", "json"].contains(format.lowercased()) {
+            throw StartupError("HANGAR_LOG_FORMAT must be text or json, got '\(format)'")
+        }
     }
 }

@@ -109,6 +109,7 @@ struct WorkerOptions: ParsableArguments {
     }
 
     func resolvedRetention() throws -> Duration {
-        try parseDuration(retention ?? Environment.string("HANGAR_RETENTION") ?? "7d", name: "retention")
+        if let retention { return try parseDuration(retention, name: "--retention") }
+        return try parseDuration(Environment.string("HANGAR_RETENTION") ?? "7d", name: "HANGAR_RETENTION")
     }
 }

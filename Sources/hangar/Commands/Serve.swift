@@ -72,7 +72,6 @@ struct Serve: AsyncParsableCommand {
         let logger = Runtime.logger("hangar")
         let address = (host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try resolvedPort())
         Runtime.bootstrapMetrics()
-        let store = try await openStoreAnswering(host: address.host, port: address.port, logger: logger)
         var configuration = ServerConfiguration(
             host: address.host, port: address.port,
             maxBodyBytes: maxBodyBytes ?? (1 << 20), rateLimits: try rateLimitsFromEnvironment(), security: try securityPolicyFromEnvironment(),
@@ -84,6 +83,10 @@ struct Serve: AsyncParsableCommand {
         configuration.connections = try connectionLimitsFromEnvironment()
         configuration.trustedProxies = try trustedProxiesFromEnvironment()
         let mode = try resolvedAuthMode(host: configuration.host)
+        let jwt = try JWTConfiguration.fromEnvironment()
+        let speechConfiguration = try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir)
+        // The database last among the settings: a mistake above ends start-up before it is touched.
+        let store = try await openStoreAnswering(host: address.host, port: address.port, logger: logger)
         if mode == .required,
             let token = try await AdminBootstrap.run(
                 store: store, environmentKey: Environment.string("HANGAR_ADMIN_KEY"), dataDir: storage.resolvedDataDir)
@@ -95,10 +98,9 @@ struct Serve: AsyncParsableCommand {
             fflush(nil)  // every stream, stdout included (naming `stdout` is not concurrency-safe)
             logger.notice("created the first admin API key", metadata: ["key_file": .string(keyFile)])
         }
-        let authenticator = try await Authenticator(store: store, mode: mode, jwt: try JWTConfiguration.fromEnvironment())
+        let authenticator = try await Authenticator(store: store, mode: mode, jwt: jwt)
         let vault = try Runtime.vault(storage: storage, logger: logger)
-        let speech = SpeechService(
-            configuration: try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir), logger: Runtime.logger("hangar.speech"))
+        let speech = SpeechService(configuration: speechConfiguration, logger: Runtime.logger("hangar.speech"))
         let models = try Runtime.models(logger: logger)
         let browser = try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: true, logger: logger)
         let services =

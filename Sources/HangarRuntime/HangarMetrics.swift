@@ -32,6 +32,8 @@ public struct HangarMetrics: Sendable {
         public static let websocketConnections = "websocket_connections"
         public static let eventStreams = "event_streams"
         public static let taskEventFeeds = "task_event_feeds"
+        public static let storageFaults = "storage_fault_episodes_total"
+        public static let storageFaultActive = "storage_fault_active"
     }
 
     public let registry: PrometheusCollectorRegistry
@@ -96,6 +98,8 @@ public struct HangarMetrics: Sendable {
         Name.websocketConnections: "Open WebSocket connections by endpoint",
         Name.eventStreams: "Open server-sent event streams by endpoint",
         Name.taskEventFeeds: "Tasks whose events this process fans out to WebSocket watchers (one reader each)",
+        Name.storageFaults: "Storage fault episodes (disk full, read-only, locked, unreachable) by kind: one per episode, not per request",
+        Name.storageFaultActive: "1 while a storage fault of this kind lasts (the API answers 507/503 and /ready is not ready)",
     ]
 
     private func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
@@ -121,6 +125,10 @@ public struct HangarMetrics: Sendable {
         _ = gauge(Name.tasksRunning)
         _ = gauge(Name.workerSlots, [("state", "busy")])
         _ = gauge(Name.workerSlots, [("state", "free")])
+        for kind in StoreFault.Kind.allCases {
+            _ = counter(Name.storageFaults, [("kind", kind.rawValue)])
+            _ = gauge(Name.storageFaultActive, [("kind", kind.rawValue)])
+        }
     }
 
     // MARK: Recording
@@ -170,6 +178,12 @@ public struct HangarMetrics: Sendable {
     }
 
     /// For the webhook outbox: `outcome` is e.g. `success`, `failure`, `gave_up`.
+    /// A storage fault episode began (`active: true`) or ended.
+    public func storageFault(kind: String, active: Bool) {
+        if active { counter(Name.storageFaults, [("kind", kind)]).increment() }
+        gauge(Name.storageFaultActive, [("kind", kind)]).set(to: Double(active ? 1 : 0))
+    }
+
     public func webhookDelivery(outcome: String) {
         counter(Name.webhookDeliveries, [("outcome", outcome)]).increment()
     }

@@ -20,7 +20,8 @@ public func buildRouter(
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: RequestObservationMiddleware(metrics: metrics, logRequests: configuration.logRequests))
-    router.add(middleware: ErrorMiddleware())
+    let storage = StorageFaults(store: store, metrics: metrics)
+    router.add(middleware: ErrorMiddleware(storage: storage))
     router.add(middleware: MethodNotAllowedMiddleware())
     let incidents = IncidentRecorder(store: store)
     router.add(middleware: AuthMiddleware(authenticator: authenticator, incidents: incidents, publicMetrics: configuration.metricsPublic))
@@ -28,7 +29,7 @@ public func buildRouter(
     if let perMinute = configuration.rateLimits.requestsPerMinute {
         router.add(middleware: RequestRateMiddleware(store: store, perMinute: perMinute))
     }
-    SystemController(store: store).addRoutes(to: router)
+    SystemController(store: store, storage: storage).addRoutes(to: router)
     MetricsController(store: store, metrics: metrics).addRoutes(to: router)
     SystemMetricsController(dataDirectory: configuration.dataDirectory).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)

@@ -7,7 +7,7 @@ public import HangarCore
 ///
 /// Names are noun-then-verb with a parameter struct (`taskClaim(_:)`), as River does, so
 /// the contract is easy to scan and to extend without breaking callers.
-public protocol HangarStore: Sendable {
+public protocol HangarStore: StoreHealth {
     /// Wake-ups: work available, cancellation requested, new events.
     var notifier: any QueueNotifier { get }
 

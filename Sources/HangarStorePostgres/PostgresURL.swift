@@ -3,7 +3,7 @@ import HangarCore
 import NIOSSL
 import PostgresNIO
 
-/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&schema=name`
+/// `postgres://user:password@host:port/database?sslmode=disable|prefer|require&schema=name&application_name=x`
 ///
 /// `schema` puts every Hangar table in that schema (created on migrate); it is how the
 /// tests isolate themselves, and how one database can host several Hangar installations.
@@ -15,6 +15,8 @@ public struct PostgresURL: Sendable {
     public var database: String?
     public var sslMode: String
     public var schema: String?
+    /// `application_name` as PostgreSQL shows it in `pg_stat_activity` (default `hangar`).
+    public var applicationName: String
 
     public init(_ text: String) throws {
         guard let components = URLComponents(string: text), let scheme = components.scheme,
@@ -31,6 +33,7 @@ public struct PostgresURL: Sendable {
         let query = Dictionary((components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { $1 })
         sslMode = query["sslmode"] ?? "disable"
         schema = query["schema"].flatMap { $0.isEmpty ? nil : $0 }
+        applicationName = query["application_name"].flatMap { $0.isEmpty ? nil : String($0.prefix(63)) } ?? "hangar"
         if let schema, !schema.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) {
             throw HangarError.invalid(field: "database", message: "schema must be letters, digits and underscores")
         }
@@ -46,7 +49,7 @@ public struct PostgresURL: Sendable {
     }
 
     var startupParameters: [(String, String)] {
-        schema.map { [("search_path", $0)] } ?? []
+        [("application_name", applicationName)] + (schema.map { [("search_path", $0)] } ?? [])
     }
 
     func clientConfiguration(maxConnections: Int) throws -> PostgresClient.Configuration {

@@ -10,18 +10,21 @@ public import HangarStore
 /// it. Wake-ups are an in-process broadcast, published after commit.
 public final class SQLiteStore: HangarStore {
     let pool: DatabasePool
+    /// The database file (fault reports name its directory and ask its filesystem).
+    let path: String
     let broadcaster = SignalBroadcaster()
     public var notifier: any QueueNotifier { broadcaster }
 
     public init(path: String) throws {
         var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(TimeInterval(Self.busySeconds))
         configuration.prepareDatabase { db in
             // NORMAL is durable in WAL mode against process crashes (the promise we make);
             // FULL would add an fsync per commit to survive power loss as well.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
         configuration.label = "hangar"
+        self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
     }
 

@@ -102,6 +102,7 @@ enum HTTP {
     struct Reply {
         var status: Int
         var json: JSONValue
+        var headers: HTTPHeaders = [:]
     }
 
     /// Authenticated with the tests' admin key unless `key` names another.
@@ -115,6 +116,6 @@ enum HTTP {
         }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 32 << 20)
-        return Reply(status: Int(response.status.code), json: (try? JSONText.decode(String(buffer: body))) ?? .null)
+        return Reply(status: Int(response.status.code), json: (try? JSONText.decode(String(buffer: body))) ?? .null, headers: response.headers)
     }
 }

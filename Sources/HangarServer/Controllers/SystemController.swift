@@ -6,6 +6,7 @@ import Hummingbird
 /// Health, readiness, queue statistics, and the API document with its viewer.
 struct SystemController {
     let store: any HangarStore
+    var storage: StorageFaults?
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/", use: root)
@@ -30,6 +31,10 @@ struct SystemController {
 
     /// 200 once the database answers, 503 while it does not (for load balancers and probes).
     @Sendable func ready(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        // While a storage fault lasts, ready means "a write works again", not "the file opens".
+        if let fault = await storage?.recheck() {
+            throw APIError(.serviceUnavailable, "storage fault (\(fault.kind.rawValue)): \(fault.detail)", headers: [.retryAfter: String(fault.retryAfterSeconds)])
+        }
         do {
             try await withTimeout(.seconds(3)) { try await store.ping() }
             return JSONResponse.make(["status": "ready", "database": "ok"])

@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarStore
 import Logging
 public import Hummingbird
 
@@ -29,6 +30,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
 
     public static func invalid(_ field: String, _ message: String) -> APIError {
         APIError(.unprocessableContent, "\(field): \(message)", field: field)
+    }
+
+    /// A storage fault: 507 when the disk is full, 503 otherwise, always with `Retry-After`.
+    static func storage(_ fault: StoreFault) -> APIError {
+        APIError(
+            fault.kind == .diskFull ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable, fault.detail,
+            headers: [.retryAfter: String(fault.retryAfterSeconds)])
     }
 
     public static func notFound(_ resource: String, _ id: String) -> APIError {
@@ -72,15 +80,24 @@ public struct IncidentTag: Sendable, Hashable {
     public var agentID: String?
 }
 
-/// Turns every thrown error into the JSON error shape. Unknown errors are logged in full
-/// and answered with a generic 500, so internals never leak to clients.
+/// Turns every thrown error into the JSON error shape. A storage fault (disk full, read-only,
+/// locked, database unreachable) is 507/503 with `Retry-After` and the cause; unknown errors
+/// are logged in full and answered with a generic 500, so internals never leak to clients.
 struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+    var storage: StorageFaults?
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
+            let response = try await next(request, context)
+            // A request that wrote and succeeded ends a storage fault episode.
+            if let storage, request.method != .get, request.method != .head, response.status.code < 300 { storage.writeSucceeded() }
+            return response
         } catch {
             if let apiError = APIError.from(error) {
                 return try apiError.response(from: request, context: context)
+            }
+            if let fault = storage?.fault(for: error) {
+                return try APIError.storage(fault).response(from: request, context: context)
             }
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
             return try APIError(.internalServerError, "internal error").response(from: request, context: context)

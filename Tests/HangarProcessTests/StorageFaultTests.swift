@@ -1,0 +1,162 @@
+import Foundation
+import HangarCore
+import HangarTestSupport
+import NIOHTTP1
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Storage faults a self-hosted server meets (issue 25): each answered with its cause and
+/// `Retry-After`, `/ready` not ready while it lasts, nothing acknowledged lost, and recovery
+/// without a restart.
+@Suite("Processes: storage faults", .serialized)
+struct StorageFaultTests {
+    /// Runs a command, failing the test loudly if it does not succeed (these tests need root
+    /// for `mount`, as CI has).
+    static func sh(_ arguments: [String]) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Polled, not `waitUntilExit()`: that spins a run loop a concurrency thread does not have.
+        guard await eventually(timeout: .seconds(30), { !process.isRunning }) else {
+            process.terminate()
+            throw ProcessTestError("\(arguments.joined(separator: " ")) did not finish")
+        }
+        guard process.terminationStatus == 0 else { throw ProcessTestError("\(arguments.joined(separator: " ")) failed (\(process.terminationStatus))") }
+    }
+
+    static func submit(_ base: String, _ text: String = "x") async throws -> HTTP.Reply {
+        try await HTTP.send(.POST, base + "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": .string(text)]])
+    }
+
+    @Test("SQLite's disk fills up: 507 with Retry-After naming the disk, /ready not ready, accepted tasks kept; space freed, it serves again")
+    func diskFull() async throws {
+        let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-full-\(Identifier.leaseToken())").path
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        try await Self.sh(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint])
+        defer {  // (a defer cannot await: unmount with a plain call)
+            let umount = Process()
+            umount.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            umount.arguments = ["umount", "-l", mountPoint]
+            try? umount.run()
+        }
+        let port = try freePort()
+        let server = try HangarProcess(["serve", "--data-dir", mountPoint + "/data", "--workers", "0"], port: port)
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let base = server.baseURL
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        var accepted: [String] = []
+        for _ in 0..<5 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
+
+        // Fill the disk, then keep submitting until the database has no room left.
+        let filler = mountPoint + "/filler"
+        _ = FileManager.default.createFile(atPath: filler, contents: nil)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: filler))
+        let chunk = Data(repeating: 0, count: 64 << 10)
+        while (try? handle.write(contentsOf: chunk)) != nil {}
+        try? handle.close()
+        var refusal: HTTP.Reply?
+        for _ in 0..<200 {
+            let reply = try await Self.submit(base, String(repeating: "x", count: 4000))
+            if reply.status == 201 { accepted.append(try #require(reply.json["id"]?.stringValue)); continue }
+            refusal = reply
+            break
+        }
+        let refused = try #require(refusal, "the disk never filled")
+        #expect(refused.status == 507, "\(refused.json)")
+        #expect(refused.json["detail"]?.stringValue?.contains("is full") == true, "\(refused.json)")
+        #expect(refused.json["detail"]?.stringValue?.contains(mountPoint) == true)
+        let retryAfter = try await HTTP.send(.POST, base + "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": .string(String(repeating: "y", count: 4000))]])
+        #expect(retryAfter.status == 507 && retryAfter.headers["Retry-After"].first == "30")
+        let notReady = try await HTTP.send(.GET, base + "/api/v1/ready")
+        #expect(notReady.status == 503 && notReady.json["detail"]?.stringValue?.contains("disk_full") == true, "\(notReady.json)")
+        #expect(try await HTTP.send(.GET, base + "/api/v1/health").status == 200, "liveness stays up")
+        // One log line for the episode, not one per refused request.
+        #expect(server.output.components(separatedBy: "storage fault:").count - 1 == 1, "\(server.output)")
+
+        // Space comes back: ready again without a restart, and submissions are accepted.
+        try FileManager.default.removeItem(atPath: filler)
+        #expect(await eventually(timeout: .seconds(10)) { (try? await HTTP.send(.GET, base + "/api/v1/ready"))?.status == 200 })
+        #expect(try await Self.submit(base).status == 201)
+        for id in accepted {
+            #expect(try await HTTP.send(.GET, base + "/api/v1/tasks/\(id)").status == 200, "accepted task \(id) lost")
+        }
+        #expect(server.output.contains("storage fault over"), "\(server.output)")
+    }
+
+    @Test("SQLite locked by another process beyond the busy timeout: 503 with Retry-After naming the lock, then it serves again")
+    func locked() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-lock-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        let server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "0"], port: port)
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let base = server.baseURL
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        // Another process takes the write lock for 14 s (the busy timeout is 10 s).
+        let holder = Process()
+        holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        holder.arguments = [
+            "python3", "-c",
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('BEGIN IMMEDIATE'); print('locked', flush=True); time.sleep(14); c.execute('ROLLBACK')",
+            dir + "/hangar.sqlite",
+        ]
+        let pipe = Pipe()
+        holder.standardOutput = pipe
+        holder.standardError = FileHandle.nullDevice
+        try holder.run()
+        defer { if holder.isRunning { Glibc.kill(holder.processIdentifier, SIGKILL) } }
+        _ = pipe.fileHandleForReading.availableData  // "locked"
+        let refused = try await Self.submit(base)
+        #expect(refused.status == 503, "\(refused.json)")
+        #expect(refused.json["detail"]?.stringValue?.contains("locked by another process") == true, "\(refused.json)")
+        holder.waitUntilExit()
+        #expect(await eventually(timeout: .seconds(10)) { (try? await Self.submit(base))?.status == 201 })
+        #expect(await eventually(timeout: .seconds(10)) { (try? await HTTP.send(.GET, base + "/api/v1/ready"))?.status == 200 })
+    }
+
+    @Test("PostgreSQL: Hangar's connections are killed mid-flight (failover): never a 500, 503 at worst, then it serves again by itself")
+    func postgresConnectionsReset() async throws {
+        let database = try TestDatabase.make(.postgres)
+        let name = "hangar_fault_\(Int.random(in: 100_000...999_999))"
+        let url = database.url + "&application_name=\(name)"
+        let port = try freePort()
+        let server = try HangarProcess(["serve", "--database", url, "--workers", "2"], port: port)
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let base = server.baseURL
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        var accepted: [String] = []
+        for round in 0..<3 {
+            for _ in 0..<5 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
+            // Kill every connection the server holds, as a failover would.
+            let base = ProcessInfo.processInfo.environment["HANGAR_TEST_DATABASE_URL"] ?? ""
+            try await Self.sh(["psql", base, "-qAt", "-c", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = '\(name)'"])
+            var statuses: [Int] = []
+            for _ in 0..<10 {
+                let reply = try await Self.submit(server.baseURL)
+                statuses.append(reply.status)
+                if reply.status == 201, let id = reply.json["id"]?.stringValue { accepted.append(id) }
+                if reply.status == 503 { #expect(reply.json["detail"]?.stringValue?.contains("PostgreSQL") == true, "\(reply.json)") }
+            }
+            #expect(statuses.allSatisfy { $0 == 201 || $0 == 503 }, "round \(round): \(statuses)")
+            #expect(statuses.last == 201, "round \(round): serving again by itself: \(statuses)")
+        }
+        // Every acknowledged task is there and runs to completion (those whose worker lost its
+        // connection mid-task after their lease: a killed connection is a lost lease).
+        var statuses: [String: String] = [:]
+        let done = await eventually(timeout: .seconds(60), every: .milliseconds(500)) {
+            for id in accepted where statuses[id] != "completed" {
+                statuses[id] = (try? await HTTP.send(.GET, base + "/api/v1/tasks/\(id)"))?.json["status"]?.stringValue ?? "unreadable"
+            }
+            return statuses.values.allSatisfy { $0 == "completed" }
+        }
+        #expect(done, "\(statuses.filter { $0.value != "completed" })\n\(server.output)")
+    }
+}

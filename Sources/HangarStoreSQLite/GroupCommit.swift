@@ -44,34 +44,34 @@ final class GroupCommit: Sendable {
             state.draining = true
             return true
         }
-        // Not the caller's task: a cancelled caller must not cancel the others' commit.
-        if start { Task { await self.drain() } }
+        if start { commitNext() }
     }
 
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state -> [any BatchedWrite] in
-                let count = min(state.pending.count, Self.maxBatch)
-                let batch = Array(state.pending.prefix(count))
-                state.pending.removeFirst(count)
-                if batch.isEmpty { state.draining = false }
-                return batch
-            }
-            guard !batch.isEmpty else { return }
+    /// Commits what is queued, then (on the writer's queue, as the commit completes) the next
+    /// batch, until the queue is empty. Runs on GRDB's writer queue only: no task of its own to
+    /// schedule on the cooperative pool, which a busy process may keep waiting, and a cancelled
+    /// caller cannot cancel the others' commit.
+    private func commitNext() {
+        let batch = state.withLock { state -> [any BatchedWrite] in
+            let count = min(state.pending.count, Self.maxBatch)
+            let batch = Array(state.pending.prefix(count))
+            state.pending.removeFirst(count)
+            if batch.isEmpty { state.draining = false }
+            return batch
+        }
+        guard !batch.isEmpty else { return }
+        pool.asyncWrite { db in
+            for job in batch { job.run(db) }
+        } completion: { _, result in
             var failure: (any Error)?
-            do {
-                try await pool.write { db in
-                    for job in batch { job.run(db) }
-                }
-            } catch {
-                failure = error
-            }
+            if case .failure(let error) = result { failure = error }
             if failure == nil {
-                transactions.add(1, ordering: .relaxed)
-                calls.add(batch.count, ordering: .relaxed)
-                broadcaster.publish(batch.flatMap { $0.signals })
+                self.transactions.add(1, ordering: .relaxed)
+                self.calls.add(batch.count, ordering: .relaxed)
+                self.broadcaster.publish(batch.flatMap { $0.signals })
             }
             for job in batch { job.resume(commitFailure: failure) }
+            self.commitNext()
         }
     }
 }

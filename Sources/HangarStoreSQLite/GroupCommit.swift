@@ -61,7 +61,12 @@ final class GroupCommit: Sendable {
         }
         guard !batch.isEmpty else { return }
         pool.asyncWrite { db in
-            for job in batch { job.run(db) }
+            for job in batch {
+                job.run(db)
+                // An error SQLite answers by rolling back the whole transaction (disk full, I/O
+                // error) must not leave the next calls running in autocommit mode: fail the batch.
+                if !db.isInsideTransaction { throw TransactionLost() }
+            }
         } completion: { _, result in
             var failure: (any Error)?
             if case .failure(let error) = result { failure = error }
@@ -74,6 +79,11 @@ final class GroupCommit: Sendable {
             self.commitNext()
         }
     }
+}
+
+/// The batch's transaction ended under it (SQLite rolled it back after an error).
+struct TransactionLost: Error, CustomStringConvertible {
+    var description: String { "the write transaction was rolled back by SQLite; nothing in it was committed" }
 }
 
 /// One queued write call.

@@ -25,9 +25,13 @@ extension WorkerPool {
         let deadline = started + .seconds(fractional: task.timeoutSeconds)
         let events = TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken)
         let narration = await openNarration(task, events: events, logger: logger)
+        // A store ledger's records wait for the outcome and commit with it (one transaction per
+        // attempt). Not for an agent with a budget: its other attempts, here or on other
+        // workers, must see each call's cost as soon as it returns, as before.
+        let attemptUsage = claimed.agent.budgetLimit == nil ? (usage as? StoreUsageLedger).map { AttemptUsageLedger(base: $0) } : nil
         let context = TaskContext(
-            task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration, usage: usage,
-            metrics: metrics)
+            task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration,
+            usage: attemptUsage ?? usage, metrics: metrics)
         let executor = registry.executor(for: task.agentKind)
         let attempt = Task<ExecutionResult, any Error> {
             guard let executor else {
@@ -44,12 +48,17 @@ extension WorkerPool {
         timer.cancel()
         await narration?.finish()
 
+        let spent = attemptUsage?.take() ?? []
         guard let outcome = outcome(of: result, stoppedBy: execution.stopReason, task: task) else {
             stats.leasesLost.add(1, ordering: .relaxed)
             logger.info("attempt abandoned: lease lost")
+            await flushUsage(spent, attemptUsage, logger: logger)
             return
         }
-        let recorded = await record(TaskFinishParams(taskID: task.id, leaseToken: execution.leaseToken, outcome: outcome), logger: logger)
+        let recorded = await record(
+            TaskFinishParams(taskID: task.id, leaseToken: execution.leaseToken, outcome: outcome, usage: spent), logger: logger)
+        // Not recorded with an outcome: the model calls were still paid for.
+        if recorded == nil { await flushUsage(spent, attemptUsage, logger: logger) }
         if let recorded {
             if recorded.status.isFinal {
                 metrics.taskFinished(agentID: task.agentID, agentKind: task.agentKind, status: recorded.status, duration: ContinuousClock.now - started)
@@ -60,6 +69,16 @@ extension WorkerPool {
             }
         }
         if case .timedOut(let failure) = outcome { await recordTimeoutIncident(task, failure, logger: logger) }
+    }
+
+    /// Writes an attempt's usage on its own, when no outcome carried it.
+    private func flushUsage(_ records: [UsageRecord], _ ledger: AttemptUsageLedger?, logger: Logger) async {
+        guard let ledger, !records.isEmpty else { return }
+        do {
+            try await ledger.flush(records)
+        } catch {
+            logger.error("usage of the attempt not recorded", metadata: ["error": "\(error)", "records": "\(records.count)"])
+        }
     }
 
     /// Seed 004: an execution timeout is a security incident ("terminate execution, log incident").

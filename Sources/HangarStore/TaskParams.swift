@@ -165,11 +165,17 @@ public struct TaskFinishParams: Sendable {
     public var taskID: String
     public var leaseToken: String
     public var outcome: AttemptOutcome
+    /// The attempt's model calls, written in the transaction that records its outcome (one
+    /// commit per attempt instead of one per call). Spent whatever the outcome, so they are
+    /// written for failed, cancelled and timed-out attempts too; a fenced-off finish writes
+    /// nothing, and the caller records them on their own.
+    public var usage: [UsageRecord]
 
-    public init(taskID: String, leaseToken: String, outcome: AttemptOutcome) {
+    public init(taskID: String, leaseToken: String, outcome: AttemptOutcome, usage: [UsageRecord] = []) {
         self.taskID = taskID
         self.leaseToken = leaseToken
         self.outcome = outcome
+        self.usage = usage
     }
 }
 

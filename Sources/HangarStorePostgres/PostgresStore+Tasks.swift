@@ -180,6 +180,7 @@ extension PostgresStore {
                 // announced, as `append` does), the tenant's token count, and the task as it now is.
                 let completed = StatusEvent.make(.completed, attempt: attempts)
                 let tokens = StorageCoding.totalTokens(usage)
+                let spent = UsageColumns(params.usage)
                 guard
                     let task = try await connection.query(
                         """
@@ -197,6 +198,18 @@ extension PostgresStore {
                             SELECT done.id, done.last_event_seq, \(completed.type), \(JSONText.encode(completed.data))::jsonb, now() FROM done
                         ), hooks AS (
                             \(unescaped: Self.enqueueSQL(source: "done", status: .completed))
+                        ), spent AS (
+                            -- The attempt's model calls (see `insertUsage`), committed with its result.
+                            INSERT INTO usage_records (id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens,
+                                completion_tokens, cost_usd, created_at)
+                            SELECT id, tenant_id, NULLIF(agent_id, ''), NULLIF(task_id, ''), NULLIF(chat_session_id, ''), model,
+                                prompt_tokens, completion_tokens, cost_usd, created_at
+                            FROM unnest(\(spent.ids)::text[], \(spent.tenantIDs)::text[], \(spent.agentIDs)::text[],
+                                \(spent.taskIDs)::text[], \(spent.chatSessionIDs)::text[], \(spent.models)::text[],
+                                \(spent.promptTokens)::bigint[], \(spent.completionTokens)::bigint[],
+                                \(spent.costs)::double precision[], \(spent.createdAts)::timestamptz[])
+                                AS u(id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens,
+                                    cost_usd, created_at)
                         )
                         SELECT \(unescaped: PostgresRows.taskColumns("done")),
                             pg_notify(\(url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told,
@@ -209,6 +222,7 @@ extension PostgresStore {
                 if task.1 > 0 { signals.append(.webhooksDue) }
                 return task.0
             case .failed(let failure, let delay):
+                try await self.insertUsage(connection, params.usage)
                 if failure.retryable && attempts < maxAttempts {
                     let runAt = try await connection.query(
                         """
@@ -224,9 +238,11 @@ extension PostgresStore {
                     event = StatusEvent.make(.failed, attempt: attempts, error: failure)
                 }
             case .cancelled(let reason):
+                try await self.insertUsage(connection, params.usage)
                 try await self.end(connection, params.taskID, status: .cancelled, failure: TaskFailure(code: "cancelled", message: reason, retryable: false), signals: &signals)
                 event = StatusEvent.make(.cancelled, attempt: attempts, reason: reason)
             case .timedOut(let failure):
+                try await self.insertUsage(connection, params.usage)
                 try await self.end(connection, params.taskID, status: .timedOut, failure: failure, signals: &signals)
                 event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
             }

@@ -14,6 +14,23 @@ extension PostgresStore {
             """, logger: logger)
     }
 
+    /// Inserts usage rows inside the caller's transaction, all in one statement.
+    func insertUsage(_ connection: PostgresConnection, _ records: [UsageRecord]) async throws {
+        guard !records.isEmpty else { return }
+        let columns = UsageColumns(records)
+        _ = try await connection.query(
+            """
+            INSERT INTO usage_records (id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens,
+                cost_usd, created_at)
+            SELECT id, tenant_id, NULLIF(agent_id, ''), NULLIF(task_id, ''), NULLIF(chat_session_id, ''), model, prompt_tokens,
+                completion_tokens, cost_usd, created_at
+            FROM unnest(\(columns.ids)::text[], \(columns.tenantIDs)::text[], \(columns.agentIDs)::text[], \(columns.taskIDs)::text[],
+                \(columns.chatSessionIDs)::text[], \(columns.models)::text[], \(columns.promptTokens)::bigint[],
+                \(columns.completionTokens)::bigint[], \(columns.costs)::double precision[], \(columns.createdAts)::timestamptz[])
+                AS u(id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens, cost_usd, created_at)
+            """, logger: logger)
+    }
+
     public func usageDaily(tenantID: String, agentID: String?, since: Date) async throws -> [UsageDay] {
         try await query(
             """
@@ -36,5 +53,35 @@ extension PostgresStore {
             WHERE tenant_id = \(tenantID) AND (\(agentID)::text IS NULL OR agent_id = \(agentID))
             """, logger: logger
         ).first { try $0.decode(Double.self) } ?? 0
+    }
+}
+
+/// Usage records as one array per column, for `unnest` (an empty string stands for NULL:
+/// no id is empty).
+struct UsageColumns {
+    var ids: [String] = []
+    var tenantIDs: [String] = []
+    var agentIDs: [String] = []
+    var taskIDs: [String] = []
+    var chatSessionIDs: [String] = []
+    var models: [String] = []
+    var promptTokens: [Int] = []
+    var completionTokens: [Int] = []
+    var costs: [Double] = []
+    var createdAts: [Date] = []
+
+    init(_ records: [UsageRecord]) {
+        for record in records {
+            ids.append(record.id)
+            tenantIDs.append(record.tenantID)
+            agentIDs.append(record.agentID ?? "")
+            taskIDs.append(record.taskID ?? "")
+            chatSessionIDs.append(record.chatSessionID ?? "")
+            models.append(record.model)
+            promptTokens.append(record.promptTokens)
+            completionTokens.append(record.completionTokens)
+            costs.append(record.costUSD)
+            createdAts.append(record.createdAt)
+        }
     }
 }

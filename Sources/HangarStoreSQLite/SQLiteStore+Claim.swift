@@ -77,8 +77,9 @@ extension SQLiteStore {
             kindFilter += "AND t.agent_kind IN (\(params.kinds.map { _ in "?" }.joined(separator: ", ")))"
             kindArguments += StatementArguments(params.kinds)
         }
-        let statement = try db.makeStatement(
-            sql: """
+        // Without exclusions the text depends on the pool's kinds only (fixed per pool), so the
+        // common claim reuses its prepared statement; exclusion lists vary and stay uncached.
+        let sql = """
                 SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources, q.max_concurrent_tasks,
                     q.max_cpu, q.max_memory_mb, q.max_gpu
                 FROM tasks t JOIN agents a ON a.id = t.agent_id LEFT JOIN tenant_quotas q ON q.tenant_id = t.tenant_id
@@ -88,7 +89,8 @@ extension SQLiteStore {
                         (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
                 ORDER BY t.priority DESC, t.seq
                 LIMIT ?
-                """)
+                """
+        let statement = excluded.isEmpty ? try db.cachedStatement(sql: sql) : try db.makeStatement(sql: sql)
         var candidates: [ClaimPlanner.Candidate] = []
         var truncated = false
         for tenant in tenants {

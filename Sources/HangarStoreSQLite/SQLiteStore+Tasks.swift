@@ -219,6 +219,7 @@ extension SQLiteStore {
                 event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
                 final = .timedOut
             }
+            try SQLiteStore.insertUsage(db, params.usage)
             _ = try SQLiteStore.append(db, taskID: params.taskID, events: [event], now: now, signals: &signals)
             if let final { try SQLiteStore.enqueueWebhooks(db, taskID: params.taskID, status: final, now: now, signals: &signals) }
             if agentLimited { signals.append(.taskAvailable) }

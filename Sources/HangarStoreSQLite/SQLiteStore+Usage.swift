@@ -5,7 +5,12 @@ import HangarStore
 
 extension SQLiteStore {
     public func usageAppend(_ record: UsageRecord) async throws {
-        try await write { db, _ in
+        try await write { db, _ in try Self.insertUsage(db, [record]) }
+    }
+
+    /// Inserts usage rows inside the caller's transaction (`usageAppend`, `taskFinish`).
+    static func insertUsage(_ db: Database, _ records: [UsageRecord]) throws {
+        for record in records {
             try db.execute(
                 cached: """
                     INSERT INTO usage_records (id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens,

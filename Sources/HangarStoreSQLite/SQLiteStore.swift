@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import HangarCore
 public import HangarStore
+import Synchronization
 
 /// The embedded backend: one SQLite file in WAL mode, for one Hangar process.
 ///
@@ -13,6 +14,7 @@ public final class SQLiteStore: HangarStore {
     /// The database file (fault reports name its directory and ask its filesystem).
     let path: String
     let broadcaster = SignalBroadcaster()
+    let commits: GroupCommit
     public var notifier: any QueueNotifier { broadcaster }
 
     public init(path: String) throws {
@@ -26,6 +28,13 @@ public final class SQLiteStore: HangarStore {
         configuration.label = "hangar"
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)
+        commits = GroupCommit(pool: pool, broadcaster: broadcaster)
+    }
+
+    /// Write transactions committed, and the write calls they carried (more calls than
+    /// transactions: group commit at work).
+    public var writeStats: (transactions: Int, calls: Int) {
+        (commits.transactions.load(ordering: .relaxed), commits.calls.load(ordering: .relaxed))
     }
 
     public func migrate() async throws {
@@ -41,15 +50,10 @@ public final class SQLiteStore: HangarStore {
         try pool.close()
     }
 
-    /// Runs a write transaction and publishes the signals it produced once it committed.
+    /// Runs `body` atomically (a savepoint of a group-committed transaction, see `GroupCommit`)
+    /// and returns once it committed; the signals it produced are published after the commit.
     func write<T: Sendable>(_ body: @Sendable @escaping (Database, inout [QueueSignal]) throws -> T) async throws -> T {
-        let (value, signals) = try await pool.write { db -> (T, [QueueSignal]) in
-            var signals: [QueueSignal] = []
-            let value = try body(db, &signals)
-            return (value, signals)
-        }
-        broadcaster.publish(signals)
-        return value
+        try await commits.write(body)
     }
 
     func read<T: Sendable>(_ body: @Sendable @escaping (Database) throws -> T) async throws -> T {

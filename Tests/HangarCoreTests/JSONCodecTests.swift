@@ -28,6 +28,14 @@ struct JSONCodecTests {
             #expect(try JSONText.decode(JSONText.encode(ours)) == ours, "\(sample)")
         }
         #expect(JSONText.encode(["b": 1, "a": [true, nil, "x\ny"]]) == #"{"a":[true,null,"x\ny"],"b":1}"#)
+        // Escapes inside grapheme clusters (a quote with a combining accent, CR LF) and around
+        // multi-byte text: escaping works per byte, and nothing around an escape is lost or doubled.
+        for tricky in ["\"\u{301}", "a\r\nb", "é\"🚀\\\u{1F}x", "\u{7F}\u{80}\u{2028}", "", "\"", "plain ✓"] {
+            let encoded = JSONText.encode(.string(tricky))
+            #expect(try JSONText.decode(encoded) == .string(tricky), "\(encoded)")
+            #expect(try JSONDecoder().decode(String.self, from: Data(encoded.utf8)) == tricky, "\(encoded)")
+        }
+        #expect(JSONText.encode("q\"\\\u{1}") == #""q\"\\\u0001""#)
         #expect(JSONText.encode(.double(2.0)) == "2")
         #expect(JSONText.encode(.string("\u{01}")) == #""\u0001""#)
     }

@@ -142,6 +142,50 @@ struct WorkerPoolTests {
         }
     }
 
+    @Test(
+        "an attempt's model calls are written with its outcome (one commit), counted by budget checks meanwhile, and kept when it fails",
+        arguments: TestBackend.allCases)
+    func usageCommitsWithOutcome(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            for fail in [false, true] {
+                let probe = SpendingProbe(cost: 0.25, fail: fail)
+                let agent = try await store.makeAgent(kind: "probe")
+                let task = try await store.submit(agent)
+                let harness = PoolHarness(store: store, registry: ExecutorRegistry(["probe": probe]), configuration: .testing())
+                #expect(await eventually { probe.spentSeen != nil })
+                // The call is the attempt's own until the attempt ends: its budget checks count it,
+                // the store does not have it yet.
+                #expect(probe.spentSeen == 0.25)
+                #expect(try await store.usageCost(tenantID: agent.tenantID, agentID: agent.id) == 0)
+                #expect(try await store.taskGet(tenantID: nil, id: task.id)?.status == .running)
+                probe.release()
+                let ended = try await store.waitFor(task.id)
+                #expect(ended.status == (fail ? .failed : .completed))
+                // Read right after the final status: the row came with it (same transaction).
+                #expect(try await store.usageCost(tenantID: agent.tenantID, agentID: agent.id) == 0.25)
+                try await harness.stop()
+            }
+        }
+    }
+
+    @Test("an agent with a budget has each model call written as it returns, so its other attempts see it", arguments: TestBackend.allCases)
+    func budgetedUsageWritesThrough(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let probe = SpendingProbe(cost: 0.5)
+            let agent = try await store.agentInsert(
+                AgentInsertParams(tenantID: Tenant.defaultID, name: "budgeted", kind: "probe", model: "mock/echo", budgetLimit: 10))
+            let task = try await store.submit(agent)
+            let harness = PoolHarness(store: store, registry: ExecutorRegistry(["probe": probe]), configuration: .testing())
+            #expect(await eventually { probe.spentSeen != nil })
+            #expect(probe.spentSeen == 0.5)
+            #expect(try await store.usageCost(tenantID: agent.tenantID, agentID: agent.id) == 0.5)
+            probe.release()
+            #expect(try await store.waitFor(task.id).status == .completed)
+            #expect(try await store.usageCost(tenantID: agent.tenantID, agentID: agent.id) == 0.5, "written once")
+            try await harness.stop()
+        }
+    }
+
     @Test("on shutdown, attempts still running after the grace period are requeued at once", arguments: TestBackend.allCases)
     func shutdownRequeues(_ backend: TestBackend) async throws {
         try await withTestStore(backend) { store, _ in
@@ -156,6 +200,36 @@ struct WorkerPoolTests {
             #expect(requeued.status == .queued)
             #expect(requeued.error?.code == "worker_shutdown")
         }
+    }
+}
+
+/// An executor that spends on one model call, then waits until told to end (and fails if
+/// `fail`), so a test can look at the store while the attempt is still running.
+final class SpendingProbe: AgentExecutor {
+    let cost: Double
+    let fail: Bool
+    private let state = Mutex<(spent: Double?, released: Bool)>((nil, false))
+
+    init(cost: Double, fail: Bool = false) {
+        self.cost = cost
+        self.fail = fail
+    }
+
+    /// What the ledger said the agent had spent, just after the call was recorded.
+    var spentSeen: Double? { state.withLock { $0.spent } }
+    func release() { state.withLock { $0.released = true } }
+
+    func execute(_ context: TaskContext) async throws -> ExecutionResult {
+        guard let ledger = context.usage else { throw TaskFailure(code: "no_ledger", message: "no usage ledger", retryable: false) }
+        try await ledger.record(
+            UsageRecord(
+                tenantID: context.agent.tenantID, agentID: context.agent.id, taskID: context.task.id, model: "mock/echo", promptTokens: 1,
+                completionTokens: 1, costUSD: cost))
+        let spent = try await ledger.spent(tenantID: context.agent.tenantID, agentID: context.agent.id)
+        state.withLock { $0.spent = spent }
+        while !state.withLock({ $0.released }) { try await Task.sleep(for: .milliseconds(5)) }
+        if fail { throw TaskFailure(code: "broken", message: "gave up", retryable: false) }
+        return ExecutionResult(output: "ok")
     }
 }
 

@@ -28,6 +28,12 @@ struct AuthorizationTests {
         return (id, token)
     }
 
+    @Test("a key's stored hash is the lowercase hex SHA-256 of its secret (keys stored by earlier versions still match)")
+    func keyHash() {
+        #expect(APIKeyToken.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(APIKeyToken.hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+
     @Test("every route × every kind of caller: 401, 403, 404 for other tenants, or access")
     func matrix() async throws {
         try await withTestStore(.sqlite) { store, _ in

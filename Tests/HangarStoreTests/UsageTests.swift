@@ -50,6 +50,57 @@ struct UsageTests {
         }
     }
 
+    @Test("an attempt's usage commits with its outcome, whatever the outcome; a fenced-off finish writes none", arguments: TestBackend.allCases)
+    func usageWithFinish(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            // setup: four running tasks of one agent
+            let agent = try await store.makeAgent()
+            for _ in 0..<4 { try await store.submit(agent, maxAttempts: 3) }
+            let claimed = try await store.claim(4)
+            #expect(claimed.count == 4)
+            func spend(_ task: ClaimedTask, _ cost: Double, calls: Int = 1) -> [UsageRecord] {
+                (0..<calls).map { _ in
+                    UsageRecord(
+                        tenantID: agent.tenantID, agentID: agent.id, taskID: task.task.id, model: "mock/echo", promptTokens: 3, completionTokens: 2,
+                        costUSD: cost)
+                }
+            }
+            func finish(_ task: ClaimedTask, _ outcome: AttemptOutcome, usage: [UsageRecord], lease: String? = nil) async throws -> TaskRecord {
+                try await store.taskFinish(
+                    TaskFinishParams(taskID: task.task.id, leaseToken: lease ?? task.task.leaseToken!, outcome: outcome, usage: usage))
+            }
+            func spent() async throws -> Double { try await store.usageCost(tenantID: agent.tenantID, agentID: agent.id) }
+
+            // act / validate: completed, two calls in one transaction
+            #expect(try await finish(claimed[0], .completed(output: "ok", usage: nil), usage: spend(claimed[0], 0.5, calls: 2)).status == .completed)
+            #expect(try await spent() == 1.0)
+
+            // A zombie (wrong lease) changes nothing, its usage included.
+            await #expect(throws: HangarError.self) {
+                _ = try await finish(claimed[1], .completed(output: "late", usage: nil), usage: spend(claimed[1], 100), lease: "stale")
+            }
+            #expect(try await spent() == 1.0)
+
+            // Failed attempts were paid for: retried or final, the rows are there.
+            let retryable = TaskFailure(code: "flaky", message: "again", retryable: true)
+            #expect(try await finish(claimed[1], .failed(retryable, retryDelay: .zero), usage: spend(claimed[1], 0.25)).status == .queued)
+            #expect(try await spent() == 1.25)
+            let fatal = TaskFailure(code: "broken", message: "no", retryable: false)
+            #expect(try await finish(claimed[2], .failed(fatal, retryDelay: .zero), usage: spend(claimed[2], 0.125)).status == .failed)
+            #expect(try await spent() == 1.375)
+            #expect(try await finish(claimed[3], .cancelled(reason: "user"), usage: spend(claimed[3], 0.0625)).status == .cancelled)
+            #expect(try await spent() == 1.4375)
+            let days = try await store.usageDaily(tenantID: agent.tenantID, agentID: agent.id, since: Date().addingTimeInterval(-3600))
+            #expect(days.count == 1 && days[0].requests == 5 && days[0].promptTokens == 15 && days[0].completionTokens == 10)
+
+            // A timed-out attempt too (the retried task, claimed again).
+            let again = try #require(try await store.claim(1).first)
+            let timeout = TaskFailure(code: "timeout", message: "late", retryable: false)
+            #expect(try await finish(again, .timedOut(timeout), usage: spend(again, 2)).status == .timedOut)
+            #expect(try await spent() == 3.4375)
+        }
+    }
+
     @Test("an agent's budget_limit is stored, changed and cleared", arguments: TestBackend.allCases)
     func budgetLimit(_ backend: TestBackend) async throws {
         try await withTestStore(backend) { store, _ in

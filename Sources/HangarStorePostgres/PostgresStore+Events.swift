@@ -9,7 +9,7 @@ extension PostgresStore {
         do {
             return try await append(client, taskID: params.taskID, leaseToken: params.leaseToken, events: params.events)
         } catch {
-            throw Self.mapUnavailable(error)
+            throw Self.mapUnavailable(error, url: url)
         }
     }
 

@@ -55,6 +55,8 @@ public final class PostgresStore: HangarStore {
         await clientRunning()
         do {
             _ = try await query("SELECT 1", logger: logger).collect()
+        } catch let fault as StoreFault {
+            throw HangarError.unavailable(fault.detail)
         } catch {
             // `/ready` shows this: say what an operator can act on, not PostgresNIO's internals.
             throw HangarError.unavailable(PostgresProbe.describe(error, url: url).reason)
@@ -178,16 +180,16 @@ public final class PostgresStore: HangarStore {
                 return value
             }
         } catch let error as PostgresTransactionError {
-            throw Self.unwrap(error)
+            throw Self.unwrap(error, url: url)
         } catch {
-            throw Self.mapUnavailable(error)
+            throw Self.mapUnavailable(error, url: url)
         }
     }
 
-    static func unwrap(_ error: PostgresTransactionError) -> any Error {
-        if let closure = error.closureError { return mapUnavailable(closure) }
-        if let commit = error.commitError { return mapUnavailable(commit) }
-        if let begin = error.beginError { return mapUnavailable(begin) }
+    static func unwrap(_ error: PostgresTransactionError, url: PostgresURL) -> any Error {
+        if let closure = error.closureError { return mapUnavailable(closure, url: url) }
+        if let commit = error.commitError { return mapUnavailable(commit, url: url) }
+        if let begin = error.beginError { return mapUnavailable(begin, url: url) }
         return error
     }
 
@@ -196,27 +198,35 @@ public final class PostgresStore: HangarStore {
         do {
             return try await client.query(query, logger: logger)
         } catch {
-            throw Self.mapUnavailable(error)
+            throw Self.mapUnavailable(error, url: url)
         }
     }
 
-    /// Connection-level failures become `HangarError.unavailable` (HTTP 503): the request may
-    /// be retried, and nothing about the database leaks to the client.
-    static func mapUnavailable(_ error: any Error) -> any Error {
+    /// Connection-level failures become a `StoreFault` (HTTP 503 with `Retry-After`, naming the
+    /// server and the cause): the request may be retried.
+    static func mapUnavailable(_ error: any Error, url: PostgresURL) -> any Error {
+        let target = "\(url.host):\(url.port)"
+        func unreachable() -> StoreFault {
+            StoreFault(
+                kind: .unreachable, detail: "PostgreSQL at \(target) cannot be used: \(PostgresProbe.describe(error, url: url).reason)",
+                retryAfterSeconds: 5)
+        }
         if let error = error as? PSQLError {
             switch error.code {
             case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
-                return HangarError.unavailable("database unavailable")
+                return unreachable()
             case .server:
                 // SQLSTATE class 08 (connection exception) and 57P (operator intervention: shutdown).
                 let state = error.serverInfo?[.sqlState] ?? ""
-                if state.hasPrefix("08") || state.hasPrefix("57P") { return HangarError.unavailable("database unavailable") }
+                if state.hasPrefix("08") || state.hasPrefix("57P") { return unreachable() }
                 return error
             default:
                 return error
             }
         }
-        if String(reflecting: type(of: error)).contains("ConnectionPool") { return HangarError.unavailable("database unavailable") }
+        if String(reflecting: type(of: error)).contains("ConnectionPool") {
+            return StoreFault(kind: .unreachable, detail: "PostgreSQL at \(target) cannot be reached (new connections keep failing)", retryAfterSeconds: 5)
+        }
         return error
     }
 

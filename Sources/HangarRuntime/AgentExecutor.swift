@@ -110,7 +110,8 @@ public struct TaskEventSink: Sendable {
     }
 
     public func emit(_ events: [NewTaskEvent]) async throws {
-        _ = try await store.eventAppend(EventAppendParams(taskID: taskID, leaseToken: leaseToken, events: events))
+        let params = EventAppendParams(taskID: taskID, leaseToken: leaseToken, events: events)
+        _ = try await withStoreDeadline(.seconds(30), "an event append") { [store] in try await store.eventAppend(params) }
     }
 
     public func emit(_ type: String, _ data: JSONValue) async throws {

@@ -145,7 +145,7 @@ extension WorkerPool {
         var delay = Duration.milliseconds(50)
         for attempt in 1...8 {
             do {
-                return try await store.taskFinish(params)
+                return try await withStoreDeadline(storeDeadline, "recording an outcome") { [store] in try await store.taskFinish(params) }
             } catch HangarError.leaseLost {
                 stats.leasesLost.add(1, ordering: .relaxed)
                 logger.warning("outcome not recorded: lease lost before the attempt finished")

@@ -76,6 +76,10 @@ public final class WorkerPool: Service, Sendable {
         wake.signal()
     }
 
+    /// How long one database call of the pool may take before it is abandoned as a fault
+    /// (see `withStoreDeadline`): the lease, at least 10 s.
+    var storeDeadline: Duration { max(.seconds(10), configuration.leaseDuration) }
+
     var isStopping: Bool { stopping.load(ordering: .acquiring) || Task.isCancelled }
 
     private func claimLoop(into group: inout DiscardingTaskGroup) async {
@@ -87,10 +91,10 @@ public final class WorkerPool: Service, Sendable {
                 let limit = min(free, configuration.claimBatch)
                 do {
                     stats.claimQueries.add(1, ordering: .relaxed)
-                    let result = try await store.taskClaim(
-                        TaskClaimParams(
-                            workerID: configuration.workerID, limit: limit, leaseDuration: configuration.leaseDuration,
-                            capacity: freeCapacity(), kinds: registry.kinds))
+                    let claim = TaskClaimParams(
+                        workerID: configuration.workerID, limit: limit, leaseDuration: configuration.leaseDuration,
+                        capacity: freeCapacity(), kinds: registry.kinds)
+                    let result = try await withStoreDeadline(storeDeadline, "a claim") { [store] in try await store.taskClaim(claim) }
                     failures = 0
                     for claimed in result.claimed {
                         let execution = Execution(taskID: claimed.task.id, leaseToken: claimed.task.leaseToken ?? "", resources: claimed.agent.resources)
@@ -147,8 +151,8 @@ public final class WorkerPool: Service, Sendable {
             let leases = running.withLock { $0.values.map { (taskID: $0.taskID, token: $0.leaseToken) } }
             guard !leases.isEmpty else { continue }
             do {
-                let states = try await store.taskHeartbeat(
-                    TaskHeartbeatParams(workerID: configuration.workerID, leases: leases, leaseDuration: configuration.leaseDuration))
+                let heartbeat = TaskHeartbeatParams(workerID: configuration.workerID, leases: leases, leaseDuration: configuration.leaseDuration)
+                let states = try await withStoreDeadline(storeDeadline, "a heartbeat") { [store] in try await store.taskHeartbeat(heartbeat) }
                 for state in states {
                     let execution = running.withLock { $0[state.leaseToken] }
                     if !state.held {

@@ -22,7 +22,7 @@ extension PostgresStore {
                         \(JSONText.encode(params.config))::jsonb, \(StorageCoding.text(params.resources))::jsonb,
                         \(params.maxConcurrency), \(params.budgetLimit), \(params.isActive), 1, now(), now())
                     RETURNING \(unescaped: PostgresRows.agentColumns)
-                    """, logger: logger
+                    """, logger: self.logger
                 ).first(PostgresRows.agent)!
             }
         } catch where Self.isUniqueViolation(error) {
@@ -66,12 +66,12 @@ extension PostgresStore {
                             version = version + 1, updated_at = now()
                         WHERE id = \(agent.id) AND tenant_id = \(agent.tenantID) AND deleted_at IS NULL
                         RETURNING \(unescaped: PostgresRows.agentColumns)
-                        """, logger: logger
+                        """, logger: self.logger
                     ).first(PostgresRows.agent)
                 else { throw HangarError.notFound(resource: "agent", id: agent.id) }
                 try await connection.query(
                     "UPDATE tasks SET agent_kind = \(agent.kind) WHERE agent_id = \(agent.id) AND status = 'queued'",
-                    logger: logger)
+                    logger: self.logger)
                 signals.append(.taskAvailable)
                 return updated
             }
@@ -86,11 +86,11 @@ extension PostgresStore {
                 """
                 UPDATE agents SET deleted_at = now(), is_active = false
                 WHERE id = \(id) AND tenant_id = \(tenantID) AND deleted_at IS NULL RETURNING id
-                """, logger: logger
+                """, logger: self.logger
             ).first { try $0.decode(String.self) }
             guard deleted != nil else { throw HangarError.notFound(resource: "agent", id: id) }
             let taskIDs = try await connection.query(
-                "SELECT id FROM tasks WHERE agent_id = \(id) AND status IN ('queued', 'running') FOR UPDATE", logger: logger
+                "SELECT id FROM tasks WHERE agent_id = \(id) AND status IN ('queued', 'running') FOR UPDATE", logger: self.logger
             ).all { try $0.decode(String.self) }
             for taskID in taskIDs {
                 _ = try await self.cancel(connection, taskID: taskID, reason: "agent deleted", signals: &signals)

@@ -52,10 +52,10 @@ extension PostgresStore {
     public func chatSessionDelete(tenantID: String, id: String) async throws -> Bool {
         try await transaction { connection, _ in
             let deleted = try await connection.query(
-                "DELETE FROM chat_sessions WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING id", logger: logger
+                "DELETE FROM chat_sessions WHERE tenant_id = \(tenantID) AND id = \(id) RETURNING id", logger: self.logger
             ).first { try $0.decode(String.self) }
             guard deleted != nil else { return false }
-            try await connection.query("DELETE FROM chat_messages WHERE session_id = \(id)", logger: logger)
+            try await connection.query("DELETE FROM chat_messages WHERE session_id = \(id)", logger: self.logger)
             return true
         }
     }
@@ -69,7 +69,7 @@ extension PostgresStore {
             guard
                 let status = try await connection.query(
                     "SELECT status FROM chat_sessions WHERE tenant_id = \(params.tenantID) AND id = \(params.sessionID) FOR UPDATE",
-                    logger: logger
+                    logger: self.logger
                 ).first({ try $0.decode(String.self) })
             else { throw HangarError.notFound(resource: "chat session", id: params.sessionID) }
             if params.requireActive, status != ChatSessionRecord.Status.active.rawValue {
@@ -79,7 +79,7 @@ extension PostgresStore {
                 """
                 UPDATE chat_sessions SET message_count = message_count + 1, last_message_at = now(), updated_at = now()
                 WHERE id = \(params.sessionID) RETURNING message_count
-                """, logger: logger
+                """, logger: self.logger
             ).first { try $0.decode(Int64.self) }!
             return try await connection.query(
                 """
@@ -88,7 +88,7 @@ extension PostgresStore {
                 VALUES (\(params.sessionID), \(seq), \(id), \(params.tenantID), \(params.role), \(params.content), \(images)::jsonb,
                     \(params.model), \(params.promptTokens), \(params.completionTokens), \(params.costUSD), \(metrics)::jsonb, now())
                 RETURNING \(unescaped: Self.chatMessageColumns)
-                """, logger: logger
+                """, logger: self.logger
             ).first(Self.chatMessage)!
         }
     }

@@ -28,14 +28,14 @@ extension PostgresStore {
                 ON CONFLICT (tenant_id) DO UPDATE SET max_concurrent_tasks = excluded.max_concurrent_tasks,
                     max_tasks_per_hour = excluded.max_tasks_per_hour, max_agents = excluded.max_agents, max_cpu = excluded.max_cpu,
                     max_memory_mb = excluded.max_memory_mb, max_gpu = excluded.max_gpu, token_budget = excluded.token_budget, updated_at = now()
-                """, logger: logger)
+                """, logger: self.logger)
             signals.append(.taskAvailable)
         }
     }
 
     public func quotaTokensReset(tenantID: String) async throws {
         try await transaction { connection, signals in
-            try await connection.query("UPDATE tenant_quotas SET tokens_used = 0 WHERE tenant_id = \(tenantID)", logger: logger)
+            try await connection.query("UPDATE tenant_quotas SET tokens_used = 0 WHERE tenant_id = \(tenantID)", logger: self.logger)
             signals.append(.taskAvailable)
         }
     }

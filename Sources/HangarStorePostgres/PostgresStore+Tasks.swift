@@ -101,7 +101,7 @@ extension PostgresStore {
                     timeout_seconds = COALESCE(\(params.timeoutSeconds), timeout_seconds),
                     max_attempts = COALESCE(\(params.maxAttempts), max_attempts), updated_at = now()
                 WHERE id = \(params.id)
-                """, logger: logger)
+                """, logger: self.logger)
             signals.append(.taskAvailable)
             return try await self.fetchTask(connection, id: params.id)!
         }
@@ -169,7 +169,7 @@ extension PostgresStore {
                     SELECT t.attempts, t.max_attempts, a.max_concurrency FROM tasks t LEFT JOIN agents a ON a.id = t.agent_id
                     WHERE t.id = \(params.taskID) AND t.lease_token = \(params.leaseToken) AND t.status = 'running'
                     FOR UPDATE OF t
-                    """, logger: logger
+                    """, logger: self.logger
                 ).first({ try $0.decode((Int, Int, Int?).self) })
             else { throw HangarError.leaseLost(taskID: params.taskID) }
             let clearLease = "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
@@ -212,10 +212,10 @@ extension PostgresStore {
                                     cost_usd, created_at)
                         )
                         SELECT \(unescaped: PostgresRows.taskColumns("done")),
-                            pg_notify(\(url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told,
+                            pg_notify(\(self.url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told,
                             (SELECT count(*) FROM hooks)::bigint AS hooked
                         FROM done
-                        """, logger: logger
+                        """, logger: self.logger
                     ).first({ row in (try PostgresRows.task(row), try row.makeRandomAccess()["hooked"].decode(Int.self)) })
                 else { throw HangarError.leaseLost(taskID: params.taskID) }
                 if limit != nil { signals.append(.taskAvailable) }
@@ -229,7 +229,7 @@ extension PostgresStore {
                         UPDATE tasks SET status = 'queued', error = \(StorageCoding.text(failure))::jsonb,
                             run_at = now() + \(delay.seconds) * interval '1 second', cancel_requested = false,
                             updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID) RETURNING run_at
-                        """, logger: logger
+                        """, logger: self.logger
                     ).first { try $0.decode(Date.self) }
                     event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
                     signals.append(.taskAvailable)
@@ -272,7 +272,7 @@ extension PostgresStore {
                 SELECT id, attempts, max_attempts, cancel_requested FROM tasks
                 WHERE status = 'running' AND lease_expires_at < now()
                 ORDER BY lease_expires_at LIMIT \(params.limit) FOR UPDATE SKIP LOCKED
-                """, logger: logger
+                """, logger: self.logger
             ).all { try $0.decode((String, Int, Int, Bool).self) }
             for (id, attempts, maxAttempts, cancelRequested) in rows {
                 let failure = TaskFailure.leaseExpired(attempt: attempts)
@@ -290,7 +290,7 @@ extension PostgresStore {
                             run_at = now() + \(params.retryDelay(attempts).seconds) * interval '1 second', updated_at = now(),
                             lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
                         WHERE id = \(id) RETURNING run_at
-                        """, logger: logger
+                        """, logger: self.logger
                     ).first { try $0.decode(Date.self) }
                     event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
                 }
@@ -307,12 +307,12 @@ extension PostgresStore {
                 """
                 SELECT id FROM tasks WHERE completed_at IS NOT NULL AND completed_at < \(before)
                 LIMIT \(limit) FOR UPDATE SKIP LOCKED
-                """, logger: logger
+                """, logger: self.logger
             ).all { try $0.decode(String.self) }
             guard !ids.isEmpty else { return 0 }
-            try await connection.query("DELETE FROM task_events WHERE task_id = ANY(\(ids)::text[])", logger: logger)
-            try await connection.query("DELETE FROM webhook_deliveries WHERE task_id = ANY(\(ids)::text[])", logger: logger)
-            try await connection.query("DELETE FROM tasks WHERE id = ANY(\(ids)::text[])", logger: logger)
+            try await connection.query("DELETE FROM task_events WHERE task_id = ANY(\(ids)::text[])", logger: self.logger)
+            try await connection.query("DELETE FROM webhook_deliveries WHERE task_id = ANY(\(ids)::text[])", logger: self.logger)
+            try await connection.query("DELETE FROM tasks WHERE id = ANY(\(ids)::text[])", logger: self.logger)
             return ids.count
         }
     }

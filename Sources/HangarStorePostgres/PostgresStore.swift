@@ -170,14 +170,16 @@ public final class PostgresStore: HangarStore {
 
     /// Runs a transaction; signals collected by the body are NOTIFYed before commit.
     func transaction<T: Sendable>(
-        _ body: @Sendable (PostgresConnection, inout [QueueSignal]) async throws -> T
+        _ body: @escaping @Sendable (PostgresConnection, inout [QueueSignal]) async throws -> T
     ) async throws -> T {
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                var signals: [QueueSignal] = []
-                let value = try await body(connection, &signals)
-                try await Self.notify(connection, channel: self.url.channel, signals, logger: self.logger)
-                return value
+            return try await withStoreDeadline(Self.callDeadline, "a transaction") { [client, logger] in
+                try await client.withTransaction(logger: logger) { connection in
+                    var signals: [QueueSignal] = []
+                    let value = try await body(connection, &signals)
+                    try await Self.notify(connection, channel: self.url.channel, signals, logger: self.logger)
+                    return value
+                }
             }
         } catch let error as PostgresTransactionError {
             throw Self.unwrap(error, url: url)
@@ -196,7 +198,7 @@ public final class PostgresStore: HangarStore {
     /// One query outside a transaction, with connection failures mapped like everywhere else.
     func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         do {
-            return try await client.query(query, logger: logger)
+            return try await withStoreDeadline(Self.callDeadline, "a query") { [client] in try await client.query(query, logger: logger) }
         } catch {
             throw Self.mapUnavailable(error, url: url)
         }
@@ -229,6 +231,10 @@ public final class PostgresStore: HangarStore {
         }
         return error
     }
+
+    /// The longest one transaction or query may take before it is abandoned as a fault (a
+    /// call on a connection that died mid-flight can otherwise stay pending forever).
+    static let callDeadline: Duration = .seconds(30)
 
     static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"

@@ -1,0 +1,54 @@
+import Foundation
+import Synchronization
+
+/// Bounds how long a caller waits for one database call. A call whose connection died in
+/// mid-flight can stay pending forever inside the driver (seen with PostgreSQL connections
+/// killed during a failover); without a bound a worker slot never frees and a request never
+/// ends. The call is abandoned (and cancelled) and fails as a storage fault (503 to a client,
+/// a retry to a worker).
+public func withStoreDeadline<T: Sendable>(
+    _ limit: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    let race = DeadlineRace<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        race.continuation.withLock { $0 = continuation }
+        let work = Task {
+            let result: Result<T, any Error>
+            do { result = .success(try await operation()) } catch { result = .failure(error) }
+            race.finish(result)
+        }
+        let sleeper = Task {
+            try? await Task.sleep(for: limit)
+            guard !Task.isCancelled, let pending = race.continuation.withLock({ $0.take() }) else { return }
+            work.cancel()
+            pending.resume(
+                throwing: StoreFault(
+                    kind: .unreachable, detail: "the database did not answer \(what) within \(Int(limit.components.seconds)) s", retryAfterSeconds: 5))
+        }
+        race.arm(sleeper)
+    }
+}
+
+/// Who answers first: the call or the timer.
+private final class DeadlineRace<T: Sendable>: Sendable {
+    let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    private let timer = Mutex<(task: Task<Void, Never>?, finished: Bool)>((nil, false))
+
+    func finish(_ result: Result<T, any Error>) {
+        let sleeper = timer.withLock { state -> Task<Void, Never>? in
+            state.finished = true
+            return state.task
+        }
+        sleeper?.cancel()
+        continuation.withLock { $0.take() }?.resume(with: result)
+    }
+
+    /// The timer, cancelled at once when the call already finished.
+    func arm(_ sleeper: Task<Void, Never>) {
+        let finished = timer.withLock { state -> Bool in
+            state.task = sleeper
+            return state.finished
+        }
+        if finished { sleeper.cancel() }
+    }
+}

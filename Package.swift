@@ -62,12 +62,12 @@ let package = Package(
         .target(
             name: "HangarStorePostgres",
             dependencies: [
+                "HangarErrorText",
                 "HangarStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

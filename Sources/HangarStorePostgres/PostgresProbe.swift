@@ -1,8 +1,8 @@
 import Foundation
 import HangarCore
+import HangarErrorText
 import Logging
 import NIOCore
-import NIOPosix
 import NIOSSL
 import PostgresNIO
 
@@ -73,29 +73,12 @@ public enum PostgresProbe {
                 return Failure(reason: "PostgreSQL at \(address) failed: \(psql.code)", retryable: true)
             }
         }
-        if let connection = error as? NIOConnectionError {
-            if connection.dnsAError != nil || connection.dnsAAAAError != nil, connection.connectionErrors.isEmpty {
-                return Failure(reason: "host '\(url.host)' was not found (DNS)", retryable: true)
-            }
-            if let first = connection.connectionErrors.first { return describe(first.error, url: url) }
-            return Failure(reason: "host '\(url.host)' has no address to connect to", retryable: true)
-        }
-        if let io = error as? IOError {
-            switch io.errnoCode {
-            case ECONNREFUSED: return Failure(reason: "connection refused: nothing listens on \(address)", retryable: true)
-            case ETIMEDOUT: return Failure(reason: "connecting to \(address) timed out", retryable: true)
-            case EHOSTUNREACH, ENETUNREACH: return Failure(reason: "\(address) is unreachable from this machine", retryable: true)
-            case ECONNRESET: return Failure(reason: "\(address) reset the connection (is it PostgreSQL?)", retryable: true)
-            default: return Failure(reason: "cannot connect to \(address): \(String(cString: strerror(io.errnoCode)))", retryable: true)
-            }
-        }
-        if let channel = error as? ChannelError, case .connectTimeout = channel {
-            return Failure(reason: "connecting to \(address) timed out", retryable: true)
-        }
         if error is NIOSSLError || error is BoringSSLError {
             return Failure(reason: "the TLS handshake with \(address) failed (sslmode=\(url.sslMode))", retryable: false)
         }
-        return Failure(reason: "cannot use PostgreSQL at \(address): \(error)", retryable: true)
+        // The network's errors (refused, DNS, timeouts, resets): worth waiting for.
+        let text = ErrorText.describe(error)
+        return Failure(reason: text.hasPrefix(address) ? text : "\(address): \(text)", retryable: true)
     }
 
     /// The server answered with an error: its SQLSTATE says whether waiting helps.

@@ -205,31 +205,9 @@ public final class PostgresStore: HangarStore {
     }
 
     /// Connection-level failures become a `StoreFault` (HTTP 503 with `Retry-After`, naming the
-    /// server and the cause): the request may be retried.
+    /// server and the cause): the request may be retried. Other errors pass unchanged.
     static func mapUnavailable(_ error: any Error, url: PostgresURL) -> any Error {
-        let target = "\(url.host):\(url.port)"
-        func unreachable() -> StoreFault {
-            StoreFault(
-                kind: .unreachable, detail: "PostgreSQL at \(target) cannot be used: \(PostgresProbe.describe(error, url: url).reason)",
-                retryAfterSeconds: 5)
-        }
-        if let error = error as? PSQLError {
-            switch error.code {
-            case .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed:
-                return unreachable()
-            case .server:
-                // SQLSTATE class 08 (connection exception) and 57P (operator intervention: shutdown).
-                let state = error.serverInfo?[.sqlState] ?? ""
-                if state.hasPrefix("08") || state.hasPrefix("57P") { return unreachable() }
-                return error
-            default:
-                return error
-            }
-        }
-        if String(reflecting: type(of: error)).contains("ConnectionPool") {
-            return StoreFault(kind: .unreachable, detail: "PostgreSQL at \(target) cannot be reached (new connections keep failing)", retryAfterSeconds: 5)
-        }
-        return error
+        fault(for: error, url: url) ?? error
     }
 
     /// The longest one transaction or query may take before it is abandoned as a fault (a

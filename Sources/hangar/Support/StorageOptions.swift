@@ -11,7 +11,15 @@ import Logging
 protocol DatabaseOptions {
     var database: String? { get }
     var dataDir: String? { get }
-    var databaseWait: String? { get }
+    var wait: DatabaseWaitOption { get }
+}
+
+/// `--database-wait`, the same for every command that opens the database.
+struct DatabaseWaitOption: ParsableArguments {
+    @Option(
+        name: .customLong("database-wait"),
+        help: "How long start-up keeps retrying a PostgreSQL server that does not answer (30s, 2m, 0 = no retry). Env: HANGAR_DATABASE_WAIT. Default: 60s")
+    var databaseWait: String?
 }
 
 struct StorageOptions: ParsableArguments, DatabaseOptions {
@@ -21,10 +29,7 @@ struct StorageOptions: ParsableArguments, DatabaseOptions {
     @Option(name: .customLong("data-dir"), help: "Directory for the embedded SQLite database, the admin key and the secrets key. Env: HANGAR_DATA_DIR. Default: ./.hangar")
     var dataDir: String?
 
-    @Option(
-        name: .customLong("database-wait"),
-        help: "How long start-up keeps retrying a PostgreSQL server that does not answer (30s, 2m, 0 = no retry). Env: HANGAR_DATABASE_WAIT. Default: 60s")
-    var databaseWait: String?
+    @OptionGroup var wait: DatabaseWaitOption
 }
 
 struct WorkerStorageOptions: ParsableArguments, DatabaseOptions {
@@ -34,10 +39,7 @@ struct WorkerStorageOptions: ParsableArguments, DatabaseOptions {
     @Option(name: .customLong("data-dir"), help: "Directory for local files: the secrets key when HANGAR_SECRET_KEY is unset, browser profiles. Env: HANGAR_DATA_DIR. Default: ./.hangar")
     var dataDir: String?
 
-    @Option(
-        name: .customLong("database-wait"),
-        help: "How long start-up keeps retrying a PostgreSQL server that does not answer (30s, 2m, 0 = no retry). Env: HANGAR_DATABASE_WAIT. Default: 60s")
-    var databaseWait: String?
+    @OptionGroup var wait: DatabaseWaitOption
 }
 
 extension DatabaseOptions {
@@ -45,7 +47,7 @@ extension DatabaseOptions {
     var resolvedDataDir: String { dataDir ?? Environment.string("HANGAR_DATA_DIR") ?? ".hangar" }
 
     func resolvedDatabaseWait() throws -> Duration {
-        if let databaseWait { return try parseDuration(databaseWait, name: "--database-wait") }
+        if let text = wait.databaseWait { return try parseDuration(text, name: "--database-wait") }
         return try Environment.string("HANGAR_DATABASE_WAIT").map { try parseDuration($0, name: "HANGAR_DATABASE_WAIT") } ?? .seconds(60)
     }
 

@@ -37,10 +37,19 @@ let package = Package(
     targets: [
         // Domain value types and errors. No dependencies.
         .target(name: "HangarCore", swiftSettings: swiftSettings),
+        // Sleeps and one-shot timers that free their memory when cancelled (Task.sleep does not).
+        .target(
+            name: "HangarTimers",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The storage contract every backend implements, plus the claim policy they share.
         .target(
             name: "HangarStore",
-            dependencies: ["HangarCore"],
+            dependencies: ["HangarCore", "HangarTimers"],
             swiftSettings: swiftSettings
         ),
         // Errors in words a person acts on (responses, task errors, events): no debug dumps.
@@ -62,6 +71,7 @@ let package = Package(
         .target(
             name: "HangarStorePostgres",
             dependencies: [
+                "HangarTimers",
                 "HangarErrorText",
                 "HangarStore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -77,6 +87,7 @@ let package = Package(
             dependencies: [
                 "HangarErrorText",
                 "HangarStore",
+                "HangarTimers",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -89,6 +100,7 @@ let package = Package(
         .target(
             name: "HangarAgents",
             dependencies: [
+                "HangarTimers",
                 "HangarErrorText",
                 "HangarRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -106,6 +118,7 @@ let package = Package(
         .target(
             name: "HangarSpeech",
             dependencies: [
+                "HangarTimers",
                 "HangarErrorText",
                 "HangarCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -120,7 +133,8 @@ let package = Package(
         // Time-to-first-audio and real-time factor of the speech pipeline (docs/speech.md).
         .executableTarget(
             name: "hangar-speech-bench",
-            dependencies: ["HangarSpeech"],
+            dependencies: [
+                "HangarTimers","HangarSpeech"],
             swiftSettings: swiftSettings
         ),
         // C libraries a fresh Swift image already ships: zstd (MDS shard compression; declared
@@ -132,6 +146,7 @@ let package = Package(
         .target(
             name: "HangarBlobs",
             dependencies: [
+                "HangarTimers",
                 "HangarErrorText",
                 "HangarCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -148,6 +163,7 @@ let package = Package(
         .target(
             name: "HangarCapture",
             dependencies: [
+                "HangarTimers",
                 "HangarErrorText",
                 "HangarCore", "HangarBlobs", "CZstd",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -162,6 +178,7 @@ let package = Package(
         .target(
             name: "HangarBrowser",
             dependencies: [
+                "HangarTimers",
                 "HangarErrorText",
                 "HangarAgents", "HangarRuntime", "HangarCapture", "HangarBlobs", "CJPEG",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -185,6 +202,7 @@ let package = Package(
         .target(
             name: "HangarServer",
             dependencies: [
+                "HangarTimers",
                 "HangarErrorText",
                 "HangarRuntime",
                 "HangarAgents",
@@ -222,12 +240,14 @@ let package = Package(
         // Opens a store from a URL: the one place that knows every backend.
         .target(
             name: "HangarBackends",
-            dependencies: ["HangarStoreSQLite", "HangarStorePostgres"],
+            dependencies: [
+                "HangarTimers","HangarStoreSQLite", "HangarStorePostgres"],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "hangar",
             dependencies: [
+                "HangarTimers",
                 "HangarServer",
                 "HangarAuth",
                 "HangarBackends",
@@ -286,6 +306,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HangarTimersTests", dependencies: ["HangarTimers", "HangarTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HangarStoreTests",
             dependencies: ["HangarTestSupport"],

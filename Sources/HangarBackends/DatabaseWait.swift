@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 import HangarStorePostgres
+import HangarTimers
 public import Logging
 
 /// Start-up's patience with a database that does not answer yet (a container starting next
@@ -59,7 +60,7 @@ public struct DatabaseWait: Sendable {
                         ])
                     lastLog = clock.now
                 }
-                try await Task.sleep(for: min(delay, limit - waited))
+                try await Timers.sleep(for: min(delay, limit - waited))
                 delay = min(delay * 2, maxDelay)
             }
         }

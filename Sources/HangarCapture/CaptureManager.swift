@@ -4,6 +4,7 @@ import Crypto
 import Foundation
 public import HangarBlobs
 import HangarCore
+import HangarTimers
 public import Logging
 
 /// Records episodes and turns them into training data, per tenant.
@@ -76,7 +77,7 @@ public actor CaptureManager: EpisodeRecorderFactory {
         var state = EpisodeState(info: info, screenWidth: start.screenWidth, screenHeight: start.screenHeight, agent: start.agent)
         state.sampler = Task { [weak self] in await Self.sample(frames, every: 1 / options.fps, into: id, manager: self) }
         state.timer = Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(Int64(options.timeoutSeconds * 1000)))
+            try? await Timers.sleep(for: .milliseconds(Int64(options.timeoutSeconds * 1000)))
             guard !Task.isCancelled, let self else { return }
             _ = try? await self.end(id: id, tenantID: start.tenantID, reason: "timeout")
         }
@@ -169,7 +170,7 @@ public actor CaptureManager: EpisodeRecorderFactory {
                 await manager.countFrameError(error, episodeID: id)
             }
             next = max(next + step, clock.now)
-            try? await Task.sleep(until: next, clock: clock)
+            try? await Timers.sleep(until: next)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 public import HangarStore
+import HangarTimers
 public import Logging
 public import ServiceLifecycle
 
@@ -53,7 +54,7 @@ public struct Maintenance: Service {
                     await deleteExpired()
                     await pruneRateBuckets()
                 }
-                try await Task.sleep(for: configuration.rescueInterval)
+                try await Timers.sleep(for: configuration.rescueInterval)
             }
         }
     }

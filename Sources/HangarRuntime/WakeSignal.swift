@@ -1,3 +1,4 @@
+import HangarTimers
 import Synchronization
 
 /// A one-waiter wake-up with a timeout. `signal()` before `wait` is remembered, so a
@@ -36,10 +37,7 @@ public final class WakeSignal: Sendable {
             return state.generation
         }
         guard let generation else { return }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            self.fire(generation)
-        }
+        let timer = Timers.after(timeout) { self.fire(generation) }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let resumeNow = state.withLock { state -> Bool in

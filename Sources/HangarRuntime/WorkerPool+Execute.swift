@@ -2,6 +2,7 @@ import Foundation
 import HangarErrorText
 import HangarCore
 import HangarStore
+import HangarTimers
 import Logging
 import Synchronization
 
@@ -40,10 +41,7 @@ extension WorkerPool {
             return try await executor.execute(context)
         }
         execution.attach(attempt)
-        let timer = Task {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            execution.stop(.timeout)
-        }
+        let timer = Timers.after(deadline - .now) { execution.stop(.timeout) }
         let result = await attempt.result
         timer.cancel()
         await narration?.finish()
@@ -152,7 +150,7 @@ extension WorkerPool {
                 return nil
             } catch {
                 logger.error("recording outcome failed", metadata: ["error": "\(error)", "try": "\(attempt)"])
-                try? await Task.sleep(for: delay)
+                try? await Timers.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 public import HangarStore
+import HangarTimers
 public import Logging
 public import ServiceLifecycle
 public import Synchronization
@@ -109,7 +110,7 @@ public final class WorkerPool: Service, Sendable {
                 } catch {
                     failures += 1
                     logger.error("claim failed", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
+                    try? await Timers.sleep(for: .milliseconds(min(5000, 100 * (1 << min(failures, 6)))))
                     continue
                 }
             }
@@ -146,7 +147,7 @@ public final class WorkerPool: Service, Sendable {
 
     private func renewLeases() async {
         while !Task.isCancelled {
-            try? await Task.sleep(for: configuration.heartbeatInterval)
+            try? await Timers.sleep(for: configuration.heartbeatInterval)
             if Task.isCancelled { return }
             let leases = running.withLock { $0.values.map { (taskID: $0.taskID, token: $0.leaseToken) } }
             guard !leases.isEmpty else { continue }

@@ -1,4 +1,5 @@
 import Foundation
+import HangarTimers
 import Synchronization
 
 /// Bounds how long a caller waits for one database call. A call whose connection died in
@@ -17,38 +18,37 @@ public func withStoreDeadline<T: Sendable>(
             do { result = .success(try await operation()) } catch { result = .failure(error) }
             race.finish(result)
         }
-        let sleeper = Task {
-            try? await Task.sleep(for: limit)
-            guard !Task.isCancelled, let pending = race.continuation.withLock({ $0.take() }) else { return }
+        let timer = Timers.after(limit) {
+            guard let pending = race.continuation.withLock({ $0.take() }) else { return }
             work.cancel()
             pending.resume(
                 throwing: StoreFault(
                     kind: .unreachable, detail: "the database did not answer \(what) within \(Int(limit.components.seconds)) s", retryAfterSeconds: 5))
         }
-        race.arm(sleeper)
+        race.arm(timer)
     }
 }
 
 /// Who answers first: the call or the timer.
 private final class DeadlineRace<T: Sendable>: Sendable {
     let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-    private let timer = Mutex<(task: Task<Void, Never>?, finished: Bool)>((nil, false))
+    private let timer = Mutex<(timer: PendingTimer?, finished: Bool)>((nil, false))
 
     func finish(_ result: Result<T, any Error>) {
-        let sleeper = timer.withLock { state -> Task<Void, Never>? in
+        let pending = timer.withLock { state -> PendingTimer? in
             state.finished = true
-            return state.task
+            return state.timer
         }
-        sleeper?.cancel()
+        pending?.cancel()
         continuation.withLock { $0.take() }?.resume(with: result)
     }
 
     /// The timer, cancelled at once when the call already finished.
-    func arm(_ sleeper: Task<Void, Never>) {
+    func arm(_ armed: PendingTimer) {
         let finished = timer.withLock { state -> Bool in
-            state.task = sleeper
+            state.timer = armed
             return state.finished
         }
-        if finished { sleeper.cancel() }
+        if finished { armed.cancel() }
     }
 }

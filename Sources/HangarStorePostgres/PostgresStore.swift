@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 public import HangarStore
+import HangarTimers
 import Logging
 import PostgresNIO
 import Synchronization
@@ -161,7 +162,7 @@ public final class PostgresStore: HangarStore {
                     "notification listener lost its connection; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
             }
             isListening.store(false, ordering: .releasing)
-            try? await Task.sleep(for: delay)
+            try? await Timers.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))
         }
     }

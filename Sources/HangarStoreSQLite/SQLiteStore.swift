@@ -17,6 +17,11 @@ public final class SQLiteStore: HangarStore {
     let commits: GroupCommit
     public var notifier: any QueueNotifier { broadcaster }
 
+    /// Page cache per connection, in KiB (SQLite's own default, made explicit as a bound).
+    static let cacheKiB = 2048
+    /// Snapshot readers beside the one writer.
+    static let readers = 5
+
     public init(path: String) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(TimeInterval(Self.busySeconds))
@@ -24,7 +29,11 @@ public final class SQLiteStore: HangarStore {
             // NORMAL is durable in WAL mode against process crashes (the promise we make);
             // FULL would add an fsync per commit to survive power loss as well.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // The page cache grows with the database up to this cap per connection, so the
+            // process's share of the file is bounded: `cacheKiB` × (readers + the writer).
+            try db.execute(sql: "PRAGMA cache_size = -\(Self.cacheKiB)")
         }
+        configuration.maximumReaderCount = Self.readers
         configuration.label = "hangar"
         self.path = path
         pool = try DatabasePool(path: path, configuration: configuration)

@@ -9,6 +9,7 @@
 // Figures go to docs/speech.md.
 import Foundation
 import HangarSpeech
+import HangarTimers
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let runs = arguments.first ?? 15
@@ -106,7 +107,7 @@ for (name, text) in texts {
                     tenantID: "bench"
                 )
                 index = end
-                try await Task.sleep(for: .milliseconds(20))
+                try await Timers.sleep(for: .milliseconds(20))
             }
             _ = try await service.stopSession(sessionID: live.id, cancel: false, tenantID: "bench")
         }

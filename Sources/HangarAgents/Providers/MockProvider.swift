@@ -1,4 +1,5 @@
 import HangarCore
+import HangarTimers
 
 /// A deterministic, offline model so that everything runs without a model server: the
 /// quickstart, the tests and the benchmarks.
@@ -36,14 +37,14 @@ public struct MockProvider: ModelProvider {
         if let onToken = context.onToken, !words.isEmpty {
             let pause = latency / words.count
             for (index, word) in words.enumerated() {
-                if pause > .zero { try await Task.sleep(for: pause) }
+                if pause > .zero { try await Timers.sleep(for: pause) }
                 let now = clock.now
                 if firstToken == nil { firstToken = now }
                 lastToken = now
                 try await onToken(index == 0 ? String(word) : " " + word)
             }
         } else if latency > .zero {
-            try await Task.sleep(for: latency)
+            try await Timers.sleep(for: latency)
         }
         let prompt = request.messages.map(\.content).joined(separator: " ")
         let timings = ModelTimings(

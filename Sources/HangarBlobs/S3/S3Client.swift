@@ -2,6 +2,7 @@ public import AsyncHTTPClient
 import HangarErrorText
 public import Foundation
 import HangarCore
+import HangarTimers
 public import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -148,7 +149,7 @@ public struct S3Client: Sendable {
                 guard attempt < retry.maxAttempts else { throw failure }
                 let delay = retry.delay(afterAttempt: attempt)
                 logger.warning("S3 call failed, retrying", metadata: ["error": "\(failure)", "retry_in": "\(delay)"])
-                try await Task.sleep(for: delay)
+                try await Timers.sleep(for: delay)
             }
         }
     }

@@ -1,4 +1,5 @@
 import HangarCore
+import HangarTimers
 
 /// Runs `body`, failing it with a `timeout` failure when `deadline` passes first: the task's
 /// own `timeout` input, which can be shorter than the attempt's.
@@ -8,7 +9,7 @@ func withDeadline<T: Sendable>(
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
+            try await Timers.sleep(until: deadline)
             return nil
         }
         defer { group.cancelAll() }

@@ -1,5 +1,6 @@
 import HangarBrowser
 import HangarCapture
+import HangarTimers
 public import ServiceLifecycle
 
 /// Closes persistent sessions idle past their timeout, and at shutdown closes every browser
@@ -22,7 +23,7 @@ public struct BrowserHousekeeping: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                try? await Timers.sleep(for: interval)
                 await sessions?.sweep()
             }
         }

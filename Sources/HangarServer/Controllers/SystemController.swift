@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 import HangarStore
+import HangarTimers
 import Hummingbird
 
 /// Health, readiness, queue statistics, and the API document with its viewer.
@@ -124,7 +125,7 @@ func withTimeout<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable (
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: timeout)
+            try await Timers.sleep(for: timeout)
             throw TimeoutError()
         }
         defer { group.cancelAll() }

@@ -1,6 +1,7 @@
 import Foundation
 import HangarAuth
 import HangarCore
+import HangarTimers
 import Hummingbird
 import HummingbirdWebSocket
 import NIOCore
@@ -40,7 +41,7 @@ actor SocketConnection {
             // A close frame sent in the same instant as the upgrade's 101 can reach a client
             // before it is ready for frames (NIO-based clients lose it and wait for ever); a
             // moment's pause puts the refusal in a later segment.
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Timers.sleep(for: .milliseconds(20))
         }
         closed = true
         try? await outbound.close(code, reason: reason)
@@ -109,7 +110,7 @@ actor SocketConnection {
                         await self.close(.goingAway, "no ping for \(Int(limits.idleTimeout.seconds)) s")
                         return
                     }
-                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    try? await Timers.sleep(until: deadline)
                 }
             }
             await group.next()

@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTimers
 
 /// Host metrics read from the operating system (Linux `/proc` and `/sys`), in seed 004's
 /// shapes. On other systems the files are absent and the values read as 0 or null.
@@ -35,7 +36,7 @@ actor SystemSampler {
     func pair() async -> (previous: Counters, current: Counters) {
         if let baseline {
             let age = ContinuousClock.now - baseline.at
-            if age < Self.minimumInterval { try? await Task.sleep(for: Self.minimumInterval - age) }
+            if age < Self.minimumInterval { try? await Timers.sleep(for: Self.minimumInterval - age) }
             if ContinuousClock.now - baseline.at <= Self.maximumInterval {
                 let current = Self.read()
                 self.baseline = current
@@ -43,7 +44,7 @@ actor SystemSampler {
             }
         }
         let first = Self.read()
-        try? await Task.sleep(for: Self.minimumInterval)
+        try? await Timers.sleep(for: Self.minimumInterval)
         let current = Self.read()
         baseline = current
         return (first, current)

@@ -1,3 +1,4 @@
+import HangarTimers
 /// Runs `operation`, cancelling it and throwing `SpeechError.timeout(message)` if it takes longer than `limit`.
 func withDeadline<T: Sendable>(
     _ limit: Duration,
@@ -8,7 +9,7 @@ func withDeadline<T: Sendable>(
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await operation() }
         group.addTask {
-            try await Task.sleep(for: limit)
+            try await Timers.sleep(for: limit)
             return nil
         }
         defer { group.cancelAll() }

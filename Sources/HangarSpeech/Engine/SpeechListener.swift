@@ -1,4 +1,5 @@
 import Foundation
+import HangarTimers
 
 /// One listener of a stream's audio, as 16-bit little-endian mono PCM in whole frames.
 ///
@@ -97,7 +98,7 @@ public struct SpeechListener: Sendable {
             return !Task.isCancelled
         }
         do {
-            try await Task.sleep(until: due, clock: .continuous)
+            try await Timers.sleep(until: due)
         } catch {
             return false
         }

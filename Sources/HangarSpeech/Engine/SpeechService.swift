@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTimers
 import Logging
 import ServiceLifecycle
 
@@ -39,7 +40,7 @@ public final class SpeechService: Service, Sendable {
             while !Task.isCancelled {
                 await voices.reloadIfChanged()
                 await directory.sweep()
-                try? await Task.sleep(for: interval)
+                try? await Timers.sleep(for: interval)
             }
         }
         await shutdown()

@@ -1,4 +1,5 @@
 import Foundation
+import HangarTimers
 
 /// Audio out: listeners, their positions, and waiting for more.
 extension SpeechStream {
@@ -94,7 +95,7 @@ extension SpeechStream {
         while !state.isFinal, !Task.isCancelled, ContinuousClock.now < deadline {
             let seen = version
             let timer = Task { [weak self] in
-                try? await Task.sleep(until: deadline, clock: .continuous)
+                try? await Timers.sleep(until: deadline)
                 await self?.changed()
             }
             await waitForChange(since: seen)

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import HangarErrorText
 import Foundation
 import HangarCore
+import HangarTimers
 import NIOCore
 import NIOHTTP1
 
@@ -81,7 +82,7 @@ public struct OpenAISpeechSynthesizer: SpeechSynthesizer {
             } catch let failure as RetryableFailure {
                 attempt += 1
                 guard attempt <= 2 else { throw failure.error }
-                try await Task.sleep(for: failure.retryAfter ?? (attempt == 1 ? .milliseconds(250) : .seconds(1)))
+                try await Timers.sleep(for: failure.retryAfter ?? (attempt == 1 ? .milliseconds(250) : .seconds(1)))
             }
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HangarTimers
 import Synchronization
 
 /// Runs a command to completion without blocking a thread of the cooperative pool: the
@@ -22,7 +23,7 @@ enum ProcessRunner {
         process.standardError = errorHandle
         let control = Control(process)
         let timer = Task {
-            try await Task.sleep(for: timeout)
+            try await Timers.sleep(for: timeout)
             control.kill(timedOut: true)
         }
         defer { timer.cancel() }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarTimers
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -47,7 +48,7 @@ extension Throughput {
         let sampler = Task {
             while !Task.isCancelled {
                 await peakRSS.note(server.residentKB())
-                try? await Task.sleep(for: .milliseconds(200))
+                try? await Timers.sleep(for: .milliseconds(200))
             }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in

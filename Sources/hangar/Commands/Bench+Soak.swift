@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarTimers
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -80,10 +81,6 @@ struct Soak: AsyncParsableCommand {
             echo: try await api.createAgent(client, name: "soak-echo", config: ["latency_ms": 20]),
             flaky: try await api.createAgent(client, name: "soak-flaky", config: ["fail_times": 1, "latency_ms": 5]),
             slow: try await api.createAgent(client, name: "soak-slow", config: ["latency_ms": 2000]))
-        let chat = try await api.post(client, "/api/v1/chat/sessions", ["model": "mock/echo"])
-        guard let chatID = chat.json["id"]?.stringValue ?? chat.json["session_id"]?.stringValue else {
-            throw ValidationError("chat session creation failed: \(chat.json)")
-        }
         let counters = SoakCounters()
         let deadline = ContinuousClock.now + .seconds(minutes * 60)
         print("# hangar bench soak — \(database == nil ? "SQLite, one serve" : "PostgreSQL, serve --workers 0 + 2 workers"), "
@@ -99,18 +96,17 @@ struct Soak: AsyncParsableCommand {
             for index in 0..<watchers {
                 group.addTask { await watch(client: client, api: api, counters: counters, websocket: index.isMultiple(of: 2), until: deadline) }
             }
-            group.addTask {
-                while ContinuousClock.now < deadline {
-                    _ = try? await api.post(client, "/api/v1/chat/sessions/\(chatID)/messages", ["message": "hello"])
-                    try await Task.sleep(for: .seconds(1))
-                }
-            }
+            group.addTask { try await chat(client: client, api: api, until: deadline) }
             let started = ContinuousClock.now
-            while ContinuousClock.now < deadline {
-                try await Task.sleep(for: .seconds(min(sampleSeconds, max(0.1, (deadline - ContinuousClock.now).seconds))))
+            // The first minute is warm-up; the bar is measured from a sample taken at its end
+            // (half the run if shorter), then every `sampleSeconds`, and at the deadline.
+            let baseline = min(60, minutes * 30)
+            var marks = [baseline] + stride(from: sampleSeconds, to: minutes * 60, by: sampleSeconds).filter { $0 > baseline } + [minutes * 60]
+            while let mark = marks.first, ContinuousClock.now < deadline {
+                marks.removeFirst()
+                try await Timers.sleep(until: started + .seconds(mark))
                 let sample = processes.map(ProcessSample.init)
-                // The first minute is warm-up (caches fill, the database grows to its retained size).
-                if (ContinuousClock.now - started) >= .seconds(min(60, minutes * 30)) { samples.append(sample) }
+                samples.append(sample)
                 let stats = (try? await api.get(client, "/api/v1/queue/stats")) ?? .null
                 let byStatus = stats["tasks_by_status"]
                 let inFlight = (byStatus?["queued"]?.intValue ?? 0) + (byStatus?["running"]?.intValue ?? 0)
@@ -128,6 +124,24 @@ struct Soak: AsyncParsableCommand {
             group.cancelAll()
         }
         summarize(samples)
+    }
+
+    /// One chat message a second, in sessions that end: each lives for `chatSessionMessages`
+    /// messages and is then deleted, as a user's conversation ends, so a bounded server keeps
+    /// no chat state beyond the sessions open now.
+    private func chat(client: HTTPClient, api: BenchServer, until deadline: ContinuousClock.Instant) async throws {
+        let chatSessionMessages = 180
+        while ContinuousClock.now < deadline {
+            let session = try await api.post(client, "/api/v1/chat/sessions", ["model": "mock/echo"])
+            guard let id = session.json["id"]?.stringValue ?? session.json["session_id"]?.stringValue else {
+                throw ValidationError("chat session creation failed: \(session.json)")
+            }
+            for _ in 0..<chatSessionMessages where ContinuousClock.now < deadline {
+                _ = try? await api.post(client, "/api/v1/chat/sessions/\(id)/messages", ["message": "hello"])
+                try await Timers.sleep(for: .seconds(1))
+            }
+            _ = try? await api.delete(client, "/api/v1/chat/sessions/\(id)")
+        }
     }
 
     /// Growth from the first sample after the first minute to the last, per process, against
@@ -239,13 +253,13 @@ private func submit(
                 counters.submitted.add(1, ordering: .relaxed)
                 counters.remember(id)
                 if kind == 2 || kind == 3 {
-                    try? await Task.sleep(for: .milliseconds(300))
+                    try? await Timers.sleep(for: .milliseconds(300))
                     _ = try? await api.delete(client, "/api/v1/tasks/\(id)")
                 }
             }
             next += interval
             let wait = next - ContinuousClock.now
-            if wait > .zero { try await Task.sleep(for: wait) }
+            if wait > .zero { try await Timers.sleep(for: wait) }
         }
     }
 }
@@ -257,7 +271,7 @@ private func watch(client: HTTPClient, api: BenchServer, counters: SoakCounters,
     while ContinuousClock.now < deadline, !Task.isCancelled {
         round += 1
         guard let id = counters.pick() else {
-            try? await Task.sleep(for: .milliseconds(100))
+            try? await Timers.sleep(for: .milliseconds(100))
             continue
         }
         if websocket {
@@ -286,7 +300,7 @@ private func watch(client: HTTPClient, api: BenchServer, counters: SoakCounters,
                 } catch {}
             }
         }
-        try? await Task.sleep(for: .milliseconds(50))
+        try? await Timers.sleep(for: .milliseconds(50))
     }
 }
 

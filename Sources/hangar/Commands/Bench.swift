@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarTimers
 import NIOCore
 import NIOHTTP1
 
@@ -103,7 +104,7 @@ struct Throughput: AsyncParsableCommand {
         for _ in 0..<latencyTasks {
             let reply = try await server.post(client, "/api/v1/tasks", ["agent_id": .string(agent), "input": ["prompt": "bench"]])
             guard reply.status == 201 else { throw ValidationError("submission failed: \(reply.status) \(reply.json)") }
-            try await Task.sleep(for: .milliseconds(latencyPaceMs))
+            try await Timers.sleep(for: .milliseconds(latencyPaceMs))
         }
         try await server.waitForCompleted(client, atLeast: latencyTasks)
         let (startLatency, endLatency) = try await completedLatencies(client, server: server)
@@ -162,7 +163,7 @@ struct Throughput: AsyncParsableCommand {
             peakRunning = max(peakRunning, stats["tasks_by_status"]?["running"]?.intValue ?? 0)
             peakRSS = max(peakRSS, server.residentKB())
             if (stats["tasks_by_status"]?["completed"]?.intValue ?? 0) >= memoryTasks { break }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Timers.sleep(for: .milliseconds(100))
         }
         let elapsed = (ContinuousClock.now - started).seconds
         print("## Memory: \(memoryTasks) mock tasks of \(memoryLatencyMs) ms, server --workers \(memoryTasks)\n")
@@ -231,7 +232,7 @@ final class BenchServer: @unchecked Sendable {
         for _ in 0..<400 {
             if let reply = try? await request(client, .GET, "/api/v1/ready", nil), reply.status == 200 { return }
             guard process.isRunning else { throw ValidationError("hangar serve exited during start-up") }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Timers.sleep(for: .milliseconds(50))
         }
         throw ValidationError("hangar serve did not become ready")
     }
@@ -247,7 +248,7 @@ final class BenchServer: @unchecked Sendable {
             let stats = try await get(client, "/api/v1/queue/stats")
             if (stats["tasks_by_status"]?["completed"]?.intValue ?? 0) >= count { return }
             if (stats["tasks_by_status"]?["failed"]?.intValue ?? 0) > 0 { throw ValidationError("tasks failed during the benchmark") }
-            try await Task.sleep(for: .milliseconds(10))
+            try await Timers.sleep(for: .milliseconds(10))
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarTimers
 import NIOCore
 import NIOHTTP1
 
@@ -119,7 +120,7 @@ struct HangarClient: Sendable {
             } catch {
                 failures += 1
                 if failures > 30 { throw ClientError(description: "lost the event stream: \(error)") }
-                try await Task.sleep(for: .seconds(1))
+                try await Timers.sleep(for: .seconds(1))
             }
         }
     }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import HangarErrorText
 import Foundation
 import HangarCore
+import HangarTimers
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -99,7 +100,7 @@ struct ProviderHTTP: Sendable {
                 if let wait = nextWait(retries: retries, retryAfter: nil, deadline: deadline) {
                     logger.debug("retrying provider request", metadata: ["provider": "\(name)", "error": "\(error)"])
                     retries += 1
-                    try await Task.sleep(for: wait)
+                    try await Timers.sleep(for: wait)
                     continue
                 }
                 throw TaskFailure(code: "provider_unavailable", message: message, retryable: true)
@@ -124,7 +125,7 @@ struct ProviderHTTP: Sendable {
                 if let wait = nextWait(retries: retries, retryAfter: retryAfter, deadline: deadline) {
                     logger.debug("retrying provider request", metadata: ["provider": "\(name)", "status": "\(status.code)", "wait": "\(wait)"])
                     retries += 1
-                    try await Task.sleep(for: wait)
+                    try await Timers.sleep(for: wait)
                     continue
                 }
                 throw TaskFailure(
@@ -189,7 +190,7 @@ func withDeadline<T: Sendable>(_ deadline: ContinuousClock.Instant, _ body: @esc
     try await withThrowingTaskGroup(of: T.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
+            try await Timers.sleep(until: deadline)
             throw DeadlineExceeded()
         }
         defer { group.cancelAll() }

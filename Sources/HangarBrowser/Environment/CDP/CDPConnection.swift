@@ -1,6 +1,7 @@
 import Foundation
 import HangarErrorText
 import HangarCore
+import HangarTimers
 import Logging
 import Synchronization
 
@@ -115,7 +116,7 @@ public final class CDPConnection: Sendable {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<JSONValue, any Error>) in
                 let timer = Task { [weak self] in
-                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    guard (try? await Timers.sleep(for: timeout)) != nil else { return }
                     self?.complete(id, with: .failure(CDPError.timeout(method: method, seconds: timeout.seconds)))
                 }
                 let closed = state.withLock { state -> String? in

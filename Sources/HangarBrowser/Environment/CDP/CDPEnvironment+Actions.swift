@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTimers
 import Synchronization
 
 extension CDPEnvironment {
@@ -111,7 +112,7 @@ extension CDPEnvironment {
     /// After an action: give the page `settleDelay` to start a navigation; if it did, wait
     /// for the load (bounded by `navigationTimeout`).
     private func settle(after before: PageLoadTracker.Snapshot) async throws {
-        try await Task.sleep(for: options.settleDelay)
+        try await Timers.sleep(for: options.settleDelay)
         guard loads.snapshot.navigations > before.navigations else { return }
         _ = await loads.waitForLoad(above: before.loads, timeout: options.navigationTimeout)
     }

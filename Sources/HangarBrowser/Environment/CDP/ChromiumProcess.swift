@@ -1,6 +1,7 @@
 import Foundation
 import HangarErrorText
 import HangarCore
+import HangarTimers
 import Logging
 import Synchronization
 
@@ -151,7 +152,7 @@ public final class ChromiumProcess: Sendable {
             if let status = await exitStatus(within: .zero) {
                 throw ChromiumLaunchError.exitedEarly(status: status, log: logTail())
             }
-            try await Task.sleep(for: .milliseconds(25))
+            try await Timers.sleep(for: .milliseconds(25))
         }
     }
 
@@ -196,7 +197,7 @@ public final class ChromiumProcess: Sendable {
                 return status
             }
             guard ContinuousClock.now < deadline else { return nil }
-            try? await Task.sleep(for: .milliseconds(20))
+            try? await Timers.sleep(for: .milliseconds(20))
         } while !Task.isCancelled
         return nil
     }

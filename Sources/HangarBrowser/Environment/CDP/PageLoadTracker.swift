@@ -1,4 +1,5 @@
 import HangarCore
+import HangarTimers
 import Synchronization
 
 /// Counts the main frame's navigations and loads from the page's events so an action can
@@ -63,7 +64,7 @@ final class PageLoadTracker: Sendable {
             return state.nextWaiter
         }
         let timer = Task {
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            guard (try? await Timers.sleep(for: timeout)) != nil else { return }
             self.resume(key, with: false)
         }
         defer { timer.cancel() }

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import HangarErrorText
 import Foundation
 import HangarCore
+import HangarTimers
 import Logging
 import NIOCore
 import NIOFoundationCompat
@@ -178,7 +179,7 @@ public final class NekoClient: Sendable {
         self.socket.withLock { $0 = socket }
         let timeout = configuration.connectTimeout
         let timer = Task { [initialized] in
-            try? await Task.sleep(for: timeout)
+            try? await Timers.sleep(for: timeout)
             initialized.fail(NekoError.notInitialized(seconds: timeout.seconds))
         }
         defer { timer.cancel() }
@@ -275,7 +276,7 @@ public final class NekoClient: Sendable {
                 return false
             }
             group.addTask {
-                try await Task.sleep(for: timeout)
+                try await Timers.sleep(for: timeout)
                 return false
             }
             let first = try await group.next() ?? false

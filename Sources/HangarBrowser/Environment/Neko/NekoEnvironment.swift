@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarTimers
 import Logging
 
 /// A Neko server's desktop as a `BrowserEnvironment`: actions become X11 input events over
@@ -113,7 +114,7 @@ public final class NekoEnvironment: BrowserEnvironment {
         case .answer:
             break  // announced in the chat above; nothing to do on screen
         }
-        try await Task.sleep(for: options.settleDelay)
+        try await Timers.sleep(for: options.settleDelay)
     }
 
     /// ctrl+L focuses the address bar, then the URL and Return.
@@ -121,7 +122,7 @@ public final class NekoEnvironment: BrowserEnvironment {
         try client.chord(NekoKeysym.controlL, 0x6C)  // "l"
         try type(url)
         try client.keyPress(NekoKeysym.returnKey)
-        try await Task.sleep(for: options.settleDelay)
+        try await Timers.sleep(for: options.settleDelay)
     }
 
     /// A remote desktop does not say which page it shows.

@@ -1,3 +1,4 @@
+import HangarTimers
 import Synchronization
 
 /// The sending half both text transports share (a WebSocket, Chromium's DevTools pipe):
@@ -39,7 +40,7 @@ final class OutgoingTexts: Sendable {
         cancel()
         let task = runner.withLock { $0 }
         let guardTimer = Task {
-            try? await Task.sleep(for: .seconds(2))
+            try? await Timers.sleep(for: .seconds(2))
             task?.cancel()
         }
         await task?.value

@@ -1,3 +1,4 @@
+import HangarTimers
 import HummingbirdWSClient
 import HangarErrorText
 import Logging
@@ -56,7 +57,7 @@ final class TextWebSocket: Sendable {
         }
         socket.outgoing.attach(task)
         let timer = Task {
-            try? await Task.sleep(for: timeout)
+            try? await Timers.sleep(for: timeout)
             opened.fail(WebSocketOpenError(reason: "no handshake within \(timeout)"))
         }
         defer { timer.cancel() }

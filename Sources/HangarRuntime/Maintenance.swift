@@ -6,9 +6,10 @@ public import Logging
 public import ServiceLifecycle
 
 /// Periodic upkeep that any number of processes may run at once (each step is idempotent
-/// and skips rows another process holds): rescue tasks whose lease expired, and delete
-/// finished tasks and their events after the retention period and idle rate-limit buckets, so
-/// tables do not grow forever.
+/// and skips rows another process holds): rescue tasks whose lease expired; after the
+/// retention period delete finished tasks with their events, fold usage records into daily
+/// totals and delete security incidents; delete idle rate-limit buckets. So no table grows
+/// for ever.
 public struct Maintenance: Service {
     public struct Configuration: Sendable {
         public var rescueInterval: Duration
@@ -93,8 +94,22 @@ public struct Maintenance: Service {
                 if deleted < 1000 { break }
             }
             if total > 0 { logger.info("deleted finished tasks past retention", metadata: ["count": "\(total)"]) }
+            let folded = try await drain { try await self.store.usageCompact(before: cutoff, limit: $0) }
+            if folded > 0 { logger.info("folded usage records past retention into daily totals", metadata: ["count": "\(folded)"]) }
+            let incidents = try await drain { try await self.store.incidentDeleteOld(before: cutoff, limit: $0) }
+            if incidents > 0 { logger.info("deleted security incidents past retention", metadata: ["count": "\(incidents)"]) }
         } catch {
             logger.error("retention cleanup failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Runs `batch` (1000 rows at a time, each its own short transaction) until it finds fewer.
+    private func drain(_ batch: (Int) async throws -> Int) async throws -> Int {
+        var total = 0
+        while true {
+            let done = try await batch(1000)
+            total += done
+            if done < 1000 { return total }
         }
     }
 }

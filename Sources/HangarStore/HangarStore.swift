@@ -60,6 +60,8 @@ public protocol HangarStore: StoreHealth {
     /// Marks the incident resolved; `nil` when the tenant has no such incident.
     /// Resolving twice keeps the first resolution.
     func incidentResolve(tenantID: String, id: String, by actor: String, notes: String?) async throws -> SecurityIncident?
+    /// Deletes up to `limit` incidents created before `before` (retention); returns how many.
+    func incidentDeleteOld(before: Date, limit: Int) async throws -> Int
 
     // MARK: Secrets (values arrive and leave encrypted; see HangarAuth.SecretBox)
 
@@ -87,10 +89,15 @@ public protocol HangarStore: StoreHealth {
 
     func usageAppend(_ record: UsageRecord) async throws
     /// Usage since `since`, summed per UTC day and model, oldest day first (models by name
-    /// within a day). `agentID` nil: the whole tenant.
+    /// within a day). `agentID` nil: the whole tenant. `since` is a UTC midnight: usage folded
+    /// by `usageCompact` counts per whole day.
     func usageDaily(tenantID: String, agentID: String?, since: Date) async throws -> [UsageDay]
     /// USD spent over all time. `agentID` nil: the whole tenant.
     func usageCost(tenantID: String, agentID: String?) async throws -> Double
+    /// Folds up to `limit` of the oldest usage records created before `before` into per-day
+    /// totals, which `usageDaily` and `usageCost` keep counting, and deletes them (retention).
+    /// Returns how many records were folded.
+    func usageCompact(before: Date, limit: Int) async throws -> Int
 
     // MARK: Chat sessions
 

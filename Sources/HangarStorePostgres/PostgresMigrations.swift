@@ -273,5 +273,22 @@ enum PostgresMigrations {
                 """),
         // `task.started` deliveries name the attempt they announce.
         Migration(version: 10, name: "webhook_task_attempt", sql: "ALTER TABLE webhook_deliveries ADD COLUMN task_attempt integer"),
+        Migration(
+            version: 11, name: "usage_daily",
+            sql: """
+                CREATE TABLE usage_daily (
+                    tenant_id text NOT NULL,
+                    agent_id text NOT NULL,
+                    day text NOT NULL,
+                    model text NOT NULL,
+                    requests bigint NOT NULL,
+                    prompt_tokens bigint NOT NULL,
+                    completion_tokens bigint NOT NULL,
+                    cost_usd double precision NOT NULL,
+                    PRIMARY KEY (tenant_id, agent_id, day, model)
+                );
+                CREATE INDEX usage_records_created ON usage_records (created_at);
+                CREATE INDEX security_incidents_created ON security_incidents (created_at);
+                """),
     ]
 }

@@ -61,4 +61,17 @@ extension PostgresStore {
             details: JSONText.decodeOrNull(try r[8].decode(String.self)) ?? .emptyObject, createdAt: try r[9].decode(Date.self),
             resolvedAt: try r[10].decode(Date?.self), resolvedBy: try r[11].decode(String?.self), resolutionNotes: try r[12].decode(String?.self))
     }
+
+    public func incidentDeleteOld(before: Date, limit: Int) async throws -> Int {
+        try await query(
+            """
+            WITH gone AS (
+                DELETE FROM security_incidents
+                WHERE seq IN (SELECT seq FROM security_incidents WHERE created_at < \(before) ORDER BY created_at LIMIT \(limit))
+                RETURNING 1
+            )
+            SELECT count(*)::bigint FROM gone
+            """, logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
+    }
 }

@@ -32,12 +32,23 @@ extension PostgresStore {
     }
 
     public func usageDaily(tenantID: String, agentID: String?, since: Date) async throws -> [UsageDay] {
+        // Folded days count whole: their records are older than the retention period, and
+        // reports ask for whole days.
         try await query(
             """
-            SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, count(*)::bigint, sum(prompt_tokens)::bigint,
-                sum(completion_tokens)::bigint, sum(cost_usd)
-            FROM usage_records
-            WHERE tenant_id = \(tenantID) AND (\(agentID)::text IS NULL OR agent_id = \(agentID)) AND created_at >= \(since)
+            SELECT day, model, sum(requests)::bigint, sum(prompt_tokens)::bigint, sum(completion_tokens)::bigint,
+                sum(cost_usd)::double precision
+            FROM (
+                SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, model, count(*) AS requests,
+                    sum(prompt_tokens) AS prompt_tokens, sum(completion_tokens) AS completion_tokens, sum(cost_usd) AS cost_usd
+                FROM usage_records
+                WHERE tenant_id = \(tenantID) AND (\(agentID)::text IS NULL OR agent_id = \(agentID)) AND created_at >= \(since)
+                GROUP BY 1, 2
+                UNION ALL
+                SELECT day, model, requests, prompt_tokens, completion_tokens, cost_usd FROM usage_daily
+                WHERE tenant_id = \(tenantID) AND (\(agentID)::text IS NULL OR agent_id = \(agentID))
+                    AND day >= to_char(\(since)::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD')
+            ) AS usage
             GROUP BY day, model ORDER BY day, model
             """, logger: logger
         ).all { row in
@@ -49,10 +60,37 @@ extension PostgresStore {
     public func usageCost(tenantID: String, agentID: String?) async throws -> Double {
         try await query(
             """
-            SELECT coalesce(sum(cost_usd), 0)::double precision FROM usage_records
-            WHERE tenant_id = \(tenantID) AND (\(agentID)::text IS NULL OR agent_id = \(agentID))
+            SELECT ((SELECT coalesce(sum(cost_usd), 0) FROM usage_records
+                    WHERE tenant_id = \(tenantID) AND (\(agentID)::text IS NULL OR agent_id = \(agentID)))
+                + (SELECT coalesce(sum(cost_usd), 0) FROM usage_daily
+                    WHERE tenant_id = \(tenantID) AND (\(agentID)::text IS NULL OR agent_id = \(agentID))))::double precision
             """, logger: logger
         ).first { try $0.decode(Double.self) } ?? 0
+    }
+
+    /// One statement: the records leave and their sums arrive together. A second process
+    /// compacting at the same time finds the rows already deleted, so nothing counts twice.
+    public func usageCompact(before: Date, limit: Int) async throws -> Int {
+        try await query(
+            """
+            WITH batch AS (
+                DELETE FROM usage_records
+                WHERE seq IN (SELECT seq FROM usage_records WHERE created_at < \(before) ORDER BY created_at LIMIT \(limit))
+                RETURNING tenant_id, agent_id, created_at, model, prompt_tokens, completion_tokens, cost_usd
+            ), folded AS (
+                INSERT INTO usage_daily (tenant_id, agent_id, day, model, requests, prompt_tokens, completion_tokens, cost_usd)
+                SELECT tenant_id, coalesce(agent_id, ''), to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), model, count(*),
+                    sum(prompt_tokens), sum(completion_tokens), sum(cost_usd)
+                FROM batch GROUP BY 1, 2, 3, 4
+                ON CONFLICT (tenant_id, agent_id, day, model) DO UPDATE SET
+                    requests = usage_daily.requests + excluded.requests,
+                    prompt_tokens = usage_daily.prompt_tokens + excluded.prompt_tokens,
+                    completion_tokens = usage_daily.completion_tokens + excluded.completion_tokens,
+                    cost_usd = usage_daily.cost_usd + excluded.cost_usd
+            )
+            SELECT count(*)::bigint FROM batch
+            """, logger: logger
+        ).first { try $0.decode(Int.self) } ?? 0
     }
 }
 

@@ -282,6 +282,26 @@ enum SQLiteMigrations {
         migrator.registerMigration("0010_webhook_task_attempt") { db in
             try db.execute(sql: "ALTER TABLE webhook_deliveries ADD COLUMN task_attempt INTEGER")
         }
+        // Usage past the retention period is folded into per-day totals (budgets and reports
+        // keep their sums); incidents past it are deleted. `agent_id` '' is "no agent".
+        migrator.registerMigration("0011_usage_daily") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE usage_daily (
+                        tenant_id TEXT NOT NULL,
+                        agent_id TEXT NOT NULL,
+                        day TEXT NOT NULL,
+                        model TEXT NOT NULL,
+                        requests INTEGER NOT NULL,
+                        prompt_tokens INTEGER NOT NULL,
+                        completion_tokens INTEGER NOT NULL,
+                        cost_usd REAL NOT NULL,
+                        PRIMARY KEY (tenant_id, agent_id, day, model)
+                    );
+                    CREATE INDEX usage_records_created ON usage_records (created_at);
+                    CREATE INDEX security_incidents_created ON security_incidents (created_at);
+                    """)
+        }
         return migrator
     }
 }

@@ -65,4 +65,13 @@ extension SQLiteStore {
             actor: row[7], details: JSONText.decodeOrNull(row[8]) ?? .emptyObject, createdAt: Date(sqlite: row[9]),
             resolvedAt: (row[10] as Double?).map(Date.init(sqlite:)), resolvedBy: row[11], resolutionNotes: row[12])
     }
+
+    public func incidentDeleteOld(before: Date, limit: Int) async throws -> Int {
+        try await write { db, _ in
+            try db.execute(
+                cached: "DELETE FROM security_incidents WHERE seq IN (SELECT seq FROM security_incidents WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+                arguments: [before.sqlite, limit])
+            return db.changesCount
+        }
+    }
 }

@@ -55,4 +55,33 @@ struct IncidentTests {
             #expect(closed.incidents.map(\.id) == [ids[2]])
         }
     }
+
+    @Test("retention deletes incidents older than the cutoff, oldest first, in batches", arguments: TestBackend.allCases)
+    func retention(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            // setup: five old incidents in two tenants, two recent ones
+            let now = Date()
+            for (index, tenant) in ["acme", "acme", "globex", "acme", "globex"].enumerated() {
+                try await store.incidentInsert(
+                    SecurityIncident(
+                        tenantID: tenant, kind: .executionTimeout, severity: .medium, description: "old \(index)",
+                        createdAt: now.addingTimeInterval(-86_400 * 10 + Double(index))))
+            }
+            for tenant in ["acme", "globex"] {
+                try await store.incidentInsert(SecurityIncident(tenantID: tenant, kind: .authFailure, severity: .high, description: "recent"))
+            }
+
+            // act
+            let cutoff = now.addingTimeInterval(-86_400 * 7)
+            let first = try await store.incidentDeleteOld(before: cutoff, limit: 3)
+            let second = try await store.incidentDeleteOld(before: cutoff, limit: 3)
+            let third = try await store.incidentDeleteOld(before: cutoff, limit: 3)
+
+            // validate
+            #expect([first, second, third] == [Int]([3, 2, 0]))
+            let acme = try await store.incidentList(IncidentListParams(tenantID: "acme"))
+            let globex = try await store.incidentList(IncidentListParams(tenantID: "globex"))
+            #expect(acme.incidents.map(\.description) == ["recent"] && globex.incidents.map(\.description) == ["recent"])
+        }
+    }
 }

@@ -50,6 +50,57 @@ struct UsageTests {
         }
     }
 
+    @Test("retention folds old usage into daily totals: every report and budget sum stays the same", arguments: TestBackend.allCases)
+    func compaction(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            // setup: three days of usage across agents, models, a chat without agent, two tenants
+            let start = Date(timeIntervalSince1970: 1_767_225_600 + 3600)  // 2026-01-01T01:00Z
+            var records: [UsageRecord] = []
+            for index in 0..<60 {
+                records.append(
+                    UsageRecord(
+                        tenantID: index % 10 == 0 ? "globex" : "acme", agentID: index % 7 == 0 ? nil : "a\(index % 3)",
+                        chatSessionID: index % 7 == 0 ? "chat" : nil, model: index % 2 == 0 ? "mock/echo" : "openai/gpt-4o-mini",
+                        promptTokens: index, completionTokens: 2 * index, costUSD: Double(index) / 4,
+                        createdAt: start.addingTimeInterval(Double(index) * 3600)))
+            }
+            for record in records { try await store.usageAppend(record) }
+            func reports() async throws -> [String] {
+                var lines: [String] = []
+                for tenant in ["acme", "globex"] {
+                    for agent in [nil, "a0", "a1", "a2"] as [String?] {
+                        lines.append("\(tenant) \(agent ?? "-") cost \(try await store.usageCost(tenantID: tenant, agentID: agent))")
+                        for since in [start.addingTimeInterval(-3600), start.addingTimeInterval(23 * 3600)] {  // UTC midnights, as the API asks
+                            lines += try await store.usageDaily(tenantID: tenant, agentID: agent, since: since).map { "\(tenant) \(agent ?? "-") \($0)" }
+                        }
+                    }
+                }
+                return lines
+            }
+            let before = try await reports()
+
+            // act: fold the first day and a half in batches of 10, then everything
+            let cutoff = start.addingTimeInterval(36 * 3600)
+            var folded = 0
+            while true {
+                let batch = try await store.usageCompact(before: cutoff, limit: 10)
+                #expect(batch <= 10)
+                folded += batch
+                if batch < 10 { break }
+            }
+            #expect(folded == 36)
+            #expect(try await reports() == before, "a day split between folded and live records sums the same")
+            #expect(try await store.usageCompact(before: start.addingTimeInterval(100 * 3600), limit: 1000) == 24)
+            #expect(try await store.usageCompact(before: start.addingTimeInterval(100 * 3600), limit: 1000) == 0, "nothing counts twice")
+
+            // validate
+            #expect(try await reports() == before)
+            let a1Records = records.filter { $0.tenantID == "acme" && $0.agentID == "a1" }
+            let a1Cost: Double = a1Records.map(\.costUSD).reduce(0, +)
+            #expect(before.contains("acme a1 cost \(a1Cost)"))
+        }
+    }
+
     @Test("an attempt's usage commits with its outcome, whatever the outcome; a fenced-off finish writes none", arguments: TestBackend.allCases)
     func usageWithFinish(_ backend: TestBackend) async throws {
         try await withTestStore(backend) { store, _ in

@@ -95,7 +95,7 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("claim-batch"), parsing: .unconditional, help: "Most tasks taken per claim. Default: 32.")
     var claimBatch: Int?
 
-    @Option(name: .long, help: "How long finished tasks and their events are kept (7d, 12h, …). Env: HANGAR_RETENTION. Default: 7d.")
+    @Option(name: .long, help: "How long finished tasks and their events, usage records (then folded into daily totals) and security incidents are kept (7d, 12h, …). Env: HANGAR_RETENTION. Default: 7d.")
     var retention: String?
 
     func resolvedWorkers() throws -> Int {

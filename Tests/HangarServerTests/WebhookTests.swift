@@ -67,7 +67,7 @@ struct WebhookTests {
 
     /// Runs a dispatcher with a short schedule for the duration of `body`.
     static func withDispatcher(
-        _ store: any HangarStore, callbackSecret: String? = secret, privateNetworks: Bool = true,
+        _ store: any HangarStore, callbackSecret: String? = secret, privateNetworks: Bool = true, timeout: Duration = .seconds(5),
         resolve: @escaping @Sendable (String) -> [String] = NetworkPolicy.resolve,
         _ body: () async throws -> Void
     ) async throws {
@@ -76,7 +76,7 @@ struct WebhookTests {
         let dispatcher = WebhookDispatcher(
             store: store,
             configuration: .init(
-                schedule: [.milliseconds(150)], jitter: 0, timeout: .seconds(5), pollInterval: .milliseconds(100), allowPrivateNetworks: privateNetworks,
+                schedule: [.milliseconds(150)], jitter: 0, timeout: timeout, pollInterval: .milliseconds(100), allowPrivateNetworks: privateNetworks,
                 callbackSecret: callbackSecret),
             logger: logger, vault: .testing, resolve: resolve)
         let task = Task { try await dispatcher.run() }
@@ -94,6 +94,59 @@ struct WebhookTests {
     static func verify(_ received: WebhookReceiver.Received, secret: String) -> Bool {
         guard let id = received.id, let timestamp = received.timestamp.flatMap(Int.init), let signature = received.signature else { return false }
         return WebhookSignature.sign(secret: secret, id: id, timestamp: timestamp, body: received.body) == signature
+    }
+
+    @Test("a receiver that accepts and never answers holds only its own slots; its deliveries fail with a timeout and are retried")
+    func stalledReceiver() async throws {
+        let stalled = try await StallingServer()
+        let receiver = WebhookReceiver()
+        try await receiver.run { base in
+            try await withAPI(.sqlite, security: Self.privateAllowed) { client, store in
+                // setup: the hung agent's completions go to a receiver that never answers
+                let hung = try await client.agent(["name": "hung", "kind": "llm", "model": "mock/echo"])
+                let healthy = try await client.agent(["name": "healthy", "kind": "llm", "model": "mock/echo"])
+                let subscription = try await client.send(
+                    .post, "/api/v1/integration/webhooks/subscribe",
+                    json: ["url": .string(stalled.url + "/hook"), "events": ["task.completed"], "agent_id": hung["id"]!])
+                #expect(subscription.status == .created)
+
+                try await Self.withDispatcher(store, timeout: .seconds(4)) {
+                    var hungTasks: [String] = []
+                    for _ in 0..<2 {
+                        let submitted = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": hung["id"]!, "input": ["prompt": "x"]])
+                        hungTasks.append(try #require(submitted.json["id"]?.stringValue))
+                    }
+                    for id in hungTasks { _ = try await client.finished(id) }
+                    #expect(await eventually(timeout: .seconds(10)) { stalled.accepted >= 1 })
+
+                    // act: callbacks of the healthy agent come due while the stall lasts
+                    var latencies: [Duration] = []
+                    for index in 0..<5 {
+                        let submitted = try await client.send(
+                            .post, "/api/v1/tasks",
+                            json: ["agent_id": healthy["id"]!, "input": ["prompt": "y"], "callback_url": .string(base + "/cb\(index)")])
+                        _ = try await client.finished(try #require(submitted.json["id"]?.stringValue))
+                        let done = ContinuousClock.now
+                        #expect(await eventually(timeout: .seconds(15)) { await receiver.accepted.contains { $0.path == "/cb\(index)" } })
+                        latencies.append(ContinuousClock.now - done)
+                    }
+
+                    // validate: before, each claimed batch waited for its slowest attempt, so a
+                    // callback due during a stall waited for the stall's timeout (up to 4 s).
+                    #expect(latencies.max()! < .seconds(2), "callback latencies \(latencies)")
+                    _ = await eventually(timeout: .seconds(15)) {
+                        let deliveries = (try? await store.webhookDeliveryList(tenantID: Tenant.defaultID, taskID: hungTasks[0])) ?? []
+                        return (deliveries.first?.attempts.count ?? 0) >= 2
+                    }
+                    let attempts = try await store.webhookDeliveryList(tenantID: Tenant.defaultID, taskID: hungTasks[0]).first?.attempts ?? []
+                    #expect(attempts.count >= 2)
+                    #expect(attempts.allSatisfy { $0.statusCode == nil && $0.error == "the receiver did not answer within 4 s (HANGAR_WEBHOOK_TIMEOUT)" }, "\(attempts.map(\.error))")
+                    #expect(attempts.allSatisfy { $0.durationMS >= 3500 && $0.durationMS < 8000 }, "each attempt waited for its timeout: \(attempts)")
+                    #expect(try await store.webhookDeliveryList(tenantID: Tenant.defaultID, taskID: hungTasks[0]).first?.status == .pending, "retried, not given up")
+                }
+            }
+        }
+        await stalled.stop()
     }
 
     @Test("a failing receiver gets every delivery exactly once, signed, with the same id across retries", arguments: TestBackend.allCases)

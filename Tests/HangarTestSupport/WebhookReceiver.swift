@@ -18,6 +18,8 @@ public actor WebhookReceiver {
         public var host: String?
         /// What the receiver answered.
         public var status: Int
+        /// When the request arrived.
+        public var arrivedAt = Date()
     }
 
     public private(set) var received: [Received] = []

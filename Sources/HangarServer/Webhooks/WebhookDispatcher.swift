@@ -11,6 +11,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 public import ServiceLifecycle
+import Synchronization
 
 /// Sends the outbox's webhook deliveries (see `HangarStore.webhookDeliveryClaim`). Runs in
 /// every `serve` and `worker` process: deliveries are leased, so processes never send the
@@ -31,6 +32,7 @@ public struct WebhookDispatcher: Service {
         /// Longest sleep between looks at the outbox (wake-ups usually come sooner).
         public var pollInterval: Duration
         public var leaseDuration: Duration
+        /// Most attempts in flight at once (each one's receiver may take up to `timeout`).
         public var batch: Int
         /// Only `allowPrivateNetworks` applies: webhook targets may be any public host.
         public var allowPrivateNetworks: Bool
@@ -94,41 +96,46 @@ public struct WebhookDispatcher: Service {
                 group.addTask {
                     for await signal in signals where signal == .webhooksDue { wake.signal() }
                 }
-                group.addTask {
-                    while !Task.isCancelled {
-                        let next = await dispatchDue()
-                        var sleep = configuration.pollInterval
-                        if let next {
-                            sleep = min(sleep, .seconds(fractional: max(0.01, next.timeIntervalSinceNow)))
-                        }
-                        await wake.wait(timeout: sleep)
-                    }
-                }
+                group.addTask { await dispatch(wake: wake) }
                 await group.next()
                 group.cancelAll()
             }
         }
     }
 
-    /// Sends every due delivery; returns when the next pending one comes due, if known.
-    @discardableResult
-    public func dispatchDue() async -> Date? {
-        while !Task.isCancelled {
-            let result: WebhookClaimResult
-            do {
-                result = try await store.webhookDeliveryClaim(WebhookClaimParams(limit: configuration.batch, leaseDuration: configuration.leaseDuration))
-            } catch {
-                logger.error("webhook claim failed", metadata: ["error": "\(error)"])
-                return nil
-            }
-            if result.deliveries.isEmpty { return result.nextDueAt }
-            await withTaskGroup(of: Void.self) { group in
-                for delivery in result.deliveries {
-                    group.addTask { await attempt(delivery) }
+    /// Keeps up to `batch` attempts in flight and claims more as soon as one ends, so a
+    /// receiver that accepts and never answers holds only its own slots until the timeout,
+    /// never the turn of deliveries to other receivers.
+    private func dispatch(wake: WakeSignal) async {
+        let inFlight = InFlight()
+        await withDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                var next: Date?
+                let free = configuration.batch - inFlight.count
+                if free > 0 {
+                    do {
+                        let result = try await store.webhookDeliveryClaim(
+                            WebhookClaimParams(limit: free, leaseDuration: configuration.leaseDuration))
+                        for delivery in result.deliveries {
+                            inFlight.add(1)
+                            group.addTask {
+                                await attempt(delivery)
+                                inFlight.add(-1)
+                                wake.signal()  // a slot is free: claim again
+                            }
+                        }
+                        // Got some: there may be more, claim again without waiting.
+                        if !result.deliveries.isEmpty { continue }
+                        next = result.nextDueAt
+                    } catch {
+                        logger.error("webhook claim failed", metadata: ["error": "\(error)"])
+                    }
                 }
+                var sleep = configuration.pollInterval
+                if let next { sleep = min(sleep, .seconds(fractional: max(0.01, next.timeIntervalSinceNow))) }
+                await wake.wait(timeout: sleep)
             }
         }
-        return nil
     }
 
     /// A subscription's signing secret in plaintext.
@@ -186,6 +193,8 @@ public struct WebhookDispatcher: Service {
                 excerpt = kept.isEmpty ? nil : String(decoding: kept, as: UTF8.self)
                 gone = response.status.code == 410
             }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout {
+            failure = "the receiver did not answer within \(String(format: "%g", configuration.timeout.seconds)) s (HANGAR_WEBHOOK_TIMEOUT)"
         } catch {
             failure = Self.describe(error)
         }
@@ -247,4 +256,11 @@ public struct WebhookDispatcher: Service {
         let text = ErrorText.describe(error)
         return text.count > 300 ? String(text.prefix(300)) : text
     }
+}
+
+/// How many attempts are running (read by the claim loop, changed by the attempts).
+private final class InFlight: Sendable {
+    private let value = Atomic<Int>(0)
+    var count: Int { value.load(ordering: .relaxed) }
+    func add(_ delta: Int) { value.add(delta, ordering: .relaxed) }
 }

@@ -308,7 +308,7 @@ struct ProcessTests {
         let api = try HangarProcess(["serve", "--database", database.url, "--workers", "0", "--lease-seconds", "2"], port: port)
         try await api.waitUntilReady()
         let base = api.baseURL
-        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "sleepy", "config": ["latency_ms": 150]])
+        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "sleepy", "config": ["latency_ms": 400]])
         let workerArguments = ["worker", "--database", database.url, "--workers", "8", "--lease-seconds", "2"]
         let doomed = try HangarProcess(workerArguments)
         let survivor = try HangarProcess(workerArguments)
@@ -326,7 +326,8 @@ struct ProcessTests {
             return completed >= 40 && running.contains { $0.leaseOwner?.contains(marker) == true }
         })
         doomed.kill(SIGKILL)
-        // What the dead worker still held: its leases stay until they expire (2 s).
+        // What the dead worker still held: its leases stay until they expire (2 s). Attempts
+        // take 400 ms (150 ms let them all finish between the check above and the kill, under load).
         let heldByDoomed = try await store.taskList(TaskListParams(tenantID: nil, statuses: [.running], limit: 1000))
             .filter { $0.leaseOwner?.contains(marker) == true }.map(\.id)
         #expect(!heldByDoomed.isEmpty)

@@ -16,14 +16,10 @@ extension HTTPServerBuilder {
         let http1 = HTTP1Channel.Configuration(
             additionalChannelHandlers: [RequestBoundaryHandler()], idleTimeout: TimeAmount(limits.idleTimeout),
             httpDecoderConfiguration: .init(maxHeaderFieldSize: decoderLimit, maxHeaderListSize: decoderLimit))
-        // No protocol-level auto-ping: a dead client is found by the sockets' own idle watchdog
-        // (no `ping` message for `HANGAR_WS_IDLE_TIMEOUT`), and swift-websocket's ping loop is a
-        // `Task.sleep` cancelled at every close, which leaks (see HangarTimers).
-        let webSocket = WebSocketServerConfiguration(autoPing: .disabled)
         return .init { responder in
             GuardedChildChannel(
                 base: HTTP1WebSocketUpgradeChannel(
-                    responder: responder, webSocketResponder: webSocketResponder, configuration: .init(http1: http1, ws: webSocket)),
+                    responder: responder, webSocketResponder: webSocketResponder, configuration: .init(http1: http1)),
                 limits: limits, clients: clients)
         }
     }

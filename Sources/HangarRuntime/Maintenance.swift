@@ -87,12 +87,7 @@ public struct Maintenance: Service {
     public func deleteExpired() async {
         let cutoff = Date().addingTimeInterval(-configuration.retention.seconds)
         do {
-            var total = 0
-            while true {
-                let deleted = try await store.taskDeleteFinished(before: cutoff, limit: 1000)
-                total += deleted
-                if deleted < 1000 { break }
-            }
+            let total = try await drain { try await self.store.taskDeleteFinished(before: cutoff, limit: $0) }
             if total > 0 { logger.info("deleted finished tasks past retention", metadata: ["count": "\(total)"]) }
             let folded = try await drain { try await self.store.usageCompact(before: cutoff, limit: $0) }
             if folded > 0 { logger.info("folded usage records past retention into daily totals", metadata: ["count": "\(folded)"]) }

@@ -7,7 +7,7 @@ public import HangarStore
 /// - otherwise, on first start (no live keys), an admin key is created, written to
 ///   `<data-dir>/admin.key` (mode 0600) and returned so the caller can print it once.
 public enum AdminBootstrap {
-    public static func run(store: any HangarStore, environmentKey: String?, dataDir: String) async throws -> String? {
+    public static func run(store: any IdentityStore, environmentKey: String?, dataDir: String) async throws -> String? {
         if let token = environmentKey, !token.isEmpty {
             let (id, secret) = APIKeyToken.parse(token) ?? (APIKeyToken.environmentKeyID, token)
             let existing = try await store.apiKeyGet(id: id)

@@ -15,7 +15,7 @@ public final class Authenticator: Sendable {
         case none
     }
 
-    let store: any HangarStore
+    let store: any IdentityStore
     public let mode: Mode
     let jwtKeys: JWTKeyCollection?
     let jwt: JWTConfiguration
@@ -25,7 +25,7 @@ public final class Authenticator: Sendable {
     /// Bounds the key cache and the last-use map: a scan with many key ids cannot grow them.
     static let maxTracked = 10_000
 
-    public init(store: any HangarStore, mode: Mode = .required, jwt: JWTConfiguration = JWTConfiguration(), cacheTTL: TimeInterval = 5) async throws {
+    public init(store: any IdentityStore, mode: Mode = .required, jwt: JWTConfiguration = JWTConfiguration(), cacheTTL: TimeInterval = 5) async throws {
         self.store = store
         self.mode = mode
         self.jwt = jwt

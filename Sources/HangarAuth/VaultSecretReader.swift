@@ -4,10 +4,10 @@ public import HangarStore
 
 /// Gives executors their agent's secrets, decrypted on demand (never cached in memory).
 public struct VaultSecretReader: SecretReader {
-    let store: any HangarStore
+    let store: any SecretStore
     let vault: SecretBox
 
-    public init(store: any HangarStore, vault: SecretBox) {
+    public init(store: any SecretStore, vault: SecretBox) {
         self.store = store
         self.vault = vault
     }
@@ -23,7 +23,7 @@ public struct VaultSecretReader: SecretReader {
 /// Re-encrypts every stored secret under a new master key. Idempotent: secrets already
 /// sealed by the new key are skipped, so an interrupted rotation can simply be run again.
 public enum SecretRotation {
-    public static func rotate(store: any HangarStore, from old: SecretBox, to new: SecretBox) async throws -> Int {
+    public static func rotate(store: any SecretStore, from old: SecretBox, to new: SecretBox) async throws -> Int {
         var count = 0
         for secret in try await store.secretList(tenantID: nil, agentID: nil) where secret.keyID != new.keyID {
             let plaintext = try old.open(secret.ciphertext, keyID: secret.keyID)

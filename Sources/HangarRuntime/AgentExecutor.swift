@@ -99,11 +99,11 @@ public protocol SecretReader: Sendable {
 /// Appends to the task's event log under the attempt's lease: once the lease is lost
 /// (another attempt took over), emitting throws `HangarError.leaseLost`.
 public struct TaskEventSink: Sendable {
-    let store: any HangarStore
+    let store: any EventStore
     let taskID: String
     let leaseToken: String?
 
-    public init(store: any HangarStore, taskID: String, leaseToken: String?) {
+    public init(store: any EventStore, taskID: String, leaseToken: String?) {
         self.store = store
         self.taskID = taskID
         self.leaseToken = leaseToken

@@ -32,12 +32,12 @@ public struct Maintenance: Service {
         }
     }
 
-    let store: any HangarStore
+    let store: any IncidentStore & QuotaStore & TaskStore & TaskLeaseStore & UsageStore
     let configuration: Configuration
     let logger: Logger
     let metrics: HangarMetrics
 
-    public init(store: any HangarStore, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared) {
+    public init(store: any IncidentStore & QuotaStore & TaskStore & TaskLeaseStore & UsageStore, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared) {
         self.store = store
         self.metrics = metrics
         self.configuration = configuration

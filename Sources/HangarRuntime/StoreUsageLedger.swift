@@ -5,9 +5,9 @@ import Synchronization
 /// The usage ledger kept in the store: every process sharing the database sees the same
 /// spending, so a budget holds across workers.
 public struct StoreUsageLedger: UsageLedger {
-    let store: any HangarStore
+    let store: any UsageStore
 
-    public init(store: any HangarStore) {
+    public init(store: any UsageStore) {
         self.store = store
     }
 

@@ -16,7 +16,7 @@ public import Synchronization
 /// - Each attempt runs in its own task so it can be stopped on its own: cancel request,
 ///   timeout, lost lease or shutdown.
 public final class WorkerPool: Service, Sendable {
-    let store: any HangarStore
+    let store: any NotifyingStore & TaskLeaseStore & EventStore & IncidentStore
     let registry: ExecutorRegistry
     public let configuration: WorkerConfiguration
     let logger: Logger
@@ -34,7 +34,7 @@ public final class WorkerPool: Service, Sendable {
     public let metrics: HangarMetrics
 
     public init(
-        store: any HangarStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger,
+        store: any NotifyingStore & TaskLeaseStore & EventStore & IncidentStore, registry: ExecutorRegistry, configuration: WorkerConfiguration, logger: Logger,
         secrets: (any SecretReader)? = nil, narration: (any NarrationProvider)? = nil, usage: (any UsageLedger)? = nil,
         metrics: HangarMetrics = .shared
     ) {

@@ -12,6 +12,15 @@ public enum QueueSignal: Sendable, Hashable {
     case webhooksDue
 }
 
+extension Array where Element == QueueSignal {
+    /// Each signal once, in first-seen order: a signal is a hint to look again, so a batch
+    /// that rescued a thousand tasks need wake a waiter once, not a thousand times.
+    public func deduplicated() -> [QueueSignal] {
+        var seen = Set<QueueSignal>()
+        return filter { seen.insert($0).inserted }
+    }
+}
+
 /// Push wake-ups. PostgreSQL delivers them with LISTEN/NOTIFY across processes; SQLite,
 /// which serves one process, with an in-process broadcast.
 public protocol QueueNotifier: Sendable {

@@ -41,9 +41,4 @@ public enum StorageCoding {
         if let total = usage["total_tokens"]?.intValue { return max(0, total) }
         return max(0, (usage["prompt_tokens"]?.intValue ?? 0) + (usage["completion_tokens"]?.intValue ?? 0))
     }
-
-    /// Event payload for a cancellation request (not a status change: the task is still running).
-    public static func cancelRequestedEvent(reason: String) -> NewTaskEvent {
-        NewTaskEvent(type: "cancel_requested", data: ["reason": .string(reason)])
-    }
 }

@@ -120,25 +120,49 @@ extension PostgresStore {
         guard let task = try await fetchTask(connection, id: taskID, lock: true) else {
             throw HangarError.notFound(resource: "task", id: taskID)
         }
-        switch task.status {
-        case .queued:
-            let failure = TaskFailure(code: "cancelled", message: reason, retryable: false)
-            try await connection.query(
-                """
-                UPDATE tasks SET status = 'cancelled', error = \(StorageCoding.text(failure))::jsonb, completed_at = now(),
-                    updated_at = now() WHERE id = \(taskID)
-                """, logger: logger)
-            _ = try await append(connection, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)])
-            try await enqueueWebhooks(connection, taskID: taskID, status: .cancelled, signals: &signals)
-        case .running where !task.cancelRequested:
+        switch TaskTransitions.cancel(
+            taskID: taskID, status: task.status, cancelRequested: task.cancelRequested, attempts: task.attempts, reason: reason)
+        {
+        case .end(let move):
+            try await apply(connection, taskID: taskID, move, signals: &signals)
+        case .askWorker(let event, let signal):
             try await connection.query(
                 "UPDATE tasks SET cancel_requested = true, updated_at = now() WHERE id = \(taskID)", logger: logger)
-            _ = try await append(connection, taskID: taskID, events: [StorageCoding.cancelRequestedEvent(reason: reason)])
-            signals.append(.cancelRequested(taskID: taskID))
-        default:
+            _ = try await append(connection, taskID: taskID, events: [event])
+            signals.append(signal)
+        case .none:
             break
         }
         return try await fetchTask(connection, id: taskID)!
+    }
+
+    /// Writes a planned move (see `TaskTransitions`): status and error, the lease released,
+    /// the status event, the webhooks of a final status, and the move's signals.
+    func apply(
+        _ connection: PostgresConnection, taskID: String, _ move: TaskTransitions.Move, signals: inout [QueueSignal]
+    ) async throws {
+        var runAt: Date?
+        switch move.target {
+        case .requeue(let delay):
+            runAt = try await connection.query(
+                """
+                UPDATE tasks SET status = 'queued', error = \(StorageCoding.text(move.error))::jsonb,
+                    run_at = now() + \(delay.seconds) * interval '1 second', cancel_requested = false, updated_at = now(),
+                    lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+                WHERE id = \(taskID) RETURNING run_at
+                """, logger: logger
+            ).first { try $0.decode(Date.self) }
+        case .end(let status):
+            try await connection.query(
+                """
+                UPDATE tasks SET status = \(status.rawValue), error = \(StorageCoding.text(move.error))::jsonb, completed_at = now(),
+                    updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
+                WHERE id = \(taskID)
+                """, logger: logger)
+            try await enqueueWebhooks(connection, taskID: taskID, status: status, signals: &signals)
+        }
+        _ = try await append(connection, taskID: taskID, events: [move.event(runAt: runAt)])
+        signals.append(contentsOf: move.signals)
     }
 
     public func taskHeartbeat(_ params: TaskHeartbeatParams) async throws -> [LeaseState] {
@@ -164,105 +188,71 @@ extension PostgresStore {
     public func taskFinish(_ params: TaskFinishParams) async throws -> TaskRecord {
         try await transaction { connection, signals in
             guard
-                let (attempts, maxAttempts, limit) = try await connection.query(
+                let (attempts, maxAttempts, cancelRequested, limit) = try await connection.query(
                     """
-                    SELECT t.attempts, t.max_attempts, a.max_concurrency FROM tasks t LEFT JOIN agents a ON a.id = t.agent_id
+                    SELECT t.attempts, t.max_attempts, t.cancel_requested, a.max_concurrency
+                    FROM tasks t LEFT JOIN agents a ON a.id = t.agent_id
                     WHERE t.id = \(params.taskID) AND t.lease_token = \(params.leaseToken) AND t.status = 'running'
                     FOR UPDATE OF t
                     """, logger: self.logger
-                ).first({ try $0.decode((Int, Int, Int?).self) })
+                ).first({ try $0.decode((Int, Int, Bool, Int?).self) })
             else { throw HangarError.leaseLost(taskID: params.taskID) }
-            let clearLease = "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-            let event: NewTaskEvent
-            switch params.outcome {
-            case .completed(let output, let usage):
-                // The common case in one round trip: the result, its status event (numbered and
-                // announced, as `append` does), the tenant's token count, and the task as it now is.
-                let completed = StatusEvent.make(.completed, attempt: attempts)
-                let tokens = StorageCoding.totalTokens(usage)
-                let spent = UsageColumns(params.usage)
-                guard
-                    let task = try await connection.query(
-                        """
-                        WITH done AS (
-                            UPDATE tasks SET status = 'completed', output = \(JSONText.encode(output))::jsonb,
-                                usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 100, completed_at = now(),
-                                updated_at = now(), \(unescaped: clearLease), last_event_seq = last_event_seq + 1
-                            WHERE id = \(params.taskID) RETURNING *
-                        ), budget AS (
-                            -- Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
-                            UPDATE tenant_quotas q SET tokens_used = q.tokens_used + \(tokens) FROM done
-                            WHERE \(tokens) > 0 AND q.tenant_id = done.tenant_id AND q.token_budget IS NOT NULL
-                        ), logged AS (
-                            INSERT INTO task_events (task_id, seq, type, data, created_at)
-                            SELECT done.id, done.last_event_seq, \(completed.type), \(JSONText.encode(completed.data))::jsonb, now() FROM done
-                        ), hooks AS (
-                            \(unescaped: Self.enqueueSQL(source: "done", status: .completed))
-                        ), spent AS (
-                            -- The attempt's model calls (see `insertUsage`), committed with its result.
-                            INSERT INTO usage_records (id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens,
-                                completion_tokens, cost_usd, created_at)
-                            SELECT id, tenant_id, NULLIF(agent_id, ''), NULLIF(task_id, ''), NULLIF(chat_session_id, ''), model,
-                                prompt_tokens, completion_tokens, cost_usd, created_at
-                            FROM unnest(\(spent.ids)::text[], \(spent.tenantIDs)::text[], \(spent.agentIDs)::text[],
-                                \(spent.taskIDs)::text[], \(spent.chatSessionIDs)::text[], \(spent.models)::text[],
-                                \(spent.promptTokens)::bigint[], \(spent.completionTokens)::bigint[],
-                                \(spent.costs)::double precision[], \(spent.createdAts)::timestamptz[])
-                                AS u(id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens,
-                                    cost_usd, created_at)
-                        )
-                        SELECT \(unescaped: PostgresRows.taskColumns("done")),
-                            pg_notify(\(self.url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told,
-                            (SELECT count(*) FROM hooks)::bigint AS hooked
-                        FROM done
-                        """, logger: self.logger
-                    ).first({ row in (try PostgresRows.task(row), try row.makeRandomAccess()["hooked"].decode(Int.self)) })
-                else { throw HangarError.leaseLost(taskID: params.taskID) }
-                if limit != nil { signals.append(.taskAvailable) }
-                if task.1 > 0 { signals.append(.webhooksDue) }
-                return task.0
-            case .failed(let failure, let delay):
+            let move = TaskTransitions.finish(
+                params.outcome, attempts: attempts, maxAttempts: maxAttempts, cancelRequested: cancelRequested,
+                agentLimited: limit != nil)
+            guard case .completed(let output, let usage) = params.outcome else {
                 try await self.insertUsage(connection, params.usage)
-                if failure.retryable && attempts < maxAttempts {
-                    let runAt = try await connection.query(
-                        """
-                        UPDATE tasks SET status = 'queued', error = \(StorageCoding.text(failure))::jsonb,
-                            run_at = now() + \(delay.seconds) * interval '1 second', cancel_requested = false,
-                            updated_at = now(), \(unescaped: clearLease) WHERE id = \(params.taskID) RETURNING run_at
-                        """, logger: self.logger
-                    ).first { try $0.decode(Date.self) }
-                    event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
-                    signals.append(.taskAvailable)
-                } else {
-                    try await self.end(connection, params.taskID, status: .failed, failure: failure, signals: &signals)
-                    event = StatusEvent.make(.failed, attempt: attempts, error: failure)
-                }
-            case .cancelled(let reason):
-                try await self.insertUsage(connection, params.usage)
-                try await self.end(connection, params.taskID, status: .cancelled, failure: TaskFailure(code: "cancelled", message: reason, retryable: false), signals: &signals)
-                event = StatusEvent.make(.cancelled, attempt: attempts, reason: reason)
-            case .timedOut(let failure):
-                try await self.insertUsage(connection, params.usage)
-                try await self.end(connection, params.taskID, status: .timedOut, failure: failure, signals: &signals)
-                event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
+                try await self.apply(connection, taskID: params.taskID, move, signals: &signals)
+                return try await self.fetchTask(connection, id: params.taskID)!
             }
-            _ = try await self.append(connection, taskID: params.taskID, events: [event])
-            if limit != nil { signals.append(.taskAvailable) }
-            return try await self.fetchTask(connection, id: params.taskID)!
+            // The common case in one round trip: the result, its status event (numbered and
+            // announced, as `append` does), the tenant's token count, the attempt's model calls,
+            // the webhooks, and the task as it now is.
+            let completed = move.event(runAt: nil)
+            let tokens = StorageCoding.totalTokens(usage)
+            let spent = UsageColumns(params.usage)
+            guard
+                let task = try await connection.query(
+                    """
+                    WITH done AS (
+                        UPDATE tasks SET status = 'completed', output = \(JSONText.encode(output))::jsonb,
+                            usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 100, completed_at = now(),
+                            updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
+                            last_event_seq = last_event_seq + 1
+                        WHERE id = \(params.taskID) RETURNING *
+                    ), budget AS (
+                        -- Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
+                        UPDATE tenant_quotas q SET tokens_used = q.tokens_used + \(tokens) FROM done
+                        WHERE \(tokens) > 0 AND q.tenant_id = done.tenant_id AND q.token_budget IS NOT NULL
+                    ), logged AS (
+                        INSERT INTO task_events (task_id, seq, type, data, created_at)
+                        SELECT done.id, done.last_event_seq, \(completed.type), \(JSONText.encode(completed.data))::jsonb, now() FROM done
+                    ), hooks AS (
+                        \(unescaped: Self.enqueueSQL(source: "done", status: .completed))
+                    ), spent AS (
+                        -- The attempt's model calls (see `insertUsage`), committed with its result.
+                        INSERT INTO usage_records (id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens,
+                            completion_tokens, cost_usd, created_at)
+                        SELECT id, tenant_id, NULLIF(agent_id, ''), NULLIF(task_id, ''), NULLIF(chat_session_id, ''), model,
+                            prompt_tokens, completion_tokens, cost_usd, created_at
+                        FROM unnest(\(spent.ids)::text[], \(spent.tenantIDs)::text[], \(spent.agentIDs)::text[],
+                            \(spent.taskIDs)::text[], \(spent.chatSessionIDs)::text[], \(spent.models)::text[],
+                            \(spent.promptTokens)::bigint[], \(spent.completionTokens)::bigint[],
+                            \(spent.costs)::double precision[], \(spent.createdAts)::timestamptz[])
+                            AS u(id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens,
+                                cost_usd, created_at)
+                    )
+                    SELECT \(unescaped: PostgresRows.taskColumns("done")),
+                        pg_notify(\(self.url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told,
+                        (SELECT count(*) FROM hooks)::bigint AS hooked
+                    FROM done
+                    """, logger: self.logger
+                ).first({ row in (try PostgresRows.task(row), try row.makeRandomAccess()["hooked"].decode(Int.self)) })
+            else { throw HangarError.leaseLost(taskID: params.taskID) }
+            signals.append(contentsOf: move.signals)
+            if task.1 > 0 { signals.append(.webhooksDue) }
+            return task.0
         }
-    }
-
-    /// Moves a task to a final status with its error, releasing the lease.
-    private func end(
-        _ connection: PostgresConnection, _ taskID: String, status: TaskStatus, failure: TaskFailure?, signals: inout [QueueSignal]
-    ) async throws {
-        try await connection.query(
-            """
-            UPDATE tasks SET status = \(status.rawValue), error = \(StorageCoding.text(failure))::jsonb, completed_at = now(),
-                updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-            WHERE id = \(taskID)
-            """, logger: logger)
-        try await enqueueWebhooks(connection, taskID: taskID, status: status, signals: &signals)
     }
 
     public func taskRescueExpired(_ params: TaskRescueParams) async throws -> [String] {
@@ -275,28 +265,10 @@ extension PostgresStore {
                 """, logger: self.logger
             ).all { try $0.decode((String, Int, Int, Bool).self) }
             for (id, attempts, maxAttempts, cancelRequested) in rows {
-                let failure = TaskFailure.leaseExpired(attempt: attempts)
-                let event: NewTaskEvent
-                if cancelRequested {
-                    try await self.end(connection, id, status: .cancelled, failure: TaskFailure(code: "cancelled", message: "cancelled while its worker was lost", retryable: false), signals: &signals)
-                    event = StatusEvent.make(.cancelled, attempt: attempts, reason: "cancelled while its worker was lost")
-                } else if attempts >= maxAttempts {
-                    try await self.end(connection, id, status: .failed, failure: failure, signals: &signals)
-                    event = StatusEvent.make(.failed, attempt: attempts, error: failure)
-                } else {
-                    let runAt = try await connection.query(
-                        """
-                        UPDATE tasks SET status = 'queued', error = \(StorageCoding.text(failure))::jsonb,
-                            run_at = now() + \(params.retryDelay(attempts).seconds) * interval '1 second', updated_at = now(),
-                            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL
-                        WHERE id = \(id) RETURNING run_at
-                        """, logger: self.logger
-                    ).first { try $0.decode(Date.self) }
-                    event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
-                }
-                _ = try await self.append(connection, taskID: id, events: [event])
+                let move = TaskTransitions.rescue(
+                    attempts: attempts, maxAttempts: maxAttempts, cancelRequested: cancelRequested, retryDelay: params.retryDelay(attempts))
+                try await self.apply(connection, taskID: id, move, signals: &signals)
             }
-            if !rows.isEmpty { signals.append(.taskAvailable) }
             return rows.map(\.0)
         }
     }

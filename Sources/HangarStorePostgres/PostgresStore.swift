@@ -70,8 +70,8 @@ public final class PostgresStore: HangarStore {
         await Task.yield()
     }
 
-    /// True once this store receives notifications (tests wait for it).
-    public var listening: Bool { isListening.load(ordering: .acquiring) }
+    /// True while the LISTEN connection is up (it reconnects by itself when lost).
+    public var notificationsListening: Bool { isListening.load(ordering: .acquiring) }
 
     public func migrate() async throws {
         await clientRunning()
@@ -135,7 +135,7 @@ public final class PostgresStore: HangarStore {
     /// and not at all on rollback.
     static func notify(_ connection: PostgresConnection, channel: String, _ signals: [QueueSignal], logger: Logger) async throws {
         guard !signals.isEmpty else { return }
-        let payloads = signals.map(payload)
+        let payloads = signals.deduplicated().map(payload)
         try await connection.query("SELECT pg_notify(\(channel), p) FROM unnest(\(payloads)::text[]) AS p", logger: logger)
     }
 

@@ -73,7 +73,7 @@ final class GroupCommit: Sendable {
             if failure == nil {
                 self.transactions.add(1, ordering: .relaxed)
                 self.calls.add(batch.count, ordering: .relaxed)
-                self.broadcaster.publish(batch.flatMap { $0.signals })
+                self.broadcaster.publish(batch.flatMap { $0.signals }.deduplicated())
             }
             for job in batch { job.resume(commitFailure: failure) }
             self.commitNext()

@@ -115,23 +115,47 @@ extension SQLiteStore {
 
     static func cancel(_ db: Database, taskID: String, reason: String, now: Date, signals: inout [QueueSignal]) throws -> TaskRecord {
         guard let task = try fetchTask(db, id: taskID) else { throw HangarError.notFound(resource: "task", id: taskID) }
-        switch task.status {
-        case .queued:
-            let failure = TaskFailure(code: "cancelled", message: reason, retryable: false)
-            try db.execute(
-                cached: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ? WHERE id = ?",
-                arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, taskID])
-            _ = try append(db, taskID: taskID, events: [StatusEvent.make(.cancelled, attempt: task.attempts, reason: reason)], now: now, signals: &signals)
-            try enqueueWebhooks(db, taskID: taskID, status: .cancelled, now: now, signals: &signals)
-        case .running where !task.cancelRequested:
+        switch TaskTransitions.cancel(
+            taskID: taskID, status: task.status, cancelRequested: task.cancelRequested, attempts: task.attempts, reason: reason)
+        {
+        case .end(let move):
+            try apply(db, taskID: taskID, move, now: now, signals: &signals)
+        case .askWorker(let event, let signal):
             try db.execute(
                 cached: "UPDATE tasks SET cancel_requested = 1, updated_at = ? WHERE id = ?", arguments: [now.sqlite, taskID])
-            _ = try append(db, taskID: taskID, events: [StorageCoding.cancelRequestedEvent(reason: reason)], now: now, signals: &signals)
-            signals.append(.cancelRequested(taskID: taskID))
-        default:
+            _ = try append(db, taskID: taskID, events: [event], now: now, signals: &signals)
+            signals.append(signal)
+        case .none:
             break
         }
         return try fetchTask(db, id: taskID)!
+    }
+
+    /// Writes a planned move (see `TaskTransitions`): status and error, the lease released,
+    /// the status event, the webhooks of a final status, and the move's signals.
+    static func apply(_ db: Database, taskID: String, _ move: TaskTransitions.Move, now: Date, signals: inout [QueueSignal]) throws {
+        var runAt: Date?
+        switch move.target {
+        case .requeue(let delay):
+            let at = now.addingTimeInterval(delay.seconds)
+            runAt = at
+            try db.execute(
+                cached: """
+                    UPDATE tasks SET status = 'queued', error = ?, run_at = ?, cancel_requested = 0, updated_at = ?,
+                        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id = ?
+                    """,
+                arguments: [StorageCoding.text(move.error), at.sqlite, now.sqlite, taskID])
+        case .end(let status):
+            try db.execute(
+                cached: """
+                    UPDATE tasks SET status = ?, error = ?, completed_at = ?, updated_at = ?,
+                        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id = ?
+                    """,
+                arguments: [status.rawValue, StorageCoding.text(move.error), now.sqlite, now.sqlite, taskID])
+            try enqueueWebhooks(db, taskID: taskID, status: status, now: now, signals: &signals)
+        }
+        _ = try append(db, taskID: taskID, events: [move.event(runAt: runAt)], now: now, signals: &signals)
+        signals.append(contentsOf: move.signals)
     }
 
     public func taskHeartbeat(_ params: TaskHeartbeatParams) async throws -> [LeaseState] {
@@ -156,27 +180,19 @@ extension SQLiteStore {
                 let row = try Row.fetchOne(
                     db,
                     cached: """
-                        SELECT t.attempts, t.max_attempts, a.max_concurrency FROM tasks t LEFT JOIN agents a ON a.id = t.agent_id
+                        SELECT t.attempts, t.max_attempts, t.cancel_requested, a.max_concurrency
+                        FROM tasks t LEFT JOIN agents a ON a.id = t.agent_id
                         WHERE t.id = ? AND t.lease_token = ? AND t.status = 'running'
                         """,
                     arguments: [params.taskID, params.leaseToken])
             else { throw HangarError.leaseLost(taskID: params.taskID) }
-            let attempts: Int = row["attempts"]
-            let maxAttempts: Int = row["max_attempts"]
-            let agentLimited = (row["max_concurrency"] as Int?) != nil
-            let event: NewTaskEvent
-            var final: TaskStatus?
-            let clearLease = "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-            switch params.outcome {
-            case .completed(let output, let usage):
+            let move = TaskTransitions.finish(
+                params.outcome, attempts: row["attempts"], maxAttempts: row["max_attempts"], cancelRequested: row["cancel_requested"],
+                agentLimited: (row["max_concurrency"] as Int?) != nil)
+            if case .completed(let output, let usage) = params.outcome {
                 try db.execute(
-                    cached: """
-                        UPDATE tasks SET status = 'completed', output = ?, usage = ?, error = NULL, progress = 100,
-                            completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?
-                        """,
-                    arguments: [JSONText.encode(output), usage.map(JSONText.encode), now.sqlite, now.sqlite, params.taskID])
-                event = StatusEvent.make(.completed, attempt: attempts)
-                final = .completed
+                    cached: "UPDATE tasks SET output = ?, usage = ?, progress = 100 WHERE id = ?",
+                    arguments: [JSONText.encode(output), usage.map(JSONText.encode), params.taskID])
                 // Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
                 let tokens = StorageCoding.totalTokens(usage)
                 if tokens > 0 {
@@ -187,42 +203,9 @@ extension SQLiteStore {
                             """,
                         arguments: [tokens, params.taskID])
                 }
-            case .failed(let failure, let delay):
-                if failure.retryable && attempts < maxAttempts {
-                    let runAt = now.addingTimeInterval(delay.seconds)
-                    try db.execute(
-                        cached: """
-                            UPDATE tasks SET status = 'queued', error = ?, run_at = ?, cancel_requested = 0, updated_at = ?,
-                                \(clearLease) WHERE id = ?
-                            """,
-                        arguments: [StorageCoding.text(failure), runAt.sqlite, now.sqlite, params.taskID])
-                    event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
-                    signals.append(.taskAvailable)
-                } else {
-                    try db.execute(
-                        cached: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
-                        arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
-                    event = StatusEvent.make(.failed, attempt: attempts, error: failure)
-                    final = .failed
-                }
-            case .cancelled(let reason):
-                let failure = TaskFailure(code: "cancelled", message: reason, retryable: false)
-                try db.execute(
-                    cached: "UPDATE tasks SET status = 'cancelled', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
-                    arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
-                event = StatusEvent.make(.cancelled, attempt: attempts, reason: reason)
-                final = .cancelled
-            case .timedOut(let failure):
-                try db.execute(
-                    cached: "UPDATE tasks SET status = 'timed_out', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
-                    arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, params.taskID])
-                event = StatusEvent.make(.timedOut, attempt: attempts, error: failure)
-                final = .timedOut
             }
             try SQLiteStore.insertUsage(db, params.usage)
-            _ = try SQLiteStore.append(db, taskID: params.taskID, events: [event], now: now, signals: &signals)
-            if let final { try SQLiteStore.enqueueWebhooks(db, taskID: params.taskID, status: final, now: now, signals: &signals) }
-            if agentLimited { signals.append(.taskAvailable) }
+            try SQLiteStore.apply(db, taskID: params.taskID, move, now: now, signals: &signals)
             return try SQLiteStore.fetchTask(db, id: params.taskID)!
         }
     }
@@ -238,35 +221,12 @@ extension SQLiteStore {
                     """,
                 arguments: [now.sqlite, params.limit])
             for row in rows {
-                let id: String = row["id"]
                 let attempts: Int = row["attempts"]
-                let maxAttempts: Int = row["max_attempts"]
-                let cancelRequested: Bool = row["cancel_requested"]
-                let failure = TaskFailure.leaseExpired(attempt: attempts)
-                let clearLease = "lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL"
-                let event: NewTaskEvent
-                if cancelRequested {
-                    try db.execute(
-                        cached: "UPDATE tasks SET status = 'cancelled', completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
-                        arguments: [now.sqlite, now.sqlite, id])
-                    event = StatusEvent.make(.cancelled, attempt: attempts, reason: "cancelled while its worker was lost")
-                    try SQLiteStore.enqueueWebhooks(db, taskID: id, status: .cancelled, now: now, signals: &signals)
-                } else if attempts >= maxAttempts {
-                    try db.execute(
-                        cached: "UPDATE tasks SET status = 'failed', error = ?, completed_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
-                        arguments: [StorageCoding.text(failure), now.sqlite, now.sqlite, id])
-                    event = StatusEvent.make(.failed, attempt: attempts, error: failure)
-                    try SQLiteStore.enqueueWebhooks(db, taskID: id, status: .failed, now: now, signals: &signals)
-                } else {
-                    let runAt = now.addingTimeInterval(params.retryDelay(attempts).seconds)
-                    try db.execute(
-                        cached: "UPDATE tasks SET status = 'queued', error = ?, run_at = ?, updated_at = ?, \(clearLease) WHERE id = ?",
-                        arguments: [StorageCoding.text(failure), runAt.sqlite, now.sqlite, id])
-                    event = StatusEvent.make(.queued, attempt: attempts, error: failure, runAt: runAt)
-                }
-                _ = try SQLiteStore.append(db, taskID: id, events: [event], now: now, signals: &signals)
+                let move = TaskTransitions.rescue(
+                    attempts: attempts, maxAttempts: row["max_attempts"], cancelRequested: row["cancel_requested"],
+                    retryDelay: params.retryDelay(attempts))
+                try SQLiteStore.apply(db, taskID: row["id"], move, now: now, signals: &signals)
             }
-            if !rows.isEmpty { signals.append(.taskAvailable) }
             return rows.map { $0["id"] }
         }
     }

@@ -16,6 +16,8 @@ public final class SQLiteStore: HangarStore {
     let broadcaster = SignalBroadcaster()
     let commits: GroupCommit
     public var notifier: any QueueNotifier { broadcaster }
+    /// One process per file: every signal is published in this one.
+    public var notificationsListening: Bool { true }
 
     /// Page cache per connection, in KiB (SQLite's own default, made explicit as a bound).
     static let cacheKiB = 2048

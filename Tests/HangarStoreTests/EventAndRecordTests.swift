@@ -39,6 +39,10 @@ struct EventAndRecordTests {
             let again = try await store.taskInsert(params)
             #expect(first.inserted && !again.inserted)
             #expect(first.task.id == again.task.id)
+            #expect(try await store.taskGetByIdempotencyKey(tenantID: agent.tenantID, key: "order-42")?.id == first.task.id)
+            #expect(try await store.taskGetByIdempotencyKey(tenantID: agent.tenantID, key: "order-43") == nil)
+            try await store.tenantUpsert(id: "acme", name: "Acme")
+            #expect(try await store.taskGetByIdempotencyKey(tenantID: "acme", key: "order-42") == nil, "keys are per tenant")
 
             let racers = try await withThrowingTaskGroup(of: TaskInsertResult.self) { group in
                 for _ in 0..<10 {

@@ -164,6 +164,26 @@ struct LeaseTests {
         }
     }
 
+    @Test("a retryable failure after a cancel request ends the task cancelled, not retried", arguments: TestBackend.allCases)
+    func cancelBeatsRetry(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            let agent = try await store.makeAgent()
+            let task = try await store.submit(agent, maxAttempts: 3)
+            let claimed = try #require(try await store.claim(1).first)
+            _ = try await store.taskCancel(tenantID: Tenant.defaultID, id: task.id, reason: "user")
+            // The worker had not seen the request: its attempt failed in a way that would be retried.
+            let ended = try await store.taskFinish(
+                TaskFinishParams(
+                    taskID: task.id, leaseToken: claimed.task.leaseToken!,
+                    outcome: .failed(TaskFailure(code: "provider_unavailable", message: "503", retryable: true), retryDelay: .zero)))
+            #expect(ended.status == .cancelled)
+            #expect(ended.error?.code == "cancelled")
+            #expect(ended.completedAt != nil)
+            #expect(try await store.claim(1).isEmpty, "nothing is requeued")
+            #expect(try await store.statusEvents(task.id) == ["queued", "running", "cancelled"])
+        }
+    }
+
     @Test("queued tasks can be re-prioritised; running ones cannot", arguments: TestBackend.allCases)
     func updateQueued(_ backend: TestBackend) async throws {
         try await withTestStore(backend) { store, _ in

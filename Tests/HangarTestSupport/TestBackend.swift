@@ -2,7 +2,6 @@ import Foundation
 import HangarBackends
 import HangarCore
 public import HangarStore
-import HangarStorePostgres
 
 /// The backends every conformance and runtime test runs against.
 public enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -45,10 +44,9 @@ public struct TestDatabase: Sendable {
     public func open(maxConnections: Int = 10) async throws -> any HangarStore {
         let store = try StoreFactory.open(databaseURL: url, dataDir: "", maxConnections: maxConnections)
         try await store.migrate()
-        if let postgres = store as? PostgresStore {
-            // Notifications are part of the contract: wait until this store receives them.
-            let deadline = Date().addingTimeInterval(10)
-            while !postgres.listening, Date() < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        // Notifications are part of the contract: wait until this store receives them.
+        guard try await store.waitUntilListening(within: .seconds(10)) else {
+            throw HangarError.unavailable("the store opened on \(backend) did not start receiving notifications within 10 s")
         }
         return store
     }

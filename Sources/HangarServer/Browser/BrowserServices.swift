@@ -21,7 +21,7 @@ public struct BrowserServices: Sendable {
         self.capture = capture
     }
 
-    func addRoutes(to router: Router<HangarRequestContext>, store: any HangarStore, configuration: ServerConfiguration) {
+    func addRoutes(to router: Router<HangarRequestContext>, store: any TaskStore, configuration: ServerConfiguration) {
         ScreenshotController(store: store, blobs: blobs).addRoutes(to: router)
         if let sessions { SessionController(sessions: sessions, policy: policy, configuration: configuration).addRoutes(to: router) }
         if let capture { CaptureController(capture: capture, sessions: sessions, configuration: configuration).addRoutes(to: router) }

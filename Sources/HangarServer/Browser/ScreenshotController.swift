@@ -10,7 +10,7 @@ import NIOCore
 /// (`options.save_screenshots`), from the blob store. The task is looked up in the caller's
 /// tenant first, so a key never reveals another tenant's screen.
 struct ScreenshotController {
-    let store: any HangarStore
+    let store: any TaskStore
     let blobs: any BlobStore
 
     func addRoutes(to router: Router<HangarRequestContext>) {

@@ -113,7 +113,7 @@ struct ChatProviderFailure: Error {
 
 /// One model call of a session, from the stored history to the stored reply.
 struct ChatExchange: Sendable {
-    let store: any HangarStore
+    let store: any AgentStore & ChatStore & UsageStore
     let models: ModelCatalog
     let session: ChatSessionRecord
     /// Oldest first, ending with the user's new message.

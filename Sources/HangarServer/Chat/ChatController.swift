@@ -9,7 +9,7 @@ import Hummingbird
 /// Endpoints"). Sessions belong to the caller's tenant; another tenant's are 404. Sending a
 /// message is in `ChatController+Send.swift`.
 struct ChatController {
-    let store: any HangarStore
+    let store: any AgentStore & ChatStore & UsageStore
     let models: ModelCatalog
     let configuration: ServerConfiguration
 

@@ -6,7 +6,7 @@ import Hummingbird
 
 /// API keys, tenants, the audit log, and `whoami`.
 struct AccessController {
-    let store: any HangarStore
+    let store: any IdentityStore & AuditStore
     let authenticator: Authenticator
     let configuration: ServerConfiguration
 

@@ -9,7 +9,7 @@ import HTTPTypes
 enum AgentBudget {
     /// Refuses (403, recorded as a RESOURCE_EXCEEDED incident) once the agent's recorded
     /// spending has reached its limit.
-    static func check(_ store: any HangarStore, agent: Agent) async throws {
+    static func check(_ store: any UsageStore, agent: Agent) async throws {
         guard let limit = agent.budgetLimit else { return }
         let spent = try await store.usageCost(tenantID: agent.tenantID, agentID: agent.id)
         guard spent < limit else {

@@ -10,7 +10,7 @@ import Hummingbird
 /// `/api/v1/agents`: register, list, read, update and delete agents. An agent is addressed
 /// by id or by its unique name.
 struct AgentController {
-    let store: any HangarStore
+    let store: any AgentStore & SecretStore & QuotaStore & AuditStore
     let registry: ExecutorRegistry
     let configuration: ServerConfiguration
     let vault: SecretBox

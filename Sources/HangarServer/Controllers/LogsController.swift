@@ -7,7 +7,7 @@ import NIOCore
 
 /// Task logs (seed 004 "Logs"): a task's log as server-sent events, and a search of stored logs.
 struct LogsController {
-    let store: any HangarStore
+    let store: any TaskFeedStore
     let configuration: ServerConfiguration
     let streams: EventStreams
 

@@ -7,7 +7,7 @@ import Hummingbird
 /// `GET|PUT /api/v1/quotas`: a tenant's limits and current use. Anyone in the tenant may
 /// read them; only admins of the default tenant change them (any tenant's, by `tenant_id`).
 struct QuotaController {
-    let store: any HangarStore
+    let store: any QuotaStore & AgentStore & TaskStore & IdentityStore & AuditStore
     let configuration: ServerConfiguration
 
     func addRoutes(to router: Router<HangarRequestContext>) {
@@ -48,7 +48,7 @@ struct QuotaController {
         return JSONResponse.make(try await Self.json(store, quota))
     }
 
-    static func json(_ store: any HangarStore, _ quota: TenantQuota) async throws -> JSONValue {
+    static func json(_ store: any AgentStore & TaskStore, _ quota: TenantQuota) async throws -> JSONValue {
         func number(_ value: Int?) -> JSONValue { value.map { .int(Int64($0)) } ?? .null }
         let counts = try await store.taskCounts(tenantID: quota.tenantID)
         return [
@@ -68,7 +68,7 @@ struct QuotaController {
     /// Refuses a submission beyond the tenant's hourly quota (429, naming it), one whose agent
     /// reserves more than the tenant's reservation quota allows at all, or one after the token
     /// budget is spent (403, naming it).
-    static func checkSubmission(_ store: any HangarStore, tenantID: String, agent: Agent) async throws {
+    static func checkSubmission(_ store: any QuotaStore & TaskStore, tenantID: String, agent: Agent) async throws {
         let quota = try await store.quotaGet(tenantID: tenantID)
         if let limit = quota.reservationLimit, !agent.resources.fits(in: limit) {
             var names: [String] = []
@@ -91,7 +91,7 @@ struct QuotaController {
     }
 
     /// Refuses an agent beyond the tenant's quota (403, naming it).
-    static func checkAgentCreation(_ store: any HangarStore, tenantID: String) async throws {
+    static func checkAgentCreation(_ store: any QuotaStore & AgentStore, tenantID: String) async throws {
         guard let limit = try await store.quotaGet(tenantID: tenantID).maxAgents else { return }
         guard try await store.agentCount(tenantID: tenantID) < limit else {
             throw APIError(.forbidden, "quota max_agents (\(limit)) reached for tenant '\(tenantID)'").recording(.resourceExceeded, .medium)

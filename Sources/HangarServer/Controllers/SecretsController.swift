@@ -8,7 +8,7 @@ import Hummingbird
 /// before they reach the store and appear only in the two decrypting reads, which need the
 /// operator role and are written to the audit log.
 struct SecretsController {
-    let store: any HangarStore
+    let store: any AgentStore & SecretStore & AuditStore
     let vault: SecretBox
     let configuration: ServerConfiguration
 
@@ -110,7 +110,7 @@ struct SecretsController {
     static let fields: Set<String> = ["key", "secret_key", "value", "secret_value", "description"]
 
     /// Validates and stores one secret: `secret_key`/`key`, `secret_value`/`value`, `description`.
-    static func store(_ fields: [String: JSONValue], agent: Agent, vault: SecretBox, store: any HangarStore, field: String) async throws -> AgentSecret {
+    static func store(_ fields: [String: JSONValue], agent: Agent, vault: SecretBox, store: any AgentStore & SecretStore, field: String) async throws -> AgentSecret {
         let body = JSONBody(fields: fields)
         try body.requireKnown(Self.fields, prefix: field)
         let keyField = body.has("secret_key") ? "secret_key" : "key"

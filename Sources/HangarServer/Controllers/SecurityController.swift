@@ -9,7 +9,7 @@ import NIOPosix
 /// incidents and their resolution, per-agent reports, a health summary, and the check a tool
 /// runs before it executes (blocked types, network policy, per-tool and external rate limits).
 struct SecurityController {
-    let store: any HangarStore
+    let store: any IncidentStore & AgentStore & QuotaStore & TaskStore & AuditStore
     let configuration: ServerConfiguration
     let incidents: IncidentRecorder
 

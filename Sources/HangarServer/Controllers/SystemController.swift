@@ -6,7 +6,7 @@ import Hummingbird
 
 /// Health, readiness, queue statistics, and the API document with its viewer.
 struct SystemController {
-    let store: any HangarStore
+    let store: any StoreLifecycle & TaskStore
     var storage: StorageFaults?
 
     func addRoutes(to router: Router<HangarRequestContext>) {

@@ -7,7 +7,7 @@ import Hummingbird
 
 /// `/api/v1/tasks`: submit, list, read, change and cancel tasks.
 struct TaskController {
-    let store: any HangarStore
+    let store: any TaskStore & AgentStore & QuotaStore & UsageStore
     let registry: ExecutorRegistry
     let configuration: ServerConfiguration
 

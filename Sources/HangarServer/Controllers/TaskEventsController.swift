@@ -16,7 +16,7 @@ import NIOCore
 /// Both are views of the stored log, woken by the store's notifications (LISTEN/NOTIFY on
 /// PostgreSQL), so they work for tasks run by any worker process.
 struct TaskEventsController {
-    let store: any HangarStore
+    let store: any TaskFeedStore
     let configuration: ServerConfiguration
     let streams: EventStreams
 

@@ -9,7 +9,7 @@ import Hummingbird
 /// `days` (1–366, default 30) counts today: `days=1` is today only. `totals` sum the days
 /// listed; `spent_usd` (what the budget is checked against) covers all time.
 struct UsageController {
-    let store: any HangarStore
+    let store: any AgentStore & UsageStore
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/api/v1/agents/:agent_id/usage", use: usage)

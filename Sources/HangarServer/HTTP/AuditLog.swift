@@ -7,7 +7,7 @@ import Logging
 /// entry is logged loudly but does not undo the change it describes.
 enum AuditLog {
     static func record(
-        _ store: any HangarStore, _ context: HangarRequestContext, action: String, resourceType: String, resourceID: String?,
+        _ store: any AuditStore, _ context: HangarRequestContext, action: String, resourceType: String, resourceID: String?,
         details: JSONValue = .emptyObject
     ) async {
         // Where the change came from: the client behind any trusted proxies.

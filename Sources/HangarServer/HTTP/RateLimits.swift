@@ -35,7 +35,7 @@ public struct RateLimits: Sendable {
 
     /// Takes a token from an hourly bucket (agent creation, tool executions).
     static func take(
-        _ store: any HangarStore, bucket: String, perHour limit: Double, context: HangarRequestContext, scope: Scope = .caller, setting: String
+        _ store: any QuotaStore, bucket: String, perHour limit: Double, context: HangarRequestContext, scope: Scope = .caller, setting: String
     ) async throws -> HTTPFields {
         try await take(store, bucket: bucket, limit: limit, per: .hour, context: context, scope: scope, setting: setting)
     }
@@ -43,7 +43,7 @@ public struct RateLimits: Sendable {
     /// Takes a token or throws 429 with `Retry-After` and the name of the `setting` that sets
     /// the limit; returns the headers to add on success.
     static func take(
-        _ store: any HangarStore, bucket: String, limit: Double, per period: Period, context: HangarRequestContext, scope: Scope = .caller,
+        _ store: any QuotaStore, bucket: String, limit: Double, per period: Period, context: HangarRequestContext, scope: Scope = .caller,
         setting: String
     ) async throws -> HTTPFields {
         let owner = scope == .caller ? context.rateLimitOwner : "tenant:\(context.tenantID)"
@@ -68,7 +68,7 @@ public struct RateLimits: Sendable {
 /// The optional general request limit, per caller.
 struct RequestRateMiddleware: RouterMiddleware {
     typealias Context = HangarRequestContext
-    let store: any HangarStore
+    let store: any QuotaStore
     let perMinute: Double
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -9,13 +9,13 @@ import Synchronization
 /// One log line and one count per episode, not one per refused request; `/ready` answers 503
 /// while it lasts, so a load balancer sends its traffic elsewhere.
 final class StorageFaults: Sendable {
-    let store: any HangarStore
+    let store: any StoreHealth
     let metrics: HangarMetrics
     let logger: Logger
     private let state = Mutex<(fault: StoreFault, since: ContinuousClock.Instant)?>(nil)
     private let active = Atomic<Bool>(false)
 
-    init(store: any HangarStore, metrics: HangarMetrics, logger: Logger = Logger(label: "hangar.storage")) {
+    init(store: any StoreHealth, metrics: HangarMetrics, logger: Logger = Logger(label: "hangar.storage")) {
         self.store = store
         self.metrics = metrics
         self.logger = logger

@@ -18,7 +18,7 @@ import Synchronization
 /// bounded per-connection buffer; a client too slow to drain it is disconnected (1008,
 /// "client too slow") rather than let memory grow.
 struct LogSocketController {
-    let store: any HangarStore
+    let store: any TaskFeedStore
     let authenticator: Authenticator
     let registry: SocketRegistry
 
@@ -106,14 +106,14 @@ struct LogSocketController {
 /// Turns "task X's log grew to seq N" into the messages a `/ws/logs` client should get:
 /// remembers, per task, its tenant and agent and the last event sent, in a bounded table.
 struct LogFollower {
-    let store: any HangarStore
+    let store: any TaskFeedStore
     let tenantID: String
     let since: Date
     private var tasks: [String: (agentID: String?, last: Int64)] = [:]
     private var order: [String] = []
     static let remembered = 4096
 
-    init(store: any HangarStore, tenantID: String, since: Date) {
+    init(store: any TaskFeedStore, tenantID: String, since: Date) {
         self.store = store
         self.tenantID = tenantID
         self.since = since

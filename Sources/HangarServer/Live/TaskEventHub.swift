@@ -34,13 +34,13 @@ actor TaskEventHub {
         }
     }
 
-    let store: any HangarStore
+    let store: any TaskFeedStore
     let capacity: Int
     let metrics: HangarMetrics
     private var feeds: [String: Feed] = [:]
     private var nextID = 0
 
-    init(store: any HangarStore, capacity: Int = 4096, metrics: HangarMetrics = .shared) {
+    init(store: any TaskFeedStore, capacity: Int = 4096, metrics: HangarMetrics = .shared) {
         self.store = store
         self.capacity = capacity
         self.metrics = metrics

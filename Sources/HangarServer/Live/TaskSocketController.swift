@@ -17,14 +17,14 @@ import NIOWebSocket
 /// ring or in the store, never in an unbounded buffer). After `task_complete` the server closes
 /// normally. Unknown task (or another tenant's): 4404.
 struct TaskSocketController {
-    let store: any HangarStore
+    let store: any TaskFeedStore
     let authenticator: Authenticator
     let registry: SocketRegistry
     let hub: TaskEventHub
     /// Sends the task's messages after `after` until its final status: from the hub's ring, or
     /// from the store for a stretch older than the ring.
     static func watch(
-        taskID: String, after start: Int64, hub: TaskEventHub, store: any HangarStore, wake: WakeSignal, connection: SocketConnection
+        taskID: String, after start: Int64, hub: TaskEventHub, store: any TaskFeedStore, wake: WakeSignal, connection: SocketConnection
     ) async throws {
         var after = start
         while !Task.isCancelled {
@@ -113,7 +113,7 @@ enum TaskEventFollower {
     /// Calls `deliver` with each event in order (and, for the final status, the finished task);
     /// `idle` runs when nothing new came for `keepAlive`. Returns after the final status.
     static func follow(
-        store: any HangarStore, taskID: String, after start: Int64, keepAlive: Duration = .seconds(15),
+        store: any TaskFeedStore, taskID: String, after start: Int64, keepAlive: Duration = .seconds(15),
         idle: () async throws -> Void = {}, deliver: (TaskEvent, TaskRecord?) async throws -> Void
     ) async throws {
         try await EventWakeups.with(store: store, taskID: taskID) { wake in
@@ -150,7 +150,7 @@ enum TaskEventFollower {
 
 /// Wake-ups when the store announces new events for one task.
 enum EventWakeups {
-    static func with<T: Sendable>(store: any HangarStore, taskID: String, _ body: (WakeSignal) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(store: any TaskFeedStore, taskID: String, _ body: (WakeSignal) async throws -> T) async throws -> T {
         let wake = WakeSignal()
         let signals = store.notifier.subscribe()
         return try await withThrowingTaskGroup(of: Void.self) { group in

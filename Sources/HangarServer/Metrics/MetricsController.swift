@@ -8,7 +8,7 @@ import NIOCore
 /// Queue depth and running tasks are read from the store at each scrape (one `taskCounts`
 /// query, all tenants), never per request.
 struct MetricsController {
-    let store: any HangarStore
+    let store: any TaskStore
     let metrics: HangarMetrics
 
     func addRoutes(to router: Router<HangarRequestContext>) {

@@ -9,7 +9,7 @@ import Synchronization
 /// flood of refused requests is one incident, not a flood of rows. Best effort: a failure
 /// to write is logged and never turns a refusal into a 500.
 public final class IncidentRecorder: Sendable {
-    let store: any HangarStore
+    let store: any IncidentStore
     let logger: Logger
     let window: Duration
     /// Failed authentications that make an `AUTH_FAILURE` incident, and the window they count in.
@@ -21,7 +21,7 @@ public final class IncidentRecorder: Sendable {
     private let maxTracked = 10_000
 
     public init(
-        store: any HangarStore, logger: Logger = Logger(label: "hangar.security"), window: Duration = .seconds(60),
+        store: any IncidentStore, logger: Logger = Logger(label: "hangar.security"), window: Duration = .seconds(60),
         authFailureThreshold: Int = 5, authFailureWindow: Duration = .seconds(300)
     ) {
         self.store = store

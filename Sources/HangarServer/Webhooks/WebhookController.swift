@@ -8,7 +8,7 @@ import NIOPosix
 /// Webhook subscriptions (seed 004 Phase 5) and the delivery log of a task. Subscriptions are
 /// per tenant; their secrets are shown once, in the answer to the subscribe call.
 struct WebhookController {
-    let store: any HangarStore
+    let store: any AgentStore & TaskStore & WebhookStore & AuditStore
     let configuration: ServerConfiguration
     /// Seals subscription secrets at rest, as agent secrets are (docs/webhooks.md).
     let vault: SecretBox

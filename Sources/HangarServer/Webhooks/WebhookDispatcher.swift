@@ -67,7 +67,7 @@ public struct WebhookDispatcher: Service {
         }
     }
 
-    let store: any HangarStore
+    let store: any NotifyingStore & TaskStore & WebhookStore
     let configuration: Configuration
     /// Resolves receivers' host names for the network policy (tests substitute their own).
     let resolve: @Sendable (String) -> [String]
@@ -77,7 +77,7 @@ public struct WebhookDispatcher: Service {
     let vault: SecretBox?
 
     public init(
-        store: any HangarStore, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared, vault: SecretBox? = nil,
+        store: any NotifyingStore & TaskStore & WebhookStore, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared, vault: SecretBox? = nil,
         resolve: @escaping @Sendable (String) -> [String] = NetworkPolicy.resolve
     ) {
         self.vault = vault

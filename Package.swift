@@ -37,6 +37,8 @@ let package = Package(
     targets: [
         // Domain value types and errors. No dependencies.
         .target(name: "HangarCore", swiftSettings: swiftSettings),
+        // The `text/event-stream` format: one writer and one incremental reader. No dependencies.
+        .target(name: "HangarSSE", swiftSettings: swiftSettings),
         // Sleeps and one-shot timers that free their memory when cancelled (Task.sleep does not).
         .target(
             name: "HangarTimers",
@@ -100,6 +102,7 @@ let package = Package(
         .target(
             name: "HangarAgents",
             dependencies: [
+                "HangarSSE",
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarRuntime",
@@ -202,6 +205,7 @@ let package = Package(
         .target(
             name: "HangarServer",
             dependencies: [
+                "HangarSSE",
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarRuntime",
@@ -247,6 +251,7 @@ let package = Package(
         .executableTarget(
             name: "hangar",
             dependencies: [
+                "HangarSSE",
                 "HangarTimers",
                 "HangarServer",
                 "HangarAuth",
@@ -306,6 +311,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "HangarCoreTests", dependencies: ["HangarCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "HangarSSETests", dependencies: ["HangarSSE"], swiftSettings: swiftSettings),
         .testTarget(name: "HangarTimersTests", dependencies: ["HangarTimers", "HangarTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HangarStoreTests",

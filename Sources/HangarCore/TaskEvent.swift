@@ -18,6 +18,17 @@ public struct TaskEvent: Sendable, Hashable {
     }
 }
 
+extension TaskEvent {
+    /// The final status this event records (`completed`, `failed`, …), or nil: not a status
+    /// event, or a status the task leaves again. After it the task's log is complete.
+    public var finalStatus: TaskStatus? {
+        guard type == NewTaskEvent.Kind.status, let raw = data["status"]?.stringValue, let status = TaskStatus(rawValue: raw),
+            status.isFinal
+        else { return nil }
+        return status
+    }
+}
+
 /// An event before the store numbers it.
 public struct NewTaskEvent: Sendable, Hashable {
     public var type: String

@@ -231,19 +231,6 @@ struct ProviderTests {
         #expect(prices.cost(model: "openai/gpt-4o-2024-08-06", promptTokens: 1_000_000, completionTokens: 0) == 2.5)  // default list price
         #expect(prices.cost(model: "ollama/llama3.2", promptTokens: 1_000_000, completionTokens: 1_000_000) == 0)
     }
-
-    @Test("SSE parsing: CRLF and CR line ends, multi-line data, comments, an event cut anywhere")
-    func serverSentEvents() throws {
-        let text = ": keep-alive\r\nevent: token\r\ndata: a\r\ndata: b\r\n\r\nid: 7\rdata: {\"x\":1}\r\r"
-        let bytes = Array(text.utf8)
-        for cut in 0...bytes.count {
-            var parser = ServerSentEventParser()
-            var events = try parser.feed(ByteBuffer(bytes: bytes[..<cut]).readableBytesView)
-            events += try parser.feed(ByteBuffer(bytes: bytes[cut...]).readableBytesView)
-            if let last = parser.finish() { events.append(last) }
-            #expect(events == [ServerSentEvent(event: "token", data: "a\nb"), ServerSentEvent(data: #"{"x":1}"#, id: "7")], "cut at \(cut)")
-        }
-    }
 }
 
 /// Collects what a callback receives, in order.

@@ -2,6 +2,7 @@ import Foundation
 import HangarErrorText
 import HangarAgents
 import HangarCore
+import HangarSSE
 import HangarStore
 import HTTPTypes
 import Hummingbird
@@ -62,7 +63,7 @@ extension ChatController {
             }
             do {
                 for await piece in pieces {
-                    try await writer.write(ByteBuffer(string: sse("token", ["text": .string(piece)])))
+                    try await writer.write(ServerSentEvent("token", json: ["text": .string(piece)]))
                 }
             } catch {
                 // The client went away: stop the call (its message stays stored, without a reply).
@@ -71,22 +72,15 @@ extension ChatController {
             }
             switch await call.value {
             case .success(let reply):
-                try await writer.write(ByteBuffer(string: sse("done", reply)))
+                try await writer.write(ServerSentEvent("done", json: reply))
             case .failure(let failure as ChatProviderFailure):
-                try await writer.write(ByteBuffer(string: sse("error", ["detail": .string(failure.detail), "status_code": 502])))
+                try await writer.write(ServerSentEvent("error", json: ["detail": .string(failure.detail), "status_code": 502]))
             case .failure:
-                try await writer.write(ByteBuffer(string: sse("error", ["detail": "internal error", "status_code": 500])))
+                try await writer.write(ServerSentEvent("error", json: ["detail": "internal error", "status_code": 500]))
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
-            body: body)
-    }
-
-    static func sse(_ event: String, _ data: JSONValue) -> String {
-        "event: \(event)\ndata: \(JSONText.encode(data))\n\n"
+        return .eventStream(body)
     }
 
     static func notActive(_ session: ChatSessionRecord) -> APIError {

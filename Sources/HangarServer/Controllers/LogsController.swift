@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarSSE
 import HangarStore
 import HTTPTypes
 import Hummingbird
@@ -61,27 +62,31 @@ struct LogsController {
         let body = ResponseBody { writer in
             // However the stream ends: finished, the client gone (a write throws), or cancelled.
             defer { lease.release() }
-            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
-            try await TaskEventFollower.follow(store: store, taskID: taskID, after: after, keepAlive: keepAlive) {
-                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-            } deliver: { event, task in
-                switch event.type {
-                case NewTaskEvent.Kind.log:
-                    let entry = LiveMessages.logEntry(event, agentID: nil)
-                    try await writer.write(ByteBuffer(string: "id: \(event.seq)\nevent: log_entry\ndata: \(JSONText.encode(entry))\n\n"))
-                case NewTaskEvent.Kind.status:
-                    let status: JSONValue = [
-                        "task_id": .string(taskID), "status": event.data["status"] ?? .null, "timestamp": .string(Timestamp.format(event.createdAt)),
-                    ]
-                    try await writer.write(ByteBuffer(string: "id: \(event.seq)\nevent: task_status\ndata: \(JSONText.encode(status))\n\n"))
-                    if task != nil { try await writer.write(ByteBuffer(string: "event: end\ndata: \(JSONText.encode(status))\n\n")) }
-                default:
-                    break
+            try await writer.writeRetry()
+            try await TaskEventStream(store: store, taskID: taskID).follow(after: after, keepAlive: keepAlive) { item in
+                guard case .events(let events, _) = item else {
+                    try await writer.writeKeepAlive()
+                    return
+                }
+                for event in events {
+                    switch event.type {
+                    case NewTaskEvent.Kind.log:
+                        let entry = LiveMessages.logEntry(event, agentID: nil)
+                        try await writer.write(ServerSentEvent("log_entry", json: entry, id: event.seq))
+                    case NewTaskEvent.Kind.status:
+                        let status: JSONValue = [
+                            "task_id": .string(taskID), "status": event.data["status"] ?? .null,
+                            "timestamp": .string(Timestamp.format(event.createdAt)),
+                        ]
+                        try await writer.write(ServerSentEvent("task_status", json: status, id: event.seq))
+                        if event.finalStatus != nil { try await writer.write(ServerSentEvent("end", json: status)) }
+                    default:
+                        break
+                    }
                 }
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"], body: body)
+        return .eventStream(body)
     }
 }

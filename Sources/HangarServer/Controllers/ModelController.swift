@@ -2,6 +2,7 @@ import Foundation
 import HangarErrorText
 import HangarAgents
 import HangarCore
+import HangarSSE
 import Hummingbird
 import NIOCore
 
@@ -97,17 +98,17 @@ struct ModelController {
                     if let total = line["total"]?.doubleValue, total > 0, let completed = line["completed"]?.doubleValue {
                         data["percent"] = .double((completed / total * 1000).rounded() / 10)
                     }
-                    try await writer.write(ByteBuffer(string: "id: \(sequence)\nevent: progress\ndata: \(JSONText.encode(.object(data)))\n\n"))
+                    try await writer.write(ServerSentEvent("progress", json: .object(data), id: Int64(sequence)))
                 }
-                try await writer.write(ByteBuffer(string: "event: complete\ndata: \(JSONText.encode(["model": .string(name), "status": "success"]))\n\n"))
+                try await writer.write(ServerSentEvent("complete", json: ["model": .string(name), "status": "success"]))
             } catch {
                 pull.cancel()
                 let detail = ErrorText.describe(error)
-                try await writer.write(ByteBuffer(string: "event: error\ndata: \(JSONText.encode(["detail": .string(detail), "status_code": 502]))\n\n"))
+                try await writer.write(ServerSentEvent("error", json: ["detail": .string(detail), "status_code": 502]))
             }
             try await writer.finish(nil)
         }
-        return Response(status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+        return .eventStream(body)
     }
 
     private func ollama() throws -> OllamaProvider {

@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 import HangarRuntime
+import HangarSSE
 import HangarStore
 import HTTPTypes
 import Hummingbird
@@ -56,7 +57,7 @@ struct TaskEventsController {
 
     private func waitForEvents(taskID: String, after: Int64, limit: Int, timeout: Duration) async throws -> [TaskEvent] {
         let deadline = ContinuousClock.now + timeout
-        return try await withTaskEventWakeups(taskID: taskID) { wake in
+        return try await TaskEventStream.withWakeups(store: store, taskID: taskID) { wake in
             while ContinuousClock.now < deadline {
                 await wake.wait(timeout: min(deadline - ContinuousClock.now, .seconds(5)))
                 let events = try await store.eventList(taskID: taskID, afterSeq: after, limit: limit)
@@ -72,53 +73,21 @@ struct TaskEventsController {
         let body = ResponseBody { writer in
             // However the stream ends: finished, the client gone (a write throws), or cancelled.
             defer { lease.release() }
-            try await withTaskEventWakeups(taskID: taskID) { wake in
-                var after = start
-                var sawFinalStatus = false
-                try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
-                while true {
-                    let events = try await store.eventList(taskID: taskID, afterSeq: after, limit: Self.pageSize)
-                    var finished = false
-                    for event in events {
-                        try await writer.write(ByteBuffer(string: Self.sse(event)))
-                        after = event.seq
-                        if event.type == NewTaskEvent.Kind.status, let status = event.data["status"]?.stringValue,
-                            TaskStatus(rawValue: status)?.isFinal == true
-                        {
-                            finished = true
-                        }
-                    }
-                    if finished { break }
-                    if events.count == Self.pageSize { continue }
-                    // Resumed at or past the end of a finished task: nothing more will come. The
-                    // status is checked after the read, so read once more before ending: the
-                    // final event may have committed in between.
-                    if events.isEmpty {
-                        if sawFinalStatus { break }
-                        if try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true {
-                            sawFinalStatus = true
-                            continue
-                        }
-                    }
-                    await wake.wait(timeout: keepAlive)
-                    if try await store.eventList(taskID: taskID, afterSeq: after, limit: 1).isEmpty {
-                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                    }
+            try await writer.writeRetry()
+            try await TaskEventStream(store: store, taskID: taskID, pageSize: Self.pageSize).follow(after: start, keepAlive: keepAlive) { item in
+                switch item {
+                case .events(let events, _):
+                    for event in events { try await writer.write(Self.sse(event)) }
+                case .idle:
+                    try await writer.writeKeepAlive()
                 }
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: .ok,
-            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"],
-            body: body)
+        return .eventStream(body)
     }
 
-    static func sse(_ event: TaskEvent) -> String {
-        "id: \(event.seq)\nevent: \(event.type)\ndata: \(JSONText.encode(TaskRepresentation.json(event)))\n\n"
-    }
-
-    private func withTaskEventWakeups<T: Sendable>(taskID: String, _ body: (WakeSignal) async throws -> T) async throws -> T {
-        try await EventWakeups.with(store: store, taskID: taskID, body)
+    static func sse(_ event: TaskEvent) -> ServerSentEvent {
+        ServerSentEvent(event.type, json: TaskRepresentation.json(event), id: event.seq)
     }
 }

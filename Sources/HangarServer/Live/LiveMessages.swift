@@ -13,8 +13,8 @@ enum LiveMessages {
         switch event.type {
         case NewTaskEvent.Kind.status:
             var messages: [JSONValue] = [["type": "task_status", "seq": seq, "data": .object(data)]]
-            if let status = event.data["status"]?.stringValue, TaskStatus(rawValue: status)?.isFinal == true {
-                var complete: [String: JSONValue] = ["task_id": .string(event.taskID), "status": .string(status), "timestamp": timestamp]
+            if let status = event.finalStatus {
+                var complete: [String: JSONValue] = ["task_id": .string(event.taskID), "status": .string(status.rawValue), "timestamp": timestamp]
                 if let task {
                     complete["output"] = task.output ?? .null
                     complete["usage"] = task.usage ?? .null

@@ -91,54 +91,27 @@ actor TaskEventHub {
         return .entries(Array(slice), finished: feed.finished && firstIndex + slice.count == feed.entries.count)
     }
 
-    /// The reader: follows the store's notifications for the task until its final status.
-    /// It serves `feed` only: once that feed is dropped (its last watcher left) a newer feed
-    /// of the same task may take its place, and this reader must neither fill nor finish it.
+    /// The reader: follows the task's log until its final status (`TaskEventStream`). It
+    /// serves `feed` only: once that feed is dropped (its last watcher left) a newer feed of the
+    /// same task may take its place, and this reader must neither fill nor finish it.
     private func read(taskID: String, feed: Feed) async {
-        let wake = WakeSignal()
-        let signals = store.notifier.subscribe()
-        let listener = Task {
-            for await signal in signals {
-                if case .event(let id, _) = signal, id == taskID { wake.signal() }
-            }
-        }
-        defer { listener.cancel() }
         do {
-            while !Task.isCancelled {
-                guard feeds[taskID] === feed else { return }
-                let events = try await store.eventList(taskID: taskID, afterSeq: feed.last, limit: 500)
-                if !events.isEmpty {
-                    try await append(events, to: feed, taskID: taskID)
-                    if feed.finished { return }
-                    continue
-                }
-                // Nothing new. A task already over (watched after its end) stops here, after one
-                // more read: its final event may have committed in between.
-                if try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true {
-                    let more = try await store.eventList(taskID: taskID, afterSeq: feed.last, limit: 500)
-                    if more.isEmpty {
-                        finish(feed)
-                        return
-                    }
-                    try await append(more, to: feed, taskID: taskID)
-                    continue
-                }
-                await wake.wait(timeout: .seconds(15))
+            try await TaskEventStream(store: store, taskID: taskID).follow(after: feed.last, keepAlive: .seconds(15)) { item in
+                guard case .events(let events, let finished) = item else { return }
+                guard feeds[taskID] === feed else { throw CancellationError() }
+                append(events, finished: finished, to: feed)
             }
-        } catch {
-            if feeds[taskID] === feed { finish(feed) }
-        }
+        } catch {}
+        // Followed to the end, the task gone, or the store failing: either way nothing more comes.
+        if feeds[taskID] === feed { finish(feed) }
     }
 
-    private func append(_ events: [TaskEvent], to feed: Feed, taskID: String) async throws {
+    private func append(_ events: [TaskEvent], finished: TaskRecord?, to feed: Feed) {
         for event in events {
-            let isFinal = event.type == NewTaskEvent.Kind.status
-                && (event.data["status"]?.stringValue).flatMap(TaskStatus.init(rawValue:))?.isFinal == true
-            let task = isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil
-            let messages = LiveMessages.messages(for: event, task: task).map(JSONText.encode)
+            let isFinal = event.finalStatus != nil
+            let messages = LiveMessages.messages(for: event, task: isFinal ? finished : nil).map(JSONText.encode)
             feed.entries.append(Entry(seq: event.seq, messages: messages, isFinal: isFinal))
             feed.last = event.seq
-            if isFinal { feed.finished = true }
         }
         if feed.entries.count > capacity {
             let drop = feed.entries.count - capacity

@@ -32,8 +32,7 @@ struct TaskSocketController {
             case .behind(let ringStart):
                 let events = try await store.eventList(taskID: taskID, afterSeq: after, limit: Int(min(500, ringStart - after)))
                 for event in events {
-                    let isFinal = event.type == NewTaskEvent.Kind.status
-                        && (event.data["status"]?.stringValue).flatMap(TaskStatus.init(rawValue:))?.isFinal == true
+                    let isFinal = event.finalStatus != nil
                     let task = isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil
                     for message in LiveMessages.messages(for: event, task: task) { try await connection.send(message) }
                     after = event.seq
@@ -101,66 +100,6 @@ struct TaskSocketController {
             }
             await group.next()
             group.cancelAll()
-        }
-    }
-}
-
-/// Follows one task's event log from `after` to its final status: the backlog, then live
-/// events as the store announces them. Shared by the task WebSocket and the log SSE stream.
-enum TaskEventFollower {
-    static let pageSize = 500
-
-    /// Calls `deliver` with each event in order (and, for the final status, the finished task);
-    /// `idle` runs when nothing new came for `keepAlive`. Returns after the final status.
-    static func follow(
-        store: any TaskFeedStore, taskID: String, after start: Int64, keepAlive: Duration = .seconds(15),
-        idle: () async throws -> Void = {}, deliver: (TaskEvent, TaskRecord?) async throws -> Void
-    ) async throws {
-        try await EventWakeups.with(store: store, taskID: taskID) { wake in
-            var after = start
-            var sawFinal = false
-            while !Task.isCancelled {
-                let events = try await store.eventList(taskID: taskID, afterSeq: after, limit: pageSize)
-                var finished = false
-                for event in events {
-                    let isFinal = event.type == NewTaskEvent.Kind.status
-                        && (event.data["status"]?.stringValue).flatMap(TaskStatus.init(rawValue:))?.isFinal == true
-                    try await deliver(event, isFinal ? try await store.taskGet(tenantID: nil, id: taskID) : nil)
-                    after = event.seq
-                    if isFinal { finished = true }
-                }
-                if finished { return }
-                if events.count == pageSize { continue }
-                if events.isEmpty {
-                    // Resumed at or past the end of a finished task: read once more after
-                    // seeing the final status, since its event may have committed in between.
-                    if sawFinal { return }
-                    if try await store.taskGet(tenantID: nil, id: taskID)?.status.isFinal ?? true {
-                        sawFinal = true
-                        continue
-                    }
-                }
-                let waited = ContinuousClock.now
-                await wake.wait(timeout: keepAlive)
-                if ContinuousClock.now - waited >= keepAlive { try await idle() }
-            }
-        }
-    }
-}
-
-/// Wake-ups when the store announces new events for one task.
-enum EventWakeups {
-    static func with<T: Sendable>(store: any TaskFeedStore, taskID: String, _ body: (WakeSignal) async throws -> T) async throws -> T {
-        let wake = WakeSignal()
-        let signals = store.notifier.subscribe()
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for await signal in signals {
-                    if case .event(let id, _) = signal, id == taskID { wake.signal() }
-                }
-            }
-            defer { group.cancelAll() }
-            return try await body(wake)
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarSSE
 import HangarTimers
 import NIOCore
 import NIOHTTP1
@@ -101,14 +102,14 @@ struct HangarClient: Sendable {
                     let detail = (try? JSONText.decode(String(buffer: bytes)))?["detail"]?.stringValue ?? String(buffer: bytes)
                     throw Self.refused(Int(response.status.code), detail, sentKey: key != nil)
                 }
-                var parser = SSEParser()
+                var parser = ServerSentEventParser()
                 for try await buffer in response.body {
-                    for event in parser.feed(String(buffer: buffer)) {
+                    for event in try parser.feed(buffer.readableBytesView) {
                         guard let data = try? JSONText.decode(event.data) else { continue }
                         if let seq = data["seq"]?.intValue { lastSeq = Int64(seq) }
                         try onEvent(data)
-                        if data["type"] == "status", let status = data["data"]?["status"]?.stringValue,
-                            TaskStatus(rawValue: status)?.isFinal == true
+                        if data["type"] == "status", let status = data["data"]?["status"]?.stringValue.flatMap(TaskStatus.init(rawValue:)),
+                            status.isFinal
                         {
                             return
                         }
@@ -123,50 +124,6 @@ struct HangarClient: Sendable {
                 try await Timers.sleep(for: .seconds(1))
             }
         }
-    }
-}
-
-/// Incremental `text/event-stream` parser.
-struct SSEParser {
-    struct Event {
-        var id: String?
-        var event: String?
-        var data: String
-    }
-
-    private var buffer = ""
-    private var current = Event(data: "")
-    private var hasData = false
-
-    mutating func feed(_ text: String) -> [Event] {
-        buffer += text
-        var events: [Event] = []
-        while let newline = buffer.firstIndex(of: "\n") {
-            var line = String(buffer[..<newline])
-            buffer = String(buffer[buffer.index(after: newline)...])
-            if line.hasSuffix("\r") { line.removeLast() }
-            if line.isEmpty {
-                if hasData { events.append(current) }
-                current = Event(data: "")
-                hasData = false
-            } else if line.hasPrefix(":") {
-                continue
-            } else {
-                let parts = line.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-                let field = String(parts[0])
-                var value = parts.count > 1 ? String(parts[1]) : ""
-                if value.hasPrefix(" ") { value.removeFirst() }
-                switch field {
-                case "id": current.id = value
-                case "event": current.event = value
-                case "data":
-                    current.data += hasData ? "\n" + value : value
-                    hasData = true
-                default: break
-                }
-            }
-        }
-        return events
     }
 }
 

@@ -1,91 +1,9 @@
 import AsyncHTTPClient
+import HangarSSE
 import NIOCore
 
-/// One server-sent event (WHATWG HTML §9.2).
-struct ServerSentEvent: Sendable, Hashable {
-    var event: String = "message"
-    var data: String = ""
-    var id: String?
-}
-
-/// Parses the `text/event-stream` format: lines end in LF, CRLF or CR; `data:` lines join
-/// with LF; a blank line dispatches; `:` starts a comment. (mattt/EventSource has a parser
-/// but does not build on Linux, and an actor call per byte is more than this needs.)
-struct ServerSentEventParser {
-    private var event = ServerSentEvent()
-    private var hasData = false
-    private var line: [UInt8] = []
-    private var lastWasCR = false
-    let maxLine: Int
-
-    init(maxLine: Int = 8 << 20) {
-        self.maxLine = maxLine
-    }
-
-    /// Feeds bytes; returns the events they complete.
-    mutating func feed(_ bytes: ByteBufferView) throws -> [ServerSentEvent] {
-        var ready: [ServerSentEvent] = []
-        for byte in bytes {
-            if lastWasCR, byte == UInt8(ascii: "\n") {
-                lastWasCR = false
-                continue
-            }
-            lastWasCR = byte == UInt8(ascii: "\r")
-            if byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r") {
-                if let complete = endLine() { ready.append(complete) }
-            } else {
-                line.append(byte)
-                if line.count > maxLine { throw LineTooLong(limit: maxLine) }
-            }
-        }
-        return ready
-    }
-
-    /// The event left when the stream ends without a final blank line.
-    mutating func finish() -> ServerSentEvent? {
-        if !line.isEmpty { _ = endLine() }
-        return endLine()
-    }
-
-    private mutating func endLine() -> ServerSentEvent? {
-        defer { line.removeAll(keepingCapacity: true) }
-        if line.isEmpty {
-            guard hasData else {
-                event = ServerSentEvent()
-                return nil
-            }
-            var complete = event
-            if complete.data.hasSuffix("\n") { complete.data.removeLast() }
-            event = ServerSentEvent()
-            hasData = false
-            return complete
-        }
-        if line.first == UInt8(ascii: ":") { return nil }
-        let text = String(decoding: line, as: UTF8.self)
-        let field: Substring
-        var value: Substring
-        if let colon = text.firstIndex(of: ":") {
-            field = text[..<colon]
-            value = text[text.index(after: colon)...]
-            if value.first == " " { value = value.dropFirst() }
-        } else {
-            field = Substring(text)
-            value = ""
-        }
-        switch field {
-        case "data":
-            event.data += value + "\n"
-            hasData = true
-        case "event": event.event = String(value)
-        case "id": event.id = String(value)
-        default: break
-        }
-        return nil
-    }
-}
-
 extension HTTPClientResponse.Body {
-    /// Server-sent events (OpenAI's streaming format).
+    /// Server-sent events (OpenAI's and MCP's streaming format).
     func serverSentEvents() -> AsyncThrowingStream<ServerSentEvent, any Error> {
         let body = self
         return AsyncThrowingStream { continuation in
@@ -95,7 +13,7 @@ extension HTTPClientResponse.Body {
                     for try await chunk in body {
                         for event in try parser.feed(chunk.readableBytesView) { continuation.yield(event) }
                     }
-                    if let last = parser.finish() { continuation.yield(last) }
+                    if let last = try parser.finish() { continuation.yield(last) }
                     continuation.finish()
                 } catch {
                     continuation.finish(throwing: error)

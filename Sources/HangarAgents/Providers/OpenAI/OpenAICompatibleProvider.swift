@@ -1,6 +1,7 @@
 public import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarSSE
 public import Logging
 import NIOCore
 import NIOHTTP1

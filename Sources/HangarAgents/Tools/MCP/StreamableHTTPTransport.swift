@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HangarCore
+import HangarSSE
 import Logging
 import MCP
 import NIOCore

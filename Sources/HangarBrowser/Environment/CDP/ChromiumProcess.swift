@@ -26,7 +26,8 @@ public final class ChromiumProcess: Sendable {
     private let pipe: Mutex<DevToolsPipe?>
     private let connectionSlot = Mutex<CDPConnection?>(nil)
     /// `exited`: the child was waited for; `cleaned`: the group was killed and the directory removed.
-    private let lifecycle = Mutex((exited: false, cleaned: false))
+    /// `status`: the wait status once reaped (kept, so every caller learns the same one).
+    private let lifecycle = Mutex((exited: false, cleaned: false, status: Int32(0)))
 
     private init(pid: pid_t, directory: String, pipe: DevToolsPipe, proxy: EgressProxy?, logger: Logger) {
         self.pid = pid
@@ -185,17 +186,21 @@ public final class ChromiumProcess: Sendable {
     }
 
     /// The wait status once the browser exited (reaped here), polling for up to `duration`;
-    /// nil while it runs. An already reaped child reports status 0.
+    /// nil while it runs. Callers racing each other (the launch's exit watch and its error
+    /// path) all get the status of the one `waitpid` that reaped the child.
     private func exitStatus(within duration: Duration) async -> Int32? {
         let deadline = ContinuousClock.now + duration
         repeat {
-            if lifecycle.withLock({ $0.exited }) { return 0 }
             var status: Int32 = 0
-            let result = waitpid(pid, &status, WNOHANG)
-            if result == pid || (result == -1 && errno == ECHILD) {
-                lifecycle.withLock { $0.exited = true }
+            let reaped = lifecycle.withLock { state -> Int32? in
+                if state.exited { return state.status }
+                let result = waitpid(pid, &status, WNOHANG)
+                guard result == pid || (result == -1 && errno == ECHILD) else { return nil }
+                state.exited = true
+                state.status = status
                 return status
             }
+            if let reaped { return reaped }
             guard ContinuousClock.now < deadline else { return nil }
             try? await Timers.sleep(for: .milliseconds(20))
         } while !Task.isCancelled
@@ -205,8 +210,8 @@ public final class ChromiumProcess: Sendable {
     /// SIGKILL to the group, wait for the child, remove the directory. Runs once.
     private func cleanUp() {
         let state = lifecycle.withLock { state -> (exited: Bool, cleaned: Bool) in
-            defer { state = (true, true) }
-            return state
+            defer { (state.exited, state.cleaned) = (true, true) }
+            return (state.exited, state.cleaned)
         }
         guard !state.cleaned else { return }
         connection?.cancel()

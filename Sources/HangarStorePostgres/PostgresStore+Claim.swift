@@ -51,18 +51,7 @@ extension PostgresStore {
             if !chosen.isEmpty {
                 let ids = chosen.map(\.taskID)
                 let tokens = ids.map { _ in Identifier.leaseToken() }
-                let tasks = try await connection.query(
-                    """
-                    UPDATE tasks t SET status = 'running', attempts = t.attempts + 1, lease_owner = \(params.workerID),
-                        lease_token = c.token, lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second',
-                        started_at = COALESCE(t.started_at, now()), updated_at = now(), last_event_seq = t.last_event_seq + 1
-                    FROM unnest(\(ids)::text[], \(tokens)::text[]) AS c(id, token)
-                    WHERE t.id = c.id AND t.status = 'queued'
-                    RETURNING \(unescaped: PostgresRows.taskColumns("t"))
-                    """, logger: self.logger
-                ).all(PostgresRows.task)
-                let started = tasks
-                try await self.recordStarts(connection, started, workerID: params.workerID, signals: &signals)
+                let started = try await self.start(connection, ids: ids, tokens: tokens, params: params)
                 let agentIDs = Array(Set(started.map(\.agentID)))
                 let agents = try await connection.query(
                     "SELECT \(unescaped: PostgresRows.agentColumns) FROM agents WHERE id = ANY(\(agentIDs)::text[])", logger: self.logger

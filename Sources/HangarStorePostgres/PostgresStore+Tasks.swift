@@ -171,9 +171,15 @@ extension PostgresStore {
         let tokens = params.leases.map(\.token)
         let held = try await query(
             """
+            WITH l AS (
+                SELECT * FROM unnest(\(ids)::text[], \(tokens)::text[]) AS l(id, token)
+            ), locked AS (
+                -- Row locks in id order, as batched completions take them: the two never deadlock.
+                SELECT t.id FROM tasks t JOIN l ON l.id = t.id AND l.token = t.lease_token
+                WHERE t.status = 'running' ORDER BY t.id FOR UPDATE OF t
+            )
             UPDATE tasks t SET lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second'
-            FROM unnest(\(ids)::text[], \(tokens)::text[]) AS l(id, token)
-            WHERE t.id = l.id AND t.lease_token = l.token AND t.status = 'running'
+            FROM l WHERE t.id = l.id AND t.id IN (SELECT id FROM locked) AND t.lease_token = l.token AND t.status = 'running'
             RETURNING t.lease_token, t.cancel_requested
             """, logger: logger
         ).all { try $0.decode((String, Bool).self) }
@@ -186,7 +192,12 @@ extension PostgresStore {
     }
 
     public func taskFinish(_ params: TaskFinishParams) async throws -> TaskRecord {
-        try await transaction { connection, signals in
+        // The common case, a completion, goes in batches: one statement for every completion
+        // that arrives meanwhile (see `finishCompleted`).
+        if case .completed = params.outcome {
+            return try await completions.submit(params) { batch in try await self.finishCompleted(batch) }
+        }
+        return try await transaction { connection, signals in
             guard
                 let (attempts, maxAttempts, cancelRequested, limit) = try await connection.query(
                     """
@@ -200,58 +211,9 @@ extension PostgresStore {
             let move = TaskTransitions.finish(
                 params.outcome, attempts: attempts, maxAttempts: maxAttempts, cancelRequested: cancelRequested,
                 agentLimited: limit != nil)
-            guard case .completed(let output, let usage) = params.outcome else {
-                try await self.insertUsage(connection, params.usage)
-                try await self.apply(connection, taskID: params.taskID, move, signals: &signals)
-                return try await self.fetchTask(connection, id: params.taskID)!
-            }
-            // The common case in one round trip: the result, its status event (numbered and
-            // announced, as `append` does), the tenant's token count, the attempt's model calls,
-            // the webhooks, and the task as it now is.
-            let completed = move.event(runAt: nil)
-            let tokens = StorageCoding.totalTokens(usage)
-            let spent = UsageColumns(params.usage)
-            guard
-                let task = try await connection.query(
-                    """
-                    WITH done AS (
-                        UPDATE tasks SET status = 'completed', output = \(JSONText.encode(output))::jsonb,
-                            usage = \(usage.map(JSONText.encode))::jsonb, error = NULL, progress = 100, completed_at = now(),
-                            updated_at = now(), lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL,
-                            last_event_seq = last_event_seq + 1
-                        WHERE id = \(params.taskID) RETURNING *
-                    ), budget AS (
-                        -- Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
-                        UPDATE tenant_quotas q SET tokens_used = q.tokens_used + \(tokens) FROM done
-                        WHERE \(tokens) > 0 AND q.tenant_id = done.tenant_id AND q.token_budget IS NOT NULL
-                    ), logged AS (
-                        INSERT INTO task_events (task_id, seq, type, data, created_at)
-                        SELECT done.id, done.last_event_seq, \(completed.type), \(JSONText.encode(completed.data))::jsonb, now() FROM done
-                    ), hooks AS (
-                        \(unescaped: Self.enqueueSQL(source: "done", status: .completed))
-                    ), spent AS (
-                        -- The attempt's model calls (see `insertUsage`), committed with its result.
-                        INSERT INTO usage_records (id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens,
-                            completion_tokens, cost_usd, created_at)
-                        SELECT id, tenant_id, NULLIF(agent_id, ''), NULLIF(task_id, ''), NULLIF(chat_session_id, ''), model,
-                            prompt_tokens, completion_tokens, cost_usd, created_at
-                        FROM unnest(\(spent.ids)::text[], \(spent.tenantIDs)::text[], \(spent.agentIDs)::text[],
-                            \(spent.taskIDs)::text[], \(spent.chatSessionIDs)::text[], \(spent.models)::text[],
-                            \(spent.promptTokens)::bigint[], \(spent.completionTokens)::bigint[],
-                            \(spent.costs)::double precision[], \(spent.createdAts)::timestamptz[])
-                            AS u(id, tenant_id, agent_id, task_id, chat_session_id, model, prompt_tokens, completion_tokens,
-                                cost_usd, created_at)
-                    )
-                    SELECT \(unescaped: PostgresRows.taskColumns("done")),
-                        pg_notify(\(self.url.channel), 'e:' || done.id || ':' || done.last_event_seq) IS NULL AS told,
-                        (SELECT count(*) FROM hooks)::bigint AS hooked
-                    FROM done
-                    """, logger: self.logger
-                ).first({ row in (try PostgresRows.task(row), try row.makeRandomAccess()["hooked"].decode(Int.self)) })
-            else { throw HangarError.leaseLost(taskID: params.taskID) }
-            signals.append(contentsOf: move.signals)
-            if task.1 > 0 { signals.append(.webhooksDue) }
-            return task.0
+            try await self.insertUsage(connection, params.usage)
+            try await self.apply(connection, taskID: params.taskID, move, signals: &signals)
+            return try await self.fetchTask(connection, id: params.taskID)!
         }
     }
 

@@ -17,6 +17,8 @@ public final class PostgresStore: HangarStore {
     let url: PostgresURL
     let logger: Logger
     let broadcaster = SignalBroadcaster()
+    /// Completions of concurrent attempts, written together (`finishCompleted`).
+    let completions = CallBatcher<TaskFinishParams, TaskRecord>()
     private let background = Mutex<Task<Void, Never>?>(nil)
     private let listenerConnection = Mutex<PostgresConnection?>(nil)
     private let isListening = Atomic<Bool>(false)

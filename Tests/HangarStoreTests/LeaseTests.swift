@@ -60,6 +60,63 @@ struct LeaseTests {
         }
     }
 
+    @Test("a burst of concurrent completions (batched on PostgreSQL): each fenced on its own, each with its event, usage and budget", arguments: TestBackend.allCases)
+    func concurrentCompletions(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            try await store.tenantUpsert(id: "lab", name: "Lab")
+            try await store.quotaSet(TenantQuota(tenantID: "lab", tokenBudget: 1_000_000))
+            let agents = [try await store.makeAgent(tenantID: "lab"), try await store.makeAgent(maxConcurrency: 200)]
+            for index in 0..<120 { try await store.submit(agents[index % 2]) }
+            let claimed = try await store.claim(120, worker: "burst")
+            #expect(claimed.count == 120)
+            // A tenth of them lose their lease first: the heartbeat's renewal races the burst too.
+            let stale = Set(claimed.prefix(12).map(\.task.id))
+            let usage: JSONValue = ["prompt_tokens": 7, "completion_tokens": 3]
+            let results = await withTaskGroup(of: (String, Result<TaskRecord, any Error>).self) { group in
+                for task in claimed {
+                    group.addTask {
+                        let token = stale.contains(task.task.id) ? "stolen" : task.task.leaseToken!
+                        let call = UsageRecord(
+                            tenantID: task.task.tenantID, agentID: task.task.agentID, taskID: task.task.id, model: "mock/echo",
+                            promptTokens: 7, completionTokens: 3, costUSD: 0.001)
+                        let params = TaskFinishParams(
+                            taskID: task.task.id, leaseToken: token, outcome: .completed(output: .string(task.task.id), usage: usage),
+                            usage: [call])
+                        do { return (task.task.id, .success(try await store.taskFinish(params))) } catch { return (task.task.id, .failure(error)) }
+                    }
+                }
+                group.addTask {
+                    let leases = claimed.map { ($0.task.id, $0.task.leaseToken!) }
+                    _ = try? await store.taskHeartbeat(TaskHeartbeatParams(workerID: "burst", leases: leases, leaseDuration: .seconds(30)))
+                    return ("heartbeat", .failure(CancellationError()))
+                }
+                return await group.reduce(into: [String: Result<TaskRecord, any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            for task in claimed {
+                switch results[task.task.id] {
+                case .success(let done)?:
+                    #expect(!stale.contains(task.task.id))
+                    #expect(done.status == .completed && done.output == .string(task.task.id) && done.usage == usage)
+                    #expect(done.leaseToken == nil)
+                case .failure(let error)?:
+                    #expect(stale.contains(task.task.id))
+                    #expect(error as? HangarError == .leaseLost(taskID: task.task.id))
+                case nil:
+                    Issue.record("no result for \(task.task.id)")
+                }
+            }
+            for task in claimed {
+                let events = try await store.statusEvents(task.task.id)
+                #expect(events == (stale.contains(task.task.id) ? ["queued", "running"] : ["queued", "running", "completed"]))
+            }
+            let done = claimed.filter { !stale.contains($0.task.id) }
+            let labDone = done.filter { $0.task.tenantID == "lab" }.count
+            #expect(try await store.quotaGet(tenantID: "lab").tokensUsed == labDone * 10, "only the budgeted tenant, only completed attempts")
+            let cost = try await store.usageCost(tenantID: "lab", agentID: nil) + (try await store.usageCost(tenantID: Tenant.defaultID, agentID: nil))
+            #expect(abs(cost - Double(done.count) * 0.001) < 1e-9, "usage of fenced-off attempts is not written")
+        }
+    }
+
     @Test("heartbeats keep a lease alive past its original expiry", arguments: TestBackend.allCases)
     func heartbeat(_ backend: TestBackend) async throws {
         try await withTestStore(backend) { store, _ in

@@ -5,6 +5,11 @@ import PostgresNIO
 
 extension PostgresStore {
     public func taskInsert(_ params: TaskInsertParams) async throws -> TaskInsertResult {
+        // Submissions without a key go in batches: one statement for every submission that
+        // arrives meanwhile (see `insertBatch`). A key needs its own lookup and race handling.
+        guard params.idempotencyKey != nil else {
+            return try await inserts.submit(params) { batch in try await self.insertBatch(batch) }
+        }
         if let existing = try await existingTask(tenantID: params.tenantID, idempotencyKey: params.idempotencyKey) {
             return TaskInsertResult(task: existing, inserted: false)
         }

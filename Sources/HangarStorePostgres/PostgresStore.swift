@@ -19,6 +19,8 @@ public final class PostgresStore: HangarStore {
     let broadcaster = SignalBroadcaster()
     /// Completions of concurrent attempts, written together (`finishCompleted`).
     let completions = CallBatcher<TaskFinishParams, TaskRecord>()
+    /// Submissions without an idempotency key, written together (`insertBatch`).
+    let inserts = CallBatcher<TaskInsertParams, TaskInsertResult>()
     private let background = Mutex<Task<Void, Never>?>(nil)
     private let listenerConnection = Mutex<PostgresConnection?>(nil)
     private let isListening = Atomic<Bool>(false)

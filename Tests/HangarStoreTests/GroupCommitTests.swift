@@ -66,4 +66,60 @@ struct GroupCommitTests {
             }
         }
     }
+
+    @Test("concurrent submissions (batched on PostgreSQL): every field kept, a missing agent refused alone, each with its first event", arguments: TestBackend.allCases)
+    func concurrentSubmissions(_ backend: TestBackend) async throws {
+        try await withTestStore(backend) { store, _ in
+            try await store.tenantUpsert(id: "acme", name: "Acme")
+            let agent = try await store.makeAgent()
+            let gone = try await store.makeAgent()
+            try await store.agentDelete(tenantID: gone.tenantID, id: gone.id)
+            let foreign = try await store.makeAgent(tenantID: "acme")
+            let later = Date().addingTimeInterval(3600)
+            let outcomes = await withTaskGroup(of: (Int, Result<TaskRecord, any Error>).self) { group in
+                for index in 0..<90 {
+                    group.addTask {
+                        // Every fifth: a deleted agent; every seventh: another tenant's agent, named from this tenant.
+                        let agentID = index % 5 == 0 ? gone.id : index % 7 == 0 ? foreign.id : agent.id
+                        let params = TaskInsertParams(
+                            tenantID: Tenant.defaultID, agentID: agentID, priority: index % 10, input: ["n": .int(Int64(index))],
+                            options: ["tag": .string("t\(index)")], maxAttempts: 1 + index % 4, timeoutSeconds: Double(10 + index),
+                            maxSteps: index.isMultiple(of: 2) ? index : nil, callbackURL: index.isMultiple(of: 3) ? "https://hooks.example/\(index)" : nil,
+                            runAt: index.isMultiple(of: 4) ? later : nil)
+                        do { return (index, .success(try await store.taskInsert(params).task)) } catch { return (index, .failure(error)) }
+                    }
+                }
+                return await group.reduce(into: [Int: Result<TaskRecord, any Error>]()) { $0[$1.0] = $1.1 }
+            }
+            var inserted = 0
+            for index in 0..<90 {
+                let refused = index % 5 == 0 || index % 7 == 0
+                switch outcomes[index] {
+                case .success(let task)?:
+                    #expect(!refused, "task \(index) should have been refused")
+                    inserted += 1
+                    let stored = try #require(try await store.taskGet(tenantID: Tenant.defaultID, id: task.id))
+                    #expect(stored.status == .queued && stored.input == ["n": .int(Int64(index))] && stored.options == ["tag": .string("t\(index)")])
+                    #expect(stored.priority == index % 10 && stored.maxAttempts == 1 + index % 4 && stored.timeoutSeconds == Double(10 + index))
+                    #expect(stored.maxSteps == (index.isMultiple(of: 2) ? index : nil))
+                    #expect(stored.callbackURL == (index.isMultiple(of: 3) ? "https://hooks.example/\(index)" : nil))
+                    if index.isMultiple(of: 4) {
+                        #expect(abs(stored.runAt.timeIntervalSince(later)) < 0.001)
+                    } else {
+                        #expect(abs(stored.runAt.timeIntervalSinceNow) < 60)
+                    }
+                    #expect(try await store.statusEvents(task.id) == ["queued"])
+                case .failure(let error)?:
+                    #expect(refused, "task \(index): \(error)")
+                    #expect(error as? HangarError == .notFound(resource: "agent", id: index % 5 == 0 ? gone.id : foreign.id))
+                case nil:
+                    Issue.record("no outcome for \(index)")
+                }
+            }
+            #expect(inserted == 90 - 18 - 13 + 3, "multiples of 5 or 7 below 90 are refused")
+            #expect(try await store.taskCounts(tenantID: Tenant.defaultID).byStatus[.queued] == inserted)
+            #expect(try await store.taskCounts(tenantID: "acme").byStatus[.queued] == nil, "nothing landed in the other tenant")
+        }
+    }
 }
+

@@ -40,23 +40,35 @@ enum PostgresRows {
             updatedAt: try r["updated_at"].decode(Date.self))
     }
 
-    static let agentColumns = """
-        id, tenant_id, name, description, kind, model, config::text AS config, resources::text AS resources,
-        max_concurrency, is_active, version, created_at, updated_at, budget_limit
-        """
+    static let agentColumns = agentColumns()
 
-    static func agent(_ row: PostgresRow) throws -> Agent {
+    /// The agent's columns; with a `prefix`, each is named `prefix + column`, so that they can
+    /// share a row with a task's (`agent(_:prefix:)` reads them back).
+    static func agentColumns(_ alias: String = "", prefix: String = "") -> String {
+        let p = alias.isEmpty ? "" : "\(alias)."
+        return [
+            "id", "tenant_id", "name", "description", "kind", "model", "config::text", "resources::text", "max_concurrency",
+            "is_active", "version", "created_at", "updated_at", "budget_limit",
+        ].map { column in
+            let name = column.replacingOccurrences(of: "::text", with: "")
+            return "\(p)\(column) AS \(prefix)\(name)"
+        }.joined(separator: ", ")
+    }
+
+    static func agent(_ row: PostgresRow) throws -> Agent { try agent(row, prefix: "") }
+
+    static func agent(_ row: PostgresRow, prefix p: String) throws -> Agent {
         let r = row.makeRandomAccess()
         return Agent(
-            id: try r["id"].decode(String.self), tenantID: try r["tenant_id"].decode(String.self),
-            name: try r["name"].decode(String.self), description: try r["description"].decode(String?.self),
-            kind: try r["kind"].decode(String.self), model: try r["model"].decode(String?.self),
-            config: JSONText.decodeOrNull(try r["config"].decode(String.self)) ?? .emptyObject,
-            resources: StorageCoding.resources(try r["resources"].decode(String.self)),
-            maxConcurrency: try r["max_concurrency"].decode(Int?.self), budgetLimit: try r["budget_limit"].decode(Double?.self),
-            isActive: try r["is_active"].decode(Bool.self),
-            version: try r["version"].decode(Int.self), createdAt: try r["created_at"].decode(Date.self),
-            updatedAt: try r["updated_at"].decode(Date.self))
+            id: try r[p + "id"].decode(String.self), tenantID: try r[p + "tenant_id"].decode(String.self),
+            name: try r[p + "name"].decode(String.self), description: try r[p + "description"].decode(String?.self),
+            kind: try r[p + "kind"].decode(String.self), model: try r[p + "model"].decode(String?.self),
+            config: JSONText.decodeOrNull(try r[p + "config"].decode(String.self)) ?? .emptyObject,
+            resources: StorageCoding.resources(try r[p + "resources"].decode(String.self)),
+            maxConcurrency: try r[p + "max_concurrency"].decode(Int?.self), budgetLimit: try r[p + "budget_limit"].decode(Double?.self),
+            isActive: try r[p + "is_active"].decode(Bool.self),
+            version: try r[p + "version"].decode(Int.self), createdAt: try r[p + "created_at"].decode(Date.self),
+            updatedAt: try r[p + "updated_at"].decode(Date.self))
     }
 
     static func event(_ row: PostgresRow) throws -> TaskEvent {

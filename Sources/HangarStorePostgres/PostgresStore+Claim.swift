@@ -52,16 +52,9 @@ extension PostgresStore {
                 let ids = chosen.map(\.taskID)
                 let tokens = ids.map { _ in Identifier.leaseToken() }
                 let started = try await self.start(connection, ids: ids, tokens: tokens, params: params)
-                let agentIDs = Array(Set(started.map(\.agentID)))
-                let agents = try await connection.query(
-                    "SELECT \(unescaped: PostgresRows.agentColumns) FROM agents WHERE id = ANY(\(agentIDs)::text[])", logger: self.logger
-                ).all(PostgresRows.agent)
-                let agentByID = Dictionary(agents.map { ($0.id, $0) }, uniquingKeysWith: { $1 })
                 // Keep the planner's order (priority, fairness, FIFO).
                 let order = Dictionary(ids.enumerated().map { ($1, $0) }, uniquingKeysWith: { $1 })
-                claimed = started.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }.compactMap { task in
-                    agentByID[task.agentID].map { ClaimedTask(task: task, agent: $0) }
-                }
+                claimed = started.sorted { order[$0.task.id, default: 0] < order[$1.task.id, default: 0] }
             }
             // Only an empty claim needs to know when backed-off work comes due.
             let nextRunAt = !claimed.isEmpty ? nil : try await connection.query(

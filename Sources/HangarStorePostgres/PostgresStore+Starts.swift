@@ -7,10 +7,11 @@ extension PostgresStore {
     /// Starts the chosen tasks in a single statement: each gets its fresh lease token and its
     /// attempt, its `running` status event (numbered on the task row) and a `task.started` outbox
     /// row per matching subscription, and the wake-ups go out with the commit. Set-based over the
-    /// batch, so a claim costs one round trip here however many tasks it took; a tenant with no
+    /// batch, and each task comes back with its agent, so a claim costs one round trip here however
+    /// many tasks it took; a tenant with no
     /// `task.started` subscription costs an empty join on the subscriptions index. Callbacks
     /// (`callback_url`) are left out: final statuses only.
-    func start(_ connection: PostgresConnection, ids: [String], tokens: [String], params: TaskClaimParams) async throws -> [TaskRecord] {
+    func start(_ connection: PostgresConnection, ids: [String], tokens: [String], params: TaskClaimParams) async throws -> [ClaimedTask] {
         // The event as `StatusEvent` writes it; each task's attempt number is set in SQL.
         let event = JSONText.encode(StatusEvent.make(.running, attempt: 0, workerID: params.workerID).data)
         return try await connection.query(
@@ -37,11 +38,11 @@ extension PostgresStore {
                     AND (s.agent_id IS NULL OR s.agent_id = e.agent_id)
                 RETURNING 1
             )
-            SELECT \(unescaped: PostgresRows.taskColumns("started")),
+            SELECT \(unescaped: PostgresRows.taskColumns("started")), \(unescaped: PostgresRows.agentColumns("a", prefix: "a_")),
                 pg_notify(\(url.channel), 'e:' || started.id || ':' || started.last_event_seq) IS NULL AS told,
                 CASE WHEN (SELECT count(*) FROM hooks) > 0 THEN pg_notify(\(url.channel), 'w') END IS NULL AS hooked
-            FROM started
+            FROM started JOIN agents a ON a.id = started.agent_id
             """, logger: logger
-        ).all(PostgresRows.task)
+        ).all { row in ClaimedTask(task: try PostgresRows.task(row), agent: try PostgresRows.agent(row, prefix: "a_")) }
     }
 }

@@ -31,13 +31,13 @@ extension PostgresStore {
     }
 
     public func agentGet(tenantID: String, idOrName: String) async throws -> Agent? {
-        try await query(
+        try await prepared(
             """
             SELECT \(unescaped: PostgresRows.agentColumns) FROM agents
             WHERE tenant_id = \(tenantID) AND (id = \(idOrName) OR name = \(idOrName)) AND deleted_at IS NULL
             ORDER BY id = \(idOrName) DESC LIMIT 1
-            """, logger: logger
-        ).first(PostgresRows.agent)
+            """, as: Shapes.AgentGet.self
+        ).first.map(PostgresRows.agent)
     }
 
     public func agentList(_ params: AgentListParams) async throws -> [Agent] {

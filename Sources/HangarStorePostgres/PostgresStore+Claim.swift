@@ -67,27 +67,34 @@ extension PostgresStore {
     private func claimCandidates(
         _ connection: PostgresConnection, params: TaskClaimParams, excluding excluded: Set<String>
     ) async throws -> (candidates: [ClaimPlanner.Candidate], truncated: Bool) {
-        let perTenant = min(1000, max(16, params.limit * 2))
+        // Each candidate is row-locked (a heap write, WAL-logged) until the claim commits, so fetch
+        // no more per tenant than could be claimed; a fetch cut short by a saturated agent is
+        // refetched without it (`ClaimSelection`).
+        let perTenant = min(1000, max(1, params.limit))
         let excludedIDs = Array(excluded)
-        let candidates = try await connection.query(
+        let candidates = try await connection.run(
             """
-            SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, c.max_concurrency, c.resources, q.max_concurrent_tasks,
-                q.max_cpu, q.max_memory_mb, q.max_gpu
+            SELECT c.seq, c.id, c.tenant_id, c.agent_id, c.priority, a.max_concurrency, a.resources::text AS resources,
+                q.max_concurrent_tasks, q.max_cpu, q.max_memory_mb, q.max_gpu
             FROM tenants te LEFT JOIN tenant_quotas q ON q.tenant_id = te.id CROSS JOIN LATERAL (
-                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority, a.max_concurrency, a.resources::text AS resources
-                FROM tasks t JOIN agents a ON a.id = t.agent_id
+                -- Read in the order of the queue index and stop at the limit: the agent check is a
+                -- per-row filter, not a join, so a long backlog is never read and sorted whole.
+                SELECT t.seq, t.id, t.tenant_id, t.agent_id, t.priority
+                FROM tasks t
                 WHERE t.tenant_id = te.id AND t.status = 'queued' AND t.run_at <= now()
                   AND (cardinality(\(params.kinds)::text[]) = 0 OR t.agent_kind = ANY(\(params.kinds)::text[]))
                   AND t.agent_id <> ALL(\(excludedIDs)::text[])
-                  AND NOT (a.max_concurrency IS NOT NULL AND a.max_concurrency <=
-                        (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
+                  -- An agent at its max_concurrency is skipped here, so its backlog hides no one else's.
+                  AND (SELECT a.max_concurrency IS NULL
+                          OR a.max_concurrency > (SELECT count(*) FROM tasks r WHERE r.agent_id = a.id AND r.status = 'running')
+                       FROM agents a WHERE a.id = t.agent_id)
                 ORDER BY t.priority DESC, t.seq
-                LIMIT \(perTenant)
+                LIMIT \(perTenant)::bigint
                 FOR UPDATE OF t SKIP LOCKED
-            ) c
+            ) c JOIN agents a ON a.id = c.agent_id
             WHERE NOT (q.token_budget IS NOT NULL AND q.tokens_used >= q.token_budget)
-            """, logger: logger
-        ).all { row in
+            """, as: Shapes.ClaimCandidates.self, logger: logger
+        ).map { row in
             let (seq, id, tenantID, agentID, priority, maxConcurrency, resources, tenantMax, maxCPU, maxMemory, maxGPU) = try row.decode(
                 (Int64, String, String, String, Int, Int?, String, Int?, Double?, Int?, Int?).self)
             return ClaimPlanner.Candidate(

@@ -35,7 +35,7 @@ extension PostgresStore {
         let event = JSONText.encode(TaskTransitions.finish(
             .completed(output: .null, usage: nil), attempts: 0, maxAttempts: 1, cancelRequested: false, agentLimited: false
         ).event(runAt: nil).data)
-        let rows = try await query(
+        let rows = try await prepared(
             """
             WITH input AS (
                 SELECT * FROM unnest(\(ids)::text[], \(tokens)::text[], \(outputs)::text[], \(usages)::text[], \(spentTokens)::bigint[])
@@ -82,8 +82,8 @@ extension PostgresStore {
                 CASE WHEN (SELECT count(*) FROM hooks) > 0 THEN pg_notify(\(url.channel), 'w') END IS NULL AS hooked,
                 CASE WHEN (SELECT limited FROM freed) THEN pg_notify(\(url.channel), 'q') END IS NULL AS woke
             FROM done
-            """, logger: logger
-        ).all(PostgresRows.task)
+            """, as: Shapes.CompletionBatch.self
+        ).map(PostgresRows.task)
         let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { (first: TaskRecord, _: TaskRecord) in first })
         return batch.map { params in
             byID[params.taskID].map { .success($0) } ?? .failure(HangarError.leaseLost(taskID: params.taskID))

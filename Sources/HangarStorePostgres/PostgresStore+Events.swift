@@ -56,17 +56,17 @@ extension PostgresStore {
         let row = try await executor.run(
             """
             WITH t AS (
-                UPDATE tasks SET last_event_seq = last_event_seq + \(count)
+                UPDATE tasks SET last_event_seq = last_event_seq + \(count)::bigint
                 WHERE id = \(taskID) AND (\(leaseToken)::text IS NULL OR (lease_token = \(leaseToken) AND status = 'running'))
                 RETURNING last_event_seq, now() AS at
             ), inserted AS (
                 INSERT INTO task_events (task_id, seq, type, data, created_at)
-                SELECT \(taskID), t.last_event_seq - \(count) + u.n, u.type, u.data::jsonb, t.at
+                SELECT \(taskID)::text, t.last_event_seq - \(count)::bigint + u.n, u.type, u.data::jsonb, t.at
                 FROM t, unnest(\(types)::text[], \(data)::text[]) WITH ORDINALITY AS u(type, data, n)
             )
-            SELECT t.last_event_seq, t.at, pg_notify(\(url.channel), 'e:' || \(taskID) || ':' || t.last_event_seq) IS NULL FROM t
-            """, logger: logger
-        ).first { try $0.decode((Int64, Date, Bool).self) }
+            SELECT t.last_event_seq, t.at, pg_notify(\(url.channel)::text, 'e:' || \(taskID)::text || ':' || t.last_event_seq) IS NULL FROM t
+            """, as: Shapes.EventAppend.self, logger: logger
+        ).first.map { try $0.decode((Int64, Date, Bool).self) }
         guard let (last, now, _) = row else {
             if leaseToken != nil { throw HangarError.leaseLost(taskID: taskID) }
             throw HangarError.notFound(resource: "task", id: taskID)
@@ -81,6 +81,7 @@ extension PostgresStore {
 /// Runs a query on a pooled client or on one connection inside a transaction.
 protocol PostgresQueryRunner: Sendable {
     func run(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence
+    func runPrepared<Shape: StatementShape>(_ statement: Prepared<Shape>, logger: Logger) async throws -> [PostgresRow]
 }
 
 extension PostgresClient: PostgresQueryRunner {

@@ -15,7 +15,7 @@ extension PostgresStore {
         let callbacks = batch.map { $0.callbackURL ?? "" }
         let runAts = batch.map { $0.runAt.map { $0.timeIntervalSince1970 } ?? -1 }
         let queued = JSONText.encode(StatusEvent.make(.queued, attempt: 0).data)
-        let rows = try await query(
+        let rows = try await prepared(
             """
             WITH i AS (
                 SELECT * FROM unnest(\(ids)::text[], \(batch.map(\.tenantID))::text[], \(batch.map(\.agentID))::text[],
@@ -40,8 +40,8 @@ extension PostgresStore {
             )
             SELECT t.*, pg_notify(\(url.channel), 'q') IS NULL AS woke, pg_notify(\(url.channel), 'e:' || t.id || ':1') IS NULL AS told
             FROM t
-            """, logger: logger
-        ).all(PostgresRows.task)
+            """, as: Shapes.TaskInsertBatch.self
+        ).map(PostgresRows.task)
         let byID = Dictionary(rows.map { ($0.id, $0) }, uniquingKeysWith: { (first: TaskRecord, _: TaskRecord) in first })
         return zip(ids, batch).map { id, params in
             byID[id].map { .success(TaskInsertResult(task: $0, inserted: true)) }

@@ -5,12 +5,12 @@ import PostgresNIO
 
 extension PostgresStore {
     public func quotaGet(tenantID: String) async throws -> TenantQuota {
-        let row = try await query(
+        let row = try await prepared(
             """
             SELECT max_concurrent_tasks, max_tasks_per_hour, max_agents, max_cpu, max_memory_mb, max_gpu, token_budget, tokens_used
             FROM tenant_quotas WHERE tenant_id = \(tenantID)
-            """, logger: logger
-        ).first { try $0.decode((Int?, Int?, Int?, Double?, Int?, Int?, Int?, Int).self) }
+            """, as: Shapes.QuotaGet.self
+        ).first.map { try $0.decode((Int?, Int?, Int?, Double?, Int?, Int?, Int?, Int).self) }
         guard let (concurrent, hourly, agents, cpu, memory, gpu, budget, used) = row else { return TenantQuota(tenantID: tenantID) }
         return TenantQuota(
             tenantID: tenantID, maxConcurrentTasks: concurrent, maxTasksPerHour: hourly, maxAgents: agents, maxCPU: cpu, maxMemoryMB: memory,

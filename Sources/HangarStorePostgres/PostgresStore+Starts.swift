@@ -14,13 +14,13 @@ extension PostgresStore {
     func start(_ connection: PostgresConnection, ids: [String], tokens: [String], params: TaskClaimParams) async throws -> [ClaimedTask] {
         // The event as `StatusEvent` writes it; each task's attempt number is set in SQL.
         let event = JSONText.encode(StatusEvent.make(.running, attempt: 0, workerID: params.workerID).data)
-        return try await connection.query(
+        return try await connection.run(
             """
             WITH c AS (
                 SELECT * FROM unnest(\(ids)::text[], \(tokens)::text[]) AS c(id, token)
             ), started AS (
                 UPDATE tasks t SET status = 'running', attempts = t.attempts + 1, lease_owner = \(params.workerID),
-                    lease_token = c.token, lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second',
+                    lease_token = c.token, lease_expires_at = now() + \(params.leaseDuration.seconds)::float8 * interval '1 second',
                     started_at = COALESCE(t.started_at, now()), updated_at = now(), last_event_seq = t.last_event_seq + 1
                 FROM c WHERE t.id = c.id AND t.status = 'queued'
                 RETURNING t.*
@@ -42,7 +42,7 @@ extension PostgresStore {
                 pg_notify(\(url.channel), 'e:' || started.id || ':' || started.last_event_seq) IS NULL AS told,
                 CASE WHEN (SELECT count(*) FROM hooks) > 0 THEN pg_notify(\(url.channel), 'w') END IS NULL AS hooked
             FROM started JOIN agents a ON a.id = started.agent_id
-            """, logger: logger
-        ).all { row in ClaimedTask(task: try PostgresRows.task(row), agent: try PostgresRows.agent(row, prefix: "a_")) }
+            """, as: Shapes.TaskStart.self, logger: logger
+        ).map { row in ClaimedTask(task: try PostgresRows.task(row), agent: try PostgresRows.agent(row, prefix: "a_")) }
     }
 }

@@ -63,12 +63,12 @@ extension PostgresStore {
     }
 
     public func taskGet(tenantID: String?, id: String) async throws -> TaskRecord? {
-        try await query(
+        try await prepared(
             """
             SELECT \(unescaped: PostgresRows.taskColumns()) FROM tasks
             WHERE id = \(id) AND (\(tenantID)::text IS NULL OR tenant_id = \(tenantID))
-            """, logger: logger
-        ).first(PostgresRows.task)
+            """, as: Shapes.TaskGet.self
+        ).first.map(PostgresRows.task)
     }
 
     func fetchTask(_ connection: PostgresConnection, id: String, lock: Bool = false) async throws -> TaskRecord? {

@@ -209,6 +209,18 @@ public final class PostgresStore: HangarStore {
         }
     }
 
+    /// One query outside a transaction as the prepared statement `shape` (see `StatementShape`),
+    /// with the same deadline and error mapping as `query`.
+    func prepared<Shape: StatementShape>(_ query: PostgresQuery, as shape: Shape.Type) async throws -> [PostgresRow] {
+        do {
+            return try await withStoreDeadline(Self.callDeadline, "a query") { [client, logger] in
+                try await client.run(query, as: shape, logger: logger)
+            }
+        } catch {
+            throw Self.mapUnavailable(error, url: url)
+        }
+    }
+
     /// Connection-level failures become a `StoreFault` (HTTP 503 with `Retry-After`, naming the
     /// server and the cause): the request may be retried. Other errors pass unchanged.
     static func mapUnavailable(_ error: any Error, url: PostgresURL) -> any Error {

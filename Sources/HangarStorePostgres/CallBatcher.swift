@@ -1,3 +1,4 @@
+import HangarStore
 import Synchronization
 
 /// Group commit for one kind of call: calls that arrive while a batch is being written queue
@@ -31,7 +32,9 @@ final class CallBatcher<Input: Sendable, Output: Sendable>: Sendable {
                 state.draining = true
                 return true
             }
-            if lead { Task { await self.drain(run) } }
+            // The drain outlives the call that started it and serves later callers: it must not
+            // inherit that call's deadline (its statements keep the store's own bound).
+            if lead { Task { await StoreDeadline.$active.withValue(nil) { await self.drain(run) } } }
         }
     }
 

@@ -67,12 +67,13 @@ let package = Package(
         ),
         .target(
             name: "HangarStoreSQLite",
-            dependencies: ["HangarStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["HangarCore", "HangarStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "HangarStorePostgres",
             dependencies: [
+                "HangarCore",
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarStore",
@@ -87,6 +88,7 @@ let package = Package(
         .target(
             name: "HangarRuntime",
             dependencies: [
+                "HangarCore",
                 "HangarErrorText",
                 "HangarStore",
                 "HangarTimers",
@@ -102,6 +104,8 @@ let package = Package(
         .target(
             name: "HangarAgents",
             dependencies: [
+                "HangarCore",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "HangarSSE",
                 "HangarTimers",
                 "HangarErrorText",
@@ -181,6 +185,7 @@ let package = Package(
         .target(
             name: "HangarBrowser",
             dependencies: [
+                "HangarCore",
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarAgents", "HangarRuntime", "HangarCapture", "HangarBlobs", "CJPEG",
@@ -205,6 +210,10 @@ let package = Package(
         .target(
             name: "HangarServer",
             dependencies: [
+                "HangarCore",
+                "HangarStore",
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 "HangarSSE",
                 "HangarTimers",
                 "HangarErrorText",
@@ -234,6 +243,7 @@ let package = Package(
         .target(
             name: "HangarAuth",
             dependencies: [
+                "HangarCore",
                 "HangarStore",
                 "HangarRuntime",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -245,12 +255,27 @@ let package = Package(
         .target(
             name: "HangarBackends",
             dependencies: [
-                "HangarTimers","HangarStoreSQLite", "HangarStorePostgres"],
+                "HangarCore",
+                "HangarStore",
+                "HangarTimers",
+                "HangarStoreSQLite",
+                "HangarStorePostgres",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "hangar",
             dependencies: [
+                "HangarAgents",
+                "HangarBlobs",
+                "HangarBrowser",
+                "HangarCapture",
+                "HangarCore",
+                "HangarRuntime",
+                "HangarStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 "HangarSSE",
                 "HangarTimers",
                 "HangarServer",
@@ -273,6 +298,9 @@ let package = Package(
         .target(
             name: "HangarTestSupport",
             dependencies: [
+                "HangarCore",
+                "HangarStore",
+                .product(name: "Logging", package: "swift-log"),
                 "HangarBackends", "HangarRuntime", "HangarAgents",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -299,6 +327,9 @@ let package = Package(
         .testTarget(
             name: "HangarAgentsTests",
             dependencies: [
+                "HangarCore",
+                "HangarRuntime",
+                "HangarStore",
                 "HangarErrorText",
                 "HangarTestSupport", "HangarAgents", "MCPFixtureTools",
                 .product(name: "MCP", package: "swift-sdk"),
@@ -320,12 +351,25 @@ let package = Package(
         ),
         .testTarget(
             name: "HangarRuntimeTests",
-            dependencies: ["HangarTestSupport", "HangarAgents"],
+            dependencies: [
+                "HangarTestSupport", "HangarAgents", "HangarCore", "HangarRuntime", "HangarStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "HangarServerTests",
             dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "HangarAgents",
+                "HangarBlobs",
+                "HangarBrowser",
+                "HangarCapture",
+                "HangarCore",
+                "HangarRuntime",
+                "HangarStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 "HangarTestSupport", "HangarServer", "HangarAuth", "HangarSpeech",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -341,6 +385,12 @@ let package = Package(
         .testTarget(
             name: "HangarSpeechTests",
             dependencies: [
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "HangarCore",
+                "HangarRuntime",
+                "HangarStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 "HangarSpeech", "HangarServer", "HangarAuth", "HangarTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -356,6 +406,7 @@ let package = Package(
         .testTarget(
             name: "HangarCaptureTests",
             dependencies: [
+                "HangarCore",
                 "HangarCapture", "HangarBlobs", "HangarTestSupport", "CJPEG",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -367,6 +418,10 @@ let package = Package(
         .testTarget(
             name: "HangarBrowserTests",
             dependencies: [
+                "HangarAgents",
+                "HangarCore",
+                "HangarRuntime",
+                "HangarStore",
                 "HangarBrowser", "HangarCapture", "HangarBlobs", "HangarTestSupport", "HangarServer", "HangarAuth",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -381,6 +436,8 @@ let package = Package(
         .testTarget(
             name: "HangarProcessTests",
             dependencies: [
+                "HangarCore",
+                "HangarStore",
                 "HangarTestSupport", "HangarServer",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -18,10 +18,10 @@ struct CaptureController {
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/capture/episodes", use: start)
         router.get("/api/v1/capture/episodes", use: list)
-        router.get("/api/v1/capture/episodes/:episode_id", use: get)
-        router.delete("/api/v1/capture/episodes/:episode_id", use: stop)
+        router.get("/api/v1/capture/episodes/{episode_id}", use: get)
+        router.delete("/api/v1/capture/episodes/{episode_id}", use: stop)
         router.get("/api/v1/capture/datasets", use: datasets)
-        router.post("/api/v1/capture/datasets/:dataset_id/upload", use: upload)
+        router.post("/api/v1/capture/datasets/{dataset_id}/upload", use: upload)
         router.get("/api/v1/capture/config", use: getConfig)
         router.put("/api/v1/capture/config", use: putConfig)
     }

@@ -14,7 +14,7 @@ struct ScreenshotController {
     let blobs: any BlobStore
 
     func addRoutes(to router: Router<HangarRequestContext>) {
-        router.get("/api/v1/tasks/:task_id/screenshots/:step", use: screenshot)
+        router.get("/api/v1/tasks/{task_id}/screenshots/{step}", use: screenshot)
     }
 
     /// Where an executor stores a step's screenshot (the browser agent uses the same layout).

@@ -21,9 +21,9 @@ struct SessionController {
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/sessions", use: create)
         router.get("/api/v1/sessions", use: list)
-        router.get("/api/v1/sessions/:session_id", use: get)
-        router.delete("/api/v1/sessions/:session_id", use: delete)
-        router.get("/api/v1/sessions/:session_id/screenshot", use: screenshot)
+        router.get("/api/v1/sessions/{session_id}", use: get)
+        router.delete("/api/v1/sessions/{session_id}", use: delete)
+        router.get("/api/v1/sessions/{session_id}/screenshot", use: screenshot)
     }
 
     /// `{"environment": {"type": "cdp"} | {"type": "cdp", "devtools_url": …} | {"type": "neko",

@@ -16,12 +16,12 @@ struct ChatController {
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/chat/sessions", use: create)
         router.get("/api/v1/chat/sessions", use: list)
-        router.get("/api/v1/chat/sessions/:session_id", use: get)
-        router.delete("/api/v1/chat/sessions/:session_id", use: delete)
-        router.get("/api/v1/chat/sessions/:session_id/messages", use: messages)
-        router.post("/api/v1/chat/sessions/:session_id/messages", use: send)
-        router.put("/api/v1/chat/sessions/:session_id/status", use: status)
-        router.get("/api/v1/chat/sessions/:session_id/stats", use: stats)
+        router.get("/api/v1/chat/sessions/{session_id}", use: get)
+        router.delete("/api/v1/chat/sessions/{session_id}", use: delete)
+        router.get("/api/v1/chat/sessions/{session_id}/messages", use: messages)
+        router.post("/api/v1/chat/sessions/{session_id}/messages", use: send)
+        router.put("/api/v1/chat/sessions/{session_id}/status", use: status)
+        router.get("/api/v1/chat/sessions/{session_id}/stats", use: stats)
         router.get("/api/v1/chat/templates", use: templates)
         router.get("/api/v1/chat/models", use: availableModels)
     }

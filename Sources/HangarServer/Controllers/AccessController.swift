@@ -14,7 +14,7 @@ struct AccessController {
         router.get("/api/v1/auth/whoami", use: whoami)
         router.get("/api/v1/keys", use: listKeys)
         router.post("/api/v1/keys", use: createKey)
-        router.delete("/api/v1/keys/:key_id", use: revokeKey)
+        router.delete("/api/v1/keys/{key_id}", use: revokeKey)
         router.get("/api/v1/tenants", use: listTenants)
         router.post("/api/v1/tenants", use: createTenant)
         router.get("/api/v1/audit", use: audit)

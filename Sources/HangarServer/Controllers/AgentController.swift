@@ -21,9 +21,9 @@ struct AgentController {
         router.post("/api/v1/agents", use: create)
         router.post("/api/v1/agents/create", use: create)
         router.get("/api/v1/agents", use: list)
-        router.get("/api/v1/agents/:agent_id", use: get)
-        router.put("/api/v1/agents/:agent_id", use: update)
-        router.delete("/api/v1/agents/:agent_id", use: delete)
+        router.get("/api/v1/agents/{agent_id}", use: get)
+        router.put("/api/v1/agents/{agent_id}", use: update)
+        router.delete("/api/v1/agents/{agent_id}", use: delete)
     }
 
     /// An agent's fields, with seed 004's spellings (`agent_type`, `model_name`). `secrets` only

@@ -13,12 +13,12 @@ struct SecretsController {
     let configuration: ServerConfiguration
 
     func addRoutes(to router: Router<HangarRequestContext>) {
-        router.post("/api/v1/agents/:agent_id/secrets", use: create)
-        router.get("/api/v1/agents/:agent_id/secrets", use: list)
-        router.get("/api/v1/agents/:agent_id/secrets/:secret_id", use: get)
-        router.put("/api/v1/agents/:agent_id/secrets/:secret_id", use: update)
-        router.delete("/api/v1/agents/:agent_id/secrets/:secret_id", use: delete)
-        router.get("/api/v1/agents/:agent_id/secrets/:secret_id/value", use: value)
+        router.post("/api/v1/agents/{agent_id}/secrets", use: create)
+        router.get("/api/v1/agents/{agent_id}/secrets", use: list)
+        router.get("/api/v1/agents/{agent_id}/secrets/{secret_id}", use: get)
+        router.put("/api/v1/agents/{agent_id}/secrets/{secret_id}", use: update)
+        router.delete("/api/v1/agents/{agent_id}/secrets/{secret_id}", use: delete)
+        router.get("/api/v1/agents/{agent_id}/secrets/{secret_id}/value", use: value)
     }
 
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {

@@ -20,8 +20,8 @@ struct SecurityController {
         router.get("/api/v1/security/limits", use: limits)
         router.get("/api/v1/security/health", use: health)
         router.get("/api/v1/security/incidents", use: listIncidents)
-        router.post("/api/v1/security/incidents/:incident_id/resolve", use: resolve)
-        router.get("/api/v1/security/agents/:agent_id/report", use: agentReport)
+        router.post("/api/v1/security/incidents/{incident_id}/resolve", use: resolve)
+        router.get("/api/v1/security/agents/{agent_id}/report", use: agentReport)
         router.post("/api/v1/security/validate-tool-execution", use: validateToolExecution)
     }
 

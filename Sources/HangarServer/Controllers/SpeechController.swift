@@ -26,21 +26,21 @@ public struct SpeechController: Sendable {
 
     public func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/tts/speak", use: handle(speak))
-        router.get("/api/v1/tts/requests/:request_id", use: handle(requestStatus))
-        router.get("/api/v1/tts/requests/:request_id/audio", use: handle(requestAudio))
+        router.get("/api/v1/tts/requests/{request_id}", use: handle(requestStatus))
+        router.get("/api/v1/tts/requests/{request_id}/audio", use: handle(requestAudio))
         router.post("/api/v1/tts/stream/start", use: handle(streamStart))
         router.post("/api/v1/tts/stream/text", use: handle(streamText))
         router.post("/api/v1/tts/stream/stop", use: handle(streamStop))
-        router.get("/api/v1/tts/stream/:session_id", use: handle(streamStatus))
-        router.get("/api/v1/tts/stream/:session_id/audio", use: handle(streamAudio))
+        router.get("/api/v1/tts/stream/{session_id}", use: handle(streamStatus))
+        router.get("/api/v1/tts/stream/{session_id}/audio", use: handle(streamAudio))
         router.delete("/api/v1/tts/stop", use: handle(stopAll))
         router.get("/api/v1/tts/status", use: handle(status))
         router.get("/api/v1/voices", use: handle(listVoices))
         router.post("/api/v1/voices", use: handle(createVoice))
         router.post("/api/v1/voices/reload", use: handle(reloadVoices))
-        router.get("/api/v1/voices/:voice_id", use: handle(getVoice))
-        router.put("/api/v1/voices/:voice_id", use: handle(updateVoice))
-        router.delete("/api/v1/voices/:voice_id", use: handle(deleteVoice))
+        router.get("/api/v1/voices/{voice_id}", use: handle(getVoice))
+        router.put("/api/v1/voices/{voice_id}", use: handle(updateVoice))
+        router.delete("/api/v1/voices/{voice_id}", use: handle(deleteVoice))
     }
 
     typealias Handler = @Sendable (Request, HangarRequestContext) async throws -> Response

@@ -22,7 +22,7 @@ struct SpeechSocketController {
     let authenticator: Authenticator
 
     func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
-        router.ws("/ws/tts/:session_id") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
+        router.ws("/ws/tts/{session_id}") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
             try await self.serve(inbound, outbound, context)
         }
     }

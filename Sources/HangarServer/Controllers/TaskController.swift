@@ -15,10 +15,10 @@ struct TaskController {
         router.post("/api/v1/tasks", use: submit)
         router.post("/api/v1/tasks/run", use: submit)
         router.get("/api/v1/tasks", use: list)
-        router.get("/api/v1/tasks/:task_id", use: get)
-        router.get("/api/v1/tasks/:task_id/status", use: get)
-        router.put("/api/v1/tasks/:task_id", use: update)
-        router.delete("/api/v1/tasks/:task_id", use: cancel)
+        router.get("/api/v1/tasks/{task_id}", use: get)
+        router.get("/api/v1/tasks/{task_id}/status", use: get)
+        router.put("/api/v1/tasks/{task_id}", use: update)
+        router.delete("/api/v1/tasks/{task_id}", use: cancel)
     }
 
     /// `201` once the task is committed. With an `Idempotency-Key` seen before, the first

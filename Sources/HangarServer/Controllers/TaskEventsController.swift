@@ -24,7 +24,7 @@ struct TaskEventsController {
     static let pageSize = 500
 
     func addRoutes(to router: Router<HangarRequestContext>) {
-        router.get("/api/v1/tasks/:task_id/events", use: events)
+        router.get("/api/v1/tasks/{task_id}/events", use: events)
     }
 
     @Sendable func events(_ request: Request, context: HangarRequestContext) async throws -> Response {

@@ -12,7 +12,7 @@ struct UsageController {
     let store: any AgentStore & UsageStore
 
     func addRoutes(to router: Router<HangarRequestContext>) {
-        router.get("/api/v1/agents/:agent_id/usage", use: usage)
+        router.get("/api/v1/agents/{agent_id}/usage", use: usage)
     }
 
     @Sendable func usage(_ request: Request, context: HangarRequestContext) async throws -> Response {

@@ -54,7 +54,7 @@ struct TaskSocketController {
     }
 
     func addRoutes(to router: Router<BasicWebSocketRequestContext>) {
-        router.ws("/ws/tasks/:task_id") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
+        router.ws("/ws/tasks/{task_id}") { _, _ in .upgrade() } onUpgrade: { inbound, outbound, context in
             try await self.serve(inbound, outbound, context)
         }
     }

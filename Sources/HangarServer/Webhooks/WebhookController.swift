@@ -16,8 +16,8 @@ struct WebhookController {
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/integration/webhooks/subscribe", use: subscribe)
         router.get("/api/v1/integration/webhooks", use: list)
-        router.delete("/api/v1/integration/webhooks/:subscription_id", use: delete)
-        router.get("/api/v1/tasks/:task_id/deliveries", use: deliveries)
+        router.delete("/api/v1/integration/webhooks/{subscription_id}", use: delete)
+        router.get("/api/v1/tasks/{task_id}/deliveries", use: deliveries)
     }
 
     @Sendable func subscribe(_ request: Request, context: HangarRequestContext) async throws -> Response {

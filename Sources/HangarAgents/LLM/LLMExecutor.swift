@@ -53,7 +53,7 @@ public struct LLMExecutor: AgentExecutor {
         let maxSteps = min(
             Self.maxStepsCeiling, max(1, context.task.maxSteps ?? taskInput["max_steps"]?.intValue ?? config["max_steps"]?.intValue ?? Self.defaultMaxSteps))
         let stream = options["stream"]?.boolValue ?? (providerName != "mock")
-        let apiKey = try await apiKey(context, config: config, provider: provider)
+        let apiKey = try await context.modelAPIKey(config: config, provider: provider)
 
         var toolBox = ToolBox()
         if let toolConfig = config["tools"]?.arrayValue, !toolConfig.isEmpty {
@@ -88,7 +88,7 @@ public struct LLMExecutor: AgentExecutor {
         let stepTimeout = tools.isEmpty ? nil : self.tools?.stepTimeout
 
         for step in 1...maxSteps {
-            try await checkBudget(context)
+            try await context.ensureBudgetLeft()
             let request = ModelRequest(
                 model: model, messages: messages, temperature: config["temperature"]?.doubleValue, maxTokens: config["max_tokens"]?.intValue,
                 tools: tools.specs, responseFormat: Self.responseFormat(config: config, input: context.task.input), options: options)
@@ -162,27 +162,6 @@ public struct LLMExecutor: AgentExecutor {
             output = .object(fields)
         }
         return ExecutionResult(output: output, usage: usage)
-    }
-
-    /// The agent's own key (`config.api_key_secret`, else the provider's `api_key_secret`)
-    /// from its secrets, when it has one; otherwise the provider's configured key.
-    private func apiKey(_ context: TaskContext, config: [String: JSONValue], provider: any ModelProvider) async throws -> String? {
-        let secretName = config["api_key_secret"]?.stringValue
-            ?? (provider as? OpenAICompatibleProvider)?.endpoint.apiKeySecret ?? (provider as? OllamaProvider)?.endpoint.apiKeySecret
-        guard let secretName else { return nil }
-        return try await context.secret(secretName)
-    }
-
-    /// Stops an agent whose budget is spent, before it spends more.
-    private func checkBudget(_ context: TaskContext) async throws {
-        guard let limit = context.agent.budgetLimit, let usage = context.usage else { return }
-        let spent = try await usage.spent(tenantID: context.agent.tenantID, agentID: context.agent.id)
-        if spent >= limit {
-            throw TaskFailure(
-                code: "budget_exceeded",
-                message: String(format: "agent '%@' has spent its budget: $%.4f of $%.4f (budget_limit)", context.agent.name, spent, limit),
-                retryable: false)
-        }
     }
 
     /// `response_format` in the agent config or task input: `"json"`, or `{"type":

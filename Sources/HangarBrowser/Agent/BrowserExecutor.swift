@@ -81,7 +81,7 @@ public struct BrowserExecutor: AgentExecutor {
             throw TaskFailure(code: "invalid_config", message: "a browser agent needs a vision model (agent.model, e.g. openai/gpt-4o)", retryable: false)
         }
         let (provider, model) = try catalog.providers.resolve(modelName)
-        let apiKey = try await ModelCaller.apiKey(context, config: context.agent.config.objectValue ?? [:], provider: provider)
+        let apiKey = try await context.modelAPIKey(config: context.agent.config.objectValue ?? [:], provider: provider)
         let spec = try await environmentSpec(input: input, config: config, context: context)
 
         let caller = ModelCaller(

@@ -39,7 +39,7 @@ struct ModelCaller {
 
     /// The reply's text.
     mutating func complete(_ messages: [ChatMessage]) async throws -> String {
-        try await checkBudget()
+        try await context.ensureBudgetLeft()
         let request = ModelRequest(model: model, messages: messages, temperature: temperature, maxTokens: maxTokens)
         let started = ContinuousClock.now
         let response = try await provider.complete(request, context: ModelCallContext(attempt: context.attempt, apiKey: apiKey))
@@ -65,26 +65,5 @@ struct ModelCaller {
             "total_tokens": .int(Int64(promptTokens + completionTokens)), "cost_usd": .double(cost), "model": .string(modelName),
             "model_calls": .int(Int64(calls)),
         ]
-    }
-
-    /// Stops an agent whose budget is spent, before it spends more.
-    private func checkBudget() async throws {
-        guard let limit = context.agent.budgetLimit, let usage = context.usage else { return }
-        let spent = try await usage.spent(tenantID: context.agent.tenantID, agentID: context.agent.id)
-        if spent >= limit {
-            throw TaskFailure(
-                code: "budget_exceeded",
-                message: String(format: "agent '%@' has spent its budget: $%.4f of $%.4f (budget_limit)", context.agent.name, spent, limit),
-                retryable: false)
-        }
-    }
-
-    /// The agent's own key (`config.api_key_secret`, else the provider's `api_key_secret`)
-    /// from its secrets, when it has one; otherwise the provider's configured key.
-    static func apiKey(_ context: TaskContext, config: [String: JSONValue], provider: any ModelProvider) async throws -> String? {
-        let secretName = config["api_key_secret"]?.stringValue
-            ?? (provider as? OpenAICompatibleProvider)?.endpoint.apiKeySecret ?? (provider as? OllamaProvider)?.endpoint.apiKeySecret
-        guard let secretName else { return nil }
-        return try await context.secret(secretName)
     }
 }

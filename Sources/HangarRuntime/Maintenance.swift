@@ -15,14 +15,14 @@ public struct Maintenance: Service {
         public var rescueInterval: Duration
         public var retention: Duration
         public var retentionInterval: Duration
-        public var retry: RetryPolicy
+        public var retry: Backoff
         /// Rate-limit buckets idle this long are deleted: the longest rate-limit period (an hour),
         /// after which an idle bucket is full again, the same as no bucket.
         public var rateBucketIdle: Duration
 
         public init(
             rescueInterval: Duration = .seconds(5), retention: Duration = .seconds(7 * 24 * 3600),
-            retentionInterval: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy(), rateBucketIdle: Duration = .seconds(3600)
+            retentionInterval: Duration = .seconds(60), retry: Backoff = .taskRetries, rateBucketIdle: Duration = .seconds(3600)
         ) {
             self.rescueInterval = rescueInterval
             self.retention = retention
@@ -63,7 +63,7 @@ public struct Maintenance: Service {
     public func rescueExpired() async {
         do {
             let retry = configuration.retry
-            let rescued = try await store.taskRescueExpired(TaskRescueParams { retry.delay(afterAttempt: $0) })
+            let rescued = try await store.taskRescueExpired(TaskRescueParams { retry.delay(afterFailure: $0) })
             metrics.leasesExpired(rescued.count)
             if !rescued.isEmpty {
                 logger.warning("requeued tasks whose worker stopped renewing its lease", metadata: ["count": "\(rescued.count)"])

@@ -16,14 +16,14 @@ public struct WorkerConfiguration: Sendable {
     public var claimBatch: Int
     /// Free cpu/memory/gpu of this worker, or `nil` to ignore agents' resource requests.
     public var capacity: Resources?
-    public var retry: RetryPolicy
+    public var retry: Backoff
     /// On shutdown, how long running attempts may finish before they are stopped and requeued.
     public var shutdownGrace: Duration
 
     public init(
         workerID: String = WorkerConfiguration.defaultWorkerID(), concurrency: Int = 16, leaseDuration: Duration = .seconds(30),
         heartbeatInterval: Duration? = nil, idlePollInterval: Duration = .seconds(5), claimBatch: Int = 32,
-        capacity: Resources? = nil, retry: RetryPolicy = RetryPolicy(), shutdownGrace: Duration = .seconds(10)
+        capacity: Resources? = nil, retry: Backoff = .taskRetries, shutdownGrace: Duration = .seconds(10)
     ) {
         self.workerID = workerID
         self.concurrency = max(1, concurrency)

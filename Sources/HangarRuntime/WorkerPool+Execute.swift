@@ -129,12 +129,12 @@ extension WorkerPool {
         case .success(let value):
             return .completed(output: value.output, usage: value.usage)
         case .failure(let error as TaskFailure):
-            return .failed(error, retryDelay: configuration.retry.delay(afterAttempt: task.attempts))
+            return .failed(error, retryDelay: configuration.retry.delay(afterFailure: task.attempts))
         case .failure(HangarError.leaseLost):
             return nil
         case .failure(let error):
             let failure = TaskFailure(code: "agent_error", message: ErrorText.describe(error), retryable: true)
-            return .failed(failure, retryDelay: configuration.retry.delay(afterAttempt: task.attempts))
+            return .failed(failure, retryDelay: configuration.retry.delay(afterFailure: task.attempts))
         }
     }
 

@@ -40,7 +40,7 @@ extension WorkerConfiguration {
     ) -> WorkerConfiguration {
         WorkerConfiguration(
             workerID: workerID, concurrency: concurrency, leaseDuration: lease, heartbeatInterval: heartbeat, idlePollInterval: idlePoll,
-            retry: RetryPolicy(base: .milliseconds(20), maximum: .milliseconds(200)), shutdownGrace: shutdownGrace)
+            retry: Backoff(.exponential(base: .milliseconds(20), maximum: .milliseconds(200)), spread: 0.5...1), shutdownGrace: shutdownGrace)
     }
 }
 

@@ -46,11 +46,8 @@ public struct S3RetryPolicy: Sendable, Hashable {
         self.requestTimeout = requestTimeout
     }
 
-    /// Full jitter over [½, 1] of the exponential step, so a fleet of writers does not retry in lockstep.
-    func delay(afterAttempt attempt: Int) -> Duration {
-        let step = min(maxDelay, baseDelay * (1 << min(attempt - 1, 20)))
-        return step * Double.random(in: 0.5...1)
-    }
+    /// Exponential, each wait drawn from [½, 1] of its step, so a fleet of writers does not retry in lockstep.
+    var backoff: Backoff { Backoff(.exponential(base: baseDelay, maximum: maxDelay), spread: 0.5...1) }
 
     static func isRetryable(status: Int) -> Bool { status == 429 || status >= 500 }
 }
@@ -147,7 +144,7 @@ public struct S3Client: Sendable {
                 return reply
             case .retry(let failure):
                 guard attempt < retry.maxAttempts else { throw failure }
-                let delay = retry.delay(afterAttempt: attempt)
+                let delay = retry.backoff.delay(afterFailure: attempt)
                 logger.warning("S3 call failed, retrying", metadata: ["error": "\(failure)", "retry_in": "\(delay)"])
                 try await Timers.sleep(for: delay)
             }

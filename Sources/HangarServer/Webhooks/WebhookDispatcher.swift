@@ -59,11 +59,10 @@ public struct WebhookDispatcher: Service {
             self.callbackSecret = callbackSecret
         }
 
-        /// The delay after `attempt` failed attempts, jittered, capped at one hour.
-        public func delay(afterAttempt attempt: Int) -> Duration {
-            guard let base = schedule.isEmpty ? nil : schedule[min(max(attempt, 1), schedule.count) - 1] else { return .seconds(5) }
-            let factor = jitter > 0 ? Double.random(in: (1 - jitter)...(1 + jitter)) : 1
-            return .seconds(fractional: min(base.seconds * factor, 3600))
+        /// The schedule, each wait jittered by ±`jitter`, capped at one hour.
+        public var backoff: Backoff {
+            let jitter = min(1, max(0, jitter))
+            return Backoff(.schedule(schedule), spread: (1 - jitter)...(1 + jitter), ceiling: .seconds(3600))
         }
     }
 
@@ -207,7 +206,7 @@ public struct WebhookDispatcher: Service {
         } else if gone {
             outcome = .failed(error: "receiver answered 410 Gone", disableSubscription: delivery.subscriptionID != nil)
         } else {
-            let delay = configuration.delay(afterAttempt: number)
+            let delay = configuration.backoff.delay(afterFailure: number)
             let deadline = delivery.createdAt.addingTimeInterval(configuration.retryPeriod.seconds)
             if Date().addingTimeInterval(delay.seconds) > deadline {
                 outcome = .failed(error: "retry period over after \(number) attempts", disableSubscription: false)

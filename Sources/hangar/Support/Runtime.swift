@@ -62,7 +62,7 @@ enum Runtime {
         store: any HangarStore, options: WorkerOptions, vault: SecretBox, models: ModelSetup, browser: BrowserServices,
         narration: (any NarrationProvider)? = nil, logger: Logger
     ) throws -> [any Service] {
-        let retry = RetryPolicy()
+        let retry = Backoff.taskRetries
         var services: [any Service] = [
             Maintenance(
                 store: store, configuration: .init(rescueInterval: .seconds(min(5, max(0.5, try options.resolvedLease().seconds / 3))),

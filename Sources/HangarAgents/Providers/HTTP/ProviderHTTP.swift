@@ -23,11 +23,8 @@ public struct ProviderRetryPolicy: Sendable, Hashable {
         self.maxRetryAfter = maxRetryAfter
     }
 
-    /// Exponential with full jitter in [½, 1] of the step.
-    func backoff(retry: Int) -> Duration {
-        let step = min(maxDelay, baseDelay * (1 << min(retry, 20)))
-        return step * Double.random(in: 0.5...1)
-    }
+    /// Exponential, each wait drawn from [½, 1] of its step.
+    var backoff: Backoff { Backoff(.exponential(base: baseDelay, maximum: maxDelay), spread: 0.5...1) }
 
     static let retryableStatuses: Set<UInt> = [408, 425, 429, 500, 502, 503, 504, 529]
 }
@@ -143,7 +140,7 @@ struct ProviderHTTP: Sendable {
     /// The wait before the next try, or `nil` when out of retries or time.
     private func nextWait(retries: Int, retryAfter: Duration?, deadline: ContinuousClock.Instant) -> Duration? {
         guard retries < retry.maxRetries else { return nil }
-        let wait = retryAfter ?? retry.backoff(retry: retries)
+        let wait = retryAfter ?? retry.backoff.delay(afterFailure: retries + 1)
         return ContinuousClock.now + wait < deadline ? wait : nil
     }
 

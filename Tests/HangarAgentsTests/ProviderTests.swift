@@ -135,6 +135,28 @@ struct ProviderTests {
         }
     }
 
+    @Test("A provider that accepts the connection and never answers: the call ends at the request timeout as provider_timeout, retryable, streaming or not (issue 25)")
+    func stalledProvider() async throws {
+        let stalled = try await StallingServer()
+        let provider = Self.openAI(stalled.url, retries: 1, threshold: 10, timeout: .milliseconds(500))
+        let request = ModelRequest(model: "m", messages: [ChatMessage(role: "user", content: "x")])
+        for streaming in [false, true] {
+            let before = stalled.accepted
+            let started = ContinuousClock.now
+            let onToken: (@Sendable (String) async throws -> Void)? = streaming ? { @Sendable _ in } : nil
+            let failure = await #expect(throws: TaskFailure.self) {
+                _ = try await provider.complete(request, context: ModelCallContext(attempt: 1, onToken: onToken))
+            }
+            let elapsed = ContinuousClock.now - started
+            #expect(failure?.code == "provider_timeout" && failure?.retryable == true, "\(failure?.code ?? "-"): \(failure?.message ?? "-")")
+            #expect(failure?.message.contains("did not answer within 0.5 s") == true, "\(failure?.message ?? "")")
+            // The request's timeout bounds the call, retries included: not the attempt's whole timeout.
+            #expect(elapsed >= .milliseconds(450) && elapsed < .seconds(3), "streaming \(streaming): \(elapsed)")
+            #expect(stalled.accepted - before >= 1, "the request reached the server")
+        }
+        await stalled.stop()
+    }
+
     @Test("Ollama native chat: NDJSON tokens, tool calls, and the load / prompt / generation timings it reports")
     func ollamaChat() async throws {
         let server = ModelServer()

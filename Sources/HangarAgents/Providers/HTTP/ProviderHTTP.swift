@@ -86,9 +86,10 @@ struct ProviderHTTP: Sendable {
                 throw failure
             } catch is CancellationError {
                 throw CancellationError()
-            } catch let error as DeadlineExceeded {
+            } catch let error where error is DeadlineExceeded || Self.isClientDeadline(error) {
+                // Ours or AsyncHTTPClient's (whichever fires first): the provider took the
+                // connection, or not, and gave no answer in time.
                 await breaker.recordFailure("timed out")
-                _ = error
                 throw TaskFailure(code: "provider_timeout", message: "provider '\(name)' was unreachable or did not answer within \(Self.format(timeout ?? requestTimeout))", retryable: true)
             } catch {
                 // Connection refused or reset, TLS, DNS: transient.
@@ -173,6 +174,12 @@ struct ProviderHTTP: Sendable {
         case 404: "model_not_found"
         default: "provider_bad_request"
         }
+    }
+
+    /// AsyncHTTPClient's own end of the request's deadline.
+    static func isClientDeadline(_ error: any Error) -> Bool {
+        guard let error = error as? HTTPClientError else { return false }
+        return error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout
     }
 
     static func format(_ duration: Duration) -> String {

@@ -24,8 +24,9 @@ extension PostgresStore {
                     return StoreFault(kind: .diskFull, detail: "PostgreSQL at \(target) is out of disk space: \(message)", retryAfterSeconds: 30)
                 case "25006":  // read_only_sql_transaction: a standby, e.g. during failover
                     return StoreFault(kind: .readOnly, detail: "PostgreSQL at \(target) accepts no writes (a standby?): \(message)", retryAfterSeconds: 5)
-                case "53300":  // too_many_connections
-                    return StoreFault(kind: .unreachable, detail: "PostgreSQL at \(target) is not available: \(message)", retryAfterSeconds: 5)
+                case "53300":  // too_many_connections: max_connections (or the role's limit) spent by other clients
+                    return StoreFault(
+                        kind: .unreachable, detail: "PostgreSQL at \(target) has no free connection slot: \(message)", retryAfterSeconds: 5)
                 case _ where state.hasPrefix("08") || state.hasPrefix("57P"):  // connection exception; shutdown, restart
                     return StoreFault(kind: .unreachable, detail: "PostgreSQL at \(target) is not available: \(message)", retryAfterSeconds: 5)
                 default:

@@ -24,6 +24,9 @@ public final class PostgresStore: HangarStore {
     private let background = Mutex<Task<Void, Never>?>(nil)
     private let listenerConnection = Mutex<PostgresConnection?>(nil)
     private let isListening = Atomic<Bool>(false)
+    /// Why the listener cannot connect right now (nil while it can): new connections are being
+    /// refused (no free slot, server down), so calls that wait for one are answered quickly.
+    private let connectFailure = Mutex<StoreFault?>(nil)
     /// Set just before `client.run()` is entered: leasing a connection earlier makes PostgresNIO
     /// warn that `run()` has not been called (and wait for it).
     private let isRunning = Atomic<Bool>(false)
@@ -152,6 +155,7 @@ public final class PostgresStore: HangarStore {
                 listenerConnection.withLock { $0 = connection }
                 try await connection.listen(on: url.channel) { notifications in
                     isListening.store(true, ordering: .releasing)
+                    connectFailure.withLock { $0 = nil }
                     delay = .milliseconds(100)
                     // Anything may have happened while we were not listening: look again.
                     broadcaster.publish(.taskAvailable)
@@ -162,6 +166,7 @@ public final class PostgresStore: HangarStore {
                 try? await connection.close()
             } catch {
                 if Task.isCancelled || isClosing.load(ordering: .acquiring) { break }
+                if let fault = Self.fault(for: error, url: url) { connectFailure.withLock { $0 = fault } }
                 logger.warning(
                     "notification listener lost its connection; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
             }
@@ -178,7 +183,7 @@ public final class PostgresStore: HangarStore {
         _ body: @escaping @Sendable (PostgresConnection, inout [QueueSignal]) async throws -> T
     ) async throws -> T {
         do {
-            return try await withStoreDeadline(Self.callDeadline, "a transaction") { [client, logger] in
+            return try await withStoreDeadline(callDeadline, "a transaction") { [client, logger] in
                 try await client.withTransaction(logger: logger) { connection in
                     var signals: [QueueSignal] = []
                     let value = try await body(connection, &signals)
@@ -189,7 +194,7 @@ public final class PostgresStore: HangarStore {
         } catch let error as PostgresTransactionError {
             throw Self.unwrap(error, url: url)
         } catch {
-            throw Self.mapUnavailable(error, url: url)
+            throw explained(error)
         }
     }
 
@@ -203,9 +208,9 @@ public final class PostgresStore: HangarStore {
     /// One query outside a transaction, with connection failures mapped like everywhere else.
     func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
         do {
-            return try await withStoreDeadline(Self.callDeadline, "a query") { [client] in try await client.query(query, logger: logger) }
+            return try await withStoreDeadline(callDeadline, "a query") { [client] in try await client.query(query, logger: logger) }
         } catch {
-            throw Self.mapUnavailable(error, url: url)
+            throw explained(error)
         }
     }
 
@@ -213,11 +218,11 @@ public final class PostgresStore: HangarStore {
     /// with the same deadline and error mapping as `query`.
     func prepared<Shape: StatementShape>(_ query: PostgresQuery, as shape: Shape.Type) async throws -> [PostgresRow] {
         do {
-            return try await withStoreDeadline(Self.callDeadline, "a query") { [client, logger] in
+            return try await withStoreDeadline(callDeadline, "a query") { [client, logger] in
                 try await client.run(query, as: shape, logger: logger)
             }
         } catch {
-            throw Self.mapUnavailable(error, url: url)
+            throw explained(error)
         }
     }
 
@@ -230,6 +235,20 @@ public final class PostgresStore: HangarStore {
     /// The longest one transaction or query may take before it is abandoned as a fault (a
     /// call on a connection that died mid-flight can otherwise stay pending forever).
     static let callDeadline: Duration = .seconds(30)
+
+    /// While new connections are refused, a call that waits for one would wait out the whole
+    /// `callDeadline` (the driver's pool keeps retrying and has no request timeout): bound it
+    /// by `refusedDeadline` instead, and answer with the refusal's cause.
+    static let refusedDeadline: Duration = .seconds(2)
+
+    var callDeadline: Duration { connectFailure.withLock { $0 } == nil ? Self.callDeadline : Self.refusedDeadline }
+
+    /// `mapUnavailable`, and a call abandoned while connections are refused says why they are.
+    func explained(_ error: any Error) -> any Error {
+        let mapped = Self.mapUnavailable(error, url: url)
+        if let fault = mapped as? StoreFault, fault.kind == .unreachable, let cause = connectFailure.withLock({ $0 }) { return cause }
+        return mapped
+    }
 
     static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"

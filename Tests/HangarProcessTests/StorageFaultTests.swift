@@ -160,4 +160,67 @@ struct StorageFaultTests {
         }
         #expect(done, "\(statuses.filter { $0.value != "completed" })\n\(server.output)")
     }
+
+    @Test("PostgreSQL has no free connection slot (53300): 503 with Retry-After naming the cause, /ready not ready; slots free again, it serves by itself and every accepted task completes")
+    func postgresSlotsExhausted() async throws {
+        // The injection: Hangar's role may open no new connection (`CONNECTION LIMIT 0`), so every
+        // connection attempt fails with the SQLSTATE a server whose max_connections another client
+        // has spent answers (53300, too_many_connections); its open connections are then killed.
+        let admin = ProcessInfo.processInfo.environment["HANGAR_TEST_DATABASE_URL"] ?? ""
+        let role = "hangar_slots_\(Int.random(in: 100_000...999_999))"
+        try await Self.sh(["psql", admin, "-qAt", "-c", "CREATE ROLE \(role) LOGIN", "-c", "GRANT CREATE ON DATABASE postgres TO \(role)"])
+        defer {
+            let cleanup = Process()
+            cleanup.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            cleanup.arguments = ["psql", admin, "-qAt", "-c", "DROP OWNED BY \(role) CASCADE", "-c", "DROP ROLE \(role)"]
+            cleanup.standardOutput = FileHandle.nullDevice
+            cleanup.standardError = FileHandle.nullDevice
+            try? cleanup.run()
+        }
+        var components = try #require(URLComponents(string: try TestDatabase.make(.postgres).url))
+        components.user = role
+        let url = try #require(components.string)
+        let server = try HangarProcess(["serve", "--database", url, "--workers", "1"], port: try freePort())
+        defer { server.kill(SIGKILL) }
+        try await server.waitUntilReady()
+        let base = server.baseURL
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        var accepted: [String] = []
+        for _ in 0..<3 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
+
+        try await Self.sh([
+            "psql", admin, "-qAt", "-c", "ALTER ROLE \(role) CONNECTION LIMIT 0",
+            "-c", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = '\(role)'",
+        ])
+        var refused: HTTP.Reply?
+        for _ in 0..<20 where refused == nil {
+            let reply = try await Self.submit(base)
+            #expect(reply.status == 201 || reply.status == 503, "never a 500: \(reply.status) \(reply.json)")
+            if reply.status == 201, let id = reply.json["id"]?.stringValue { accepted.append(id) }
+            if reply.status == 503 { refused = reply }
+        }
+        let answer = try #require(refused, "no submission was refused while PostgreSQL had no free slot")
+        let detail = answer.json["detail"]?.stringValue ?? ""
+        #expect(detail.contains("PostgreSQL") && detail.contains("no free connection slot"), "\(detail)")
+        #expect(answer.json["status_code"] == 503)
+        #expect(answer.headers.first(name: "Retry-After") == "5")
+        let ready = try await HTTP.send(.GET, base + "/api/v1/ready")
+        #expect(ready.status == 503, "\(ready.json)")
+        #expect(try await HTTP.send(.GET, base + "/api/v1/health").status == 200, "liveness stays up")
+
+        // Another client lets go: Hangar connects again by itself.
+        try await Self.sh(["psql", admin, "-qAt", "-c", "ALTER ROLE \(role) CONNECTION LIMIT -1"])
+        #expect(await eventually(timeout: .seconds(15)) { (try? await HTTP.send(.GET, base + "/api/v1/ready"))?.status == 200 })
+        let again = try await Self.submit(base)
+        #expect(again.status == 201, "\(again.json)")
+        if let id = again.json["id"]?.stringValue { accepted.append(id) }
+        var statuses: [String: String] = [:]
+        let done = await eventually(timeout: .seconds(60), every: .milliseconds(500)) {
+            for id in accepted where statuses[id] != "completed" {
+                statuses[id] = (try? await HTTP.send(.GET, base + "/api/v1/tasks/\(id)"))?.json["status"]?.stringValue ?? "unreadable"
+            }
+            return statuses.values.allSatisfy { $0 == "completed" }
+        }
+        #expect(done, "\(statuses.filter { $0.value != "completed" })\n\(server.output)")
+    }
 }

@@ -246,8 +246,13 @@ public final class PostgresStore: HangarStore {
     /// `mapUnavailable`, and a call abandoned while connections are refused says why they are.
     func explained(_ error: any Error) -> any Error {
         let mapped = Self.mapUnavailable(error, url: url)
-        if let fault = mapped as? StoreFault, fault.kind == .unreachable, let cause = connectFailure.withLock({ $0 }) { return cause }
-        return mapped
+        guard var fault = mapped as? StoreFault, fault.kind == .unreachable else { return mapped }
+        if let cause = connectFailure.withLock({ $0 }) { return cause }
+        // An abandoned call (`withStoreDeadline`) names the database in general: say which.
+        if fault.detail.hasPrefix("the database ") {
+            fault.detail = "PostgreSQL at \(url.host):\(url.port) " + fault.detail.dropFirst("the database ".count)
+        }
+        return fault
     }
 
     static func isUniqueViolation(_ error: any Error) -> Bool {

@@ -346,7 +346,10 @@ let package = Package(
         .testTarget(name: "HangarTimersTests", dependencies: ["HangarTimers", "HangarTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HangarStoreTests",
-            dependencies: ["HangarTestSupport"],
+            dependencies: [
+                "HangarTestSupport", "HangarCore", "HangarRuntime", "HangarStore", "HangarStorePostgres", "HangarStoreSQLite",
+                "HangarTimers",
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,15 +4,17 @@ import HangarStore
 import PostgresNIO
 
 extension PostgresStore {
-    /// Inserts a batch of submissions (without idempotency keys) in ONE autocommit statement:
-    /// each task, queued, in arrival order (FIFO positions follow the batch's order), with its
-    /// first status event and the wake-ups. A submission whose agent is not there (deleted, or
-    /// another tenant's) inserts nothing and answers `notFound`; the others commit.
+    /// Inserts a batch of submissions in ONE autocommit statement: each task, queued, in arrival
+    /// order (FIFO positions follow the batch's order), with its first status event and the
+    /// wake-ups. A submission whose agent is not there (deleted, or another tenant's) inserts
+    /// nothing and answers `notFound`; the others commit. Batches of keyless submissions come
+    /// from `inserts`; a keyed one goes alone (its unique violation must fail it alone).
     func insertBatch(_ batch: [TaskInsertParams]) async throws -> [Result<TaskInsertResult, any Error>] {
         let ids = batch.map { _ in Identifier.make() }
         // PostgresNIO binds no arrays of optionals: "" and -1 stand for none.
         let maxSteps = batch.map { $0.maxSteps ?? -1 }
         let callbacks = batch.map { $0.callbackURL ?? "" }
+        let keys = batch.map { $0.idempotencyKey ?? "" }
         let runAts = batch.map { $0.runAt.map { $0.timeIntervalSince1970 } ?? -1 }
         let queued = JSONText.encode(StatusEvent.make(.queued, attempt: 0).data)
         let rows = try await prepared(
@@ -22,14 +24,14 @@ extension PostgresStore {
                     \(batch.map(\.priority))::bigint[], \(batch.map { JSONText.encode($0.input) })::text[],
                     \(batch.map { JSONText.encode($0.options) })::text[], \(batch.map(\.maxAttempts))::bigint[],
                     \(batch.map(\.timeoutSeconds))::double precision[], \(maxSteps)::bigint[], \(callbacks)::text[],
-                    \(runAts)::double precision[]) WITH ORDINALITY
+                    \(runAts)::double precision[], \(keys)::text[]) WITH ORDINALITY
                     AS i(id, tenant_id, agent_id, priority, input, options, max_attempts, timeout_seconds, max_steps, callback_url,
-                        run_at, n)
+                        run_at, idempotency_key, n)
             ), t AS (
                 INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
-                    timeout_seconds, max_steps, callback_url, run_at, created_at, updated_at, last_event_seq)
+                    timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, last_event_seq)
                 SELECT i.id, i.tenant_id, i.agent_id, a.kind, 'queued', i.priority, i.input::jsonb, i.options::jsonb, i.max_attempts,
-                    i.timeout_seconds, NULLIF(i.max_steps, -1), NULLIF(i.callback_url, ''),
+                    i.timeout_seconds, NULLIF(i.max_steps, -1), NULLIF(i.callback_url, ''), NULLIF(i.idempotency_key, ''),
                     CASE WHEN i.run_at < 0 THEN now() ELSE to_timestamp(i.run_at) END, now(), now(), 1
                 FROM i JOIN agents a ON a.id = i.agent_id AND a.tenant_id = i.tenant_id AND a.deleted_at IS NULL
                 ORDER BY i.n

@@ -13,32 +13,10 @@ extension PostgresStore {
         if let existing = try await existingTask(tenantID: params.tenantID, idempotencyKey: params.idempotencyKey) {
             return TaskInsertResult(task: existing, inserted: false)
         }
-        let id = Identifier.make()
-        let queued = JSONText.encode(StatusEvent.make(.queued, attempt: 0).data)
         do {
-            // One statement (atomic on its own): agent check, insert, first event, wake-ups.
-            let inserted = try await query(
-                """
-                WITH a AS (
-                    SELECT kind FROM agents WHERE id = \(params.agentID) AND tenant_id = \(params.tenantID) AND deleted_at IS NULL
-                ), t AS (
-                    INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
-                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, last_event_seq)
-                    SELECT \(id), \(params.tenantID), \(params.agentID), a.kind, 'queued', \(params.priority),
-                        \(JSONText.encode(params.input))::jsonb, \(JSONText.encode(params.options))::jsonb, \(params.maxAttempts),
-                        \(params.timeoutSeconds), \(params.maxSteps), \(params.callbackURL), \(params.idempotencyKey),
-                        COALESCE(\(params.runAt), now()), now(), now(), 1
-                    FROM a
-                    RETURNING \(unescaped: PostgresRows.taskColumns())
-                ), e AS (
-                    INSERT INTO task_events (task_id, seq, type, data, created_at)
-                    SELECT t.id, 1, 'status', \(queued)::jsonb, t.created_at FROM t
-                )
-                SELECT t.*, pg_notify(\(url.channel), 'q') IS NULL AS woke, pg_notify(\(url.channel), 'e:' || t.id || ':1') IS NULL AS told FROM t
-                """, logger: logger
-            ).first(PostgresRows.task)
-            guard let inserted else { throw HangarError.notFound(resource: "agent", id: params.agentID) }
-            return TaskInsertResult(task: inserted, inserted: true)
+            // Alone, not batched: a unique violation (a concurrent submit of the same key) would
+            // fail every submission in a batch.
+            return try await insertBatch([params])[0].get()
         } catch where Self.isUniqueViolation(error) && params.idempotencyKey != nil {
             // Lost a race with a concurrent submit of the same key: theirs is the first task.
             if let existing = try await existingTask(tenantID: params.tenantID, idempotencyKey: params.idempotencyKey) {

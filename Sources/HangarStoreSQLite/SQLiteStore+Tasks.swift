@@ -132,8 +132,12 @@ extension SQLiteStore {
     }
 
     /// Writes a planned move (see `TaskTransitions`): status and error, the lease released,
-    /// the status event, the webhooks of a final status, and the move's signals.
-    static func apply(_ db: Database, taskID: String, _ move: TaskTransitions.Move, now: Date, signals: inout [QueueSignal]) throws {
+    /// the status event, the webhooks of a final status, and the move's signals. A completion's
+    /// result goes in the same row update.
+    static func apply(
+        _ db: Database, taskID: String, _ move: TaskTransitions.Move, result: (output: JSONValue, usage: JSONValue?)? = nil, now: Date,
+        signals: inout [QueueSignal]
+    ) throws {
         var runAt: Date?
         switch move.target {
         case .requeue(let delay):
@@ -146,12 +150,24 @@ extension SQLiteStore {
                     """,
                 arguments: [StorageCoding.text(move.error), at.sqlite, now.sqlite, taskID])
         case .end(let status):
-            try db.execute(
-                cached: """
-                    UPDATE tasks SET status = ?, error = ?, completed_at = ?, updated_at = ?,
-                        lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id = ?
-                    """,
-                arguments: [status.rawValue, StorageCoding.text(move.error), now.sqlite, now.sqlite, taskID])
+            if let result {
+                try db.execute(
+                    cached: """
+                        UPDATE tasks SET status = ?, error = ?, output = ?, usage = ?, progress = 100, completed_at = ?, updated_at = ?,
+                            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id = ?
+                        """,
+                    arguments: [
+                        status.rawValue, StorageCoding.text(move.error), JSONText.encode(result.output), result.usage.map(JSONText.encode),
+                        now.sqlite, now.sqlite, taskID,
+                    ])
+            } else {
+                try db.execute(
+                    cached: """
+                        UPDATE tasks SET status = ?, error = ?, completed_at = ?, updated_at = ?,
+                            lease_owner = NULL, lease_token = NULL, lease_expires_at = NULL WHERE id = ?
+                        """,
+                    arguments: [status.rawValue, StorageCoding.text(move.error), now.sqlite, now.sqlite, taskID])
+            }
             try enqueueWebhooks(db, taskID: taskID, status: status, now: now, signals: &signals)
         }
         _ = try append(db, taskID: taskID, events: [move.event(runAt: runAt)], now: now, signals: &signals)
@@ -189,10 +205,9 @@ extension SQLiteStore {
             let move = TaskTransitions.finish(
                 params.outcome, attempts: row["attempts"], maxAttempts: row["max_attempts"], cancelRequested: row["cancel_requested"],
                 agentLimited: (row["max_concurrency"] as Int?) != nil)
+            var result: (output: JSONValue, usage: JSONValue?)?
             if case .completed(let output, let usage) = params.outcome {
-                try db.execute(
-                    cached: "UPDATE tasks SET output = ?, usage = ?, progress = 100 WHERE id = ?",
-                    arguments: [JSONText.encode(output), usage.map(JSONText.encode), params.taskID])
+                result = (output, usage)
                 // Only tenants with a budget are counted: an unbudgeted tenant's completions touch no shared row.
                 let tokens = StorageCoding.totalTokens(usage)
                 if tokens > 0 {
@@ -205,7 +220,7 @@ extension SQLiteStore {
                 }
             }
             try SQLiteStore.insertUsage(db, params.usage)
-            try SQLiteStore.apply(db, taskID: params.taskID, move, now: now, signals: &signals)
+            try SQLiteStore.apply(db, taskID: params.taskID, move, result: result, now: now, signals: &signals)
             return try SQLiteStore.fetchTask(db, id: params.taskID)!
         }
     }

@@ -32,6 +32,9 @@ public struct TaskRecord: Sendable, Hashable {
     public var startedAt: Date?
     public var completedAt: Date?
     public var updatedAt: Date
+    /// The W3C `traceparent` of the request that submitted the task (when tracing was on), so
+    /// its attempts join that trace.
+    public var traceParent: String?
 
     public init(
         id: String, tenantID: String, agentID: String, agentKind: String, status: TaskStatus, priority: Int,
@@ -40,7 +43,7 @@ public struct TaskRecord: Sendable, Hashable {
         callbackURL: String? = nil, idempotencyKey: String? = nil, usage: JSONValue? = nil, runAt: Date,
         leaseOwner: String? = nil, leaseToken: String? = nil, leaseExpiresAt: Date? = nil,
         cancelRequested: Bool = false, lastEventSeq: Int64 = 0, createdAt: Date, startedAt: Date? = nil,
-        completedAt: Date? = nil, updatedAt: Date
+        completedAt: Date? = nil, updatedAt: Date, traceParent: String? = nil
     ) {
         self.id = id
         self.tenantID = tenantID
@@ -70,6 +73,7 @@ public struct TaskRecord: Sendable, Hashable {
         self.startedAt = startedAt
         self.completedAt = completedAt
         self.updatedAt = updatedAt
+        self.traceParent = traceParent
     }
 }
 

@@ -5,6 +5,7 @@ import HangarStore
 import HangarTimers
 import Logging
 import Synchronization
+import Tracing
 
 extension WorkerPool {
     /// Runs one attempt to its end and records the outcome under the attempt's lease.
@@ -22,6 +23,16 @@ extension WorkerPool {
         // A cancel requested between claim and start is honoured before running anything.
         if task.cancelRequested { execution.stop(.cancelled) }
 
+        // The attempt joins the trace of the request that submitted the task (stored with it).
+        let span = startSpan(
+            "hangar.task.attempt", context: TaskTracing.attemptContext(taskID: task.id, parent: task.traceParent), ofKind: .consumer)
+        span.attributes[TaskTracing.Attribute.taskID] = task.id
+        span.attributes[TaskTracing.Attribute.agentID] = task.agentID
+        span.attributes[TaskTracing.Attribute.agentKind] = task.agentKind
+        span.attributes[TaskTracing.Attribute.tenantID] = task.tenantID
+        span.attributes[TaskTracing.Attribute.attempt] = task.attempts
+        defer { span.end() }
+
         let started = ContinuousClock.now
         let deadline = started + .seconds(fractional: task.timeoutSeconds)
         let events = TaskEventSink(store: store, taskID: task.id, leaseToken: execution.leaseToken)
@@ -34,11 +45,14 @@ extension WorkerPool {
             task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration,
             usage: attemptUsage ?? usage, metrics: metrics)
         let executor = registry.executor(for: task.agentKind)
-        let attempt = Task<ExecutionResult, any Error> {
-            guard let executor else {
-                throw TaskFailure(code: "unsupported_kind", message: "no executor for agent kind '\(task.agentKind)'", retryable: false)
+        // An unstructured task inherits the span's context: model and tool calls become its children.
+        let attempt = InstrumentationContext.withValue(span.context) {
+            Task<ExecutionResult, any Error> {
+                guard let executor else {
+                    throw TaskFailure(code: "unsupported_kind", message: "no executor for agent kind '\(task.agentKind)'", retryable: false)
+                }
+                return try await executor.execute(context)
             }
-            return try await executor.execute(context)
         }
         execution.attach(attempt)
         let timer = Timers.after(deadline - .now) { execution.stop(.timeout) }
@@ -48,11 +62,14 @@ extension WorkerPool {
 
         let spent = attemptUsage?.take() ?? []
         guard let outcome = outcome(of: result, stoppedBy: execution.stopReason, task: task) else {
+            span.attributes[TaskTracing.Attribute.status] = "lease_lost"
+            span.setStatus(SpanStatus(code: .error, message: "lease lost"))
             stats.leasesLost.add(1, ordering: .relaxed)
             logger.info("attempt abandoned: lease lost")
             await flushUsage(spent, attemptUsage, logger: logger)
             return
         }
+        Self.annotate(span, with: outcome)
         let recorded = await record(
             TaskFinishParams(taskID: task.id, leaseToken: execution.leaseToken, outcome: outcome, usage: spent), logger: logger)
         // Not recorded with an outcome: the model calls were still paid for.
@@ -67,6 +84,29 @@ extension WorkerPool {
             }
         }
         if case .timedOut(let failure) = outcome { await recordTimeoutIncident(task, failure, logger: logger) }
+    }
+
+    /// The attempt span's ending: its outcome, and an error status with the failure's code and message.
+    private static func annotate(_ span: any Span, with outcome: AttemptOutcome) {
+        let failure: TaskFailure?
+        switch outcome {
+        case .completed:
+            span.attributes[TaskTracing.Attribute.status] = "completed"
+            failure = nil
+        case .failed(let error, _):
+            span.attributes[TaskTracing.Attribute.status] = "failed"
+            failure = error
+        case .timedOut(let error):
+            span.attributes[TaskTracing.Attribute.status] = "timed_out"
+            failure = error
+        case .cancelled:
+            span.attributes[TaskTracing.Attribute.status] = "cancelled"
+            failure = nil
+        }
+        if let failure {
+            span.attributes[TaskTracing.Attribute.errorCode] = failure.code
+            span.setStatus(SpanStatus(code: .error, message: failure.message))
+        }
     }
 
     /// Writes an attempt's usage on its own, when no outcome carried it.

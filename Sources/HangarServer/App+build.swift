@@ -17,6 +17,10 @@ public func buildRouter(
     browser: BrowserServices? = nil
 ) -> Router<HangarRequestContext> {
     let router = Router(context: HangarRequestContext.self)
+    // Outermost, so the span's status is the one the client got (after ErrorMiddleware).
+    if configuration.tracing {
+        router.add(middleware: TracingMiddleware(redactingQueryParameters: ["token", "api_key"]))
+    }
     router.add(middleware: RequestIDMiddleware())
     router.add(middleware: ClientAddressMiddleware(trusted: configuration.trustedProxies))
     router.add(middleware: RequestObservationMiddleware(metrics: metrics, logRequests: configuration.logRequests))

@@ -31,6 +31,9 @@ public struct ServerConfiguration: Sendable {
     public var logRequests = false
     /// Whose file system `GET /api/v1/system/metrics/disk` reports first (the data directory).
     public var dataDirectory = "."
+    /// A server span per request (the process bootstrapped an OpenTelemetry tracer; see
+    /// docs/observability.md). Off, no tracing middleware runs at all.
+    public var tracing = false
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,

@@ -290,5 +290,7 @@ enum PostgresMigrations {
                 CREATE INDEX usage_records_created ON usage_records (created_at);
                 CREATE INDEX security_incidents_created ON security_incidents (created_at);
                 """),
+        // The submitting request's W3C traceparent: a task's attempts join its trace.
+        Migration(version: 12, name: "task_trace_parent", sql: "ALTER TABLE tasks ADD COLUMN trace_parent text"),
     ]
 }

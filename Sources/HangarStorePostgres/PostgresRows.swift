@@ -12,7 +12,8 @@ enum PostgresRows {
             \(p)options::text AS options, \(p)output::text AS output, \(p)error::text AS error, \(p)progress, \(p)attempts,
             \(p)max_attempts, \(p)timeout_seconds, \(p)max_steps, \(p)callback_url, \(p)idempotency_key,
             \(p)usage::text AS usage, \(p)run_at, \(p)lease_owner, \(p)lease_token, \(p)lease_expires_at,
-            \(p)cancel_requested, \(p)last_event_seq, \(p)created_at, \(p)started_at, \(p)completed_at, \(p)updated_at
+            \(p)cancel_requested, \(p)last_event_seq, \(p)created_at, \(p)started_at, \(p)completed_at, \(p)updated_at,
+            \(p)trace_parent
             """
     }
 
@@ -37,7 +38,7 @@ enum PostgresRows {
             cancelRequested: try r["cancel_requested"].decode(Bool.self),
             lastEventSeq: try r["last_event_seq"].decode(Int64.self), createdAt: try r["created_at"].decode(Date.self),
             startedAt: try r["started_at"].decode(Date?.self), completedAt: try r["completed_at"].decode(Date?.self),
-            updatedAt: try r["updated_at"].decode(Date.self))
+            updatedAt: try r["updated_at"].decode(Date.self), traceParent: try r["trace_parent"].decode(String?.self))
     }
 
     static let agentColumns = agentColumns()

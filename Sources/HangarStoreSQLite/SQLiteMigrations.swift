@@ -302,6 +302,10 @@ enum SQLiteMigrations {
                     CREATE INDEX security_incidents_created ON security_incidents (created_at);
                     """)
         }
+        // The submitting request's W3C traceparent: a task's attempts join its trace.
+        migrator.registerMigration("0012_task_trace_parent") { db in
+            try db.execute(sql: "ALTER TABLE tasks ADD COLUMN trace_parent TEXT")
+        }
         return migrator
     }
 }

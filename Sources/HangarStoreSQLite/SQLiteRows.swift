@@ -14,7 +14,8 @@ enum SQLiteRows {
     static let taskColumns = """
         id, tenant_id, agent_id, agent_kind, status, priority, input, options, output, error, progress, attempts,
         max_attempts, timeout_seconds, max_steps, callback_url, idempotency_key, usage, run_at, lease_owner,
-        lease_token, lease_expires_at, cancel_requested, last_event_seq, created_at, started_at, completed_at, updated_at
+        lease_token, lease_expires_at, cancel_requested, last_event_seq, created_at, started_at, completed_at, updated_at,
+        trace_parent
         """
 
     /// Positional: the order of `taskColumns` (by-name lookups cost a lowercased string
@@ -29,7 +30,7 @@ enum SQLiteRows {
             usage: JSONText.decodeOrNull(row[17]), runAt: Date(sqlite: row[18]), leaseOwner: row[19], leaseToken: row[20],
             leaseExpiresAt: (row[21] as Double?).map(Date.init(sqlite:)), cancelRequested: row[22], lastEventSeq: row[23],
             createdAt: Date(sqlite: row[24]), startedAt: (row[25] as Double?).map(Date.init(sqlite:)),
-            completedAt: (row[26] as Double?).map(Date.init(sqlite:)), updatedAt: Date(sqlite: row[27]))
+            completedAt: (row[26] as Double?).map(Date.init(sqlite:)), updatedAt: Date(sqlite: row[27]), traceParent: row[28])
     }
 
     static let agentColumns = """

@@ -106,10 +106,13 @@ enum HTTP {
     }
 
     /// Authenticated with the tests' admin key unless `key` names another.
-    static func send(_ method: HTTPMethod, _ url: String, json: JSONValue? = nil, key: String = HangarProcess.adminKey) async throws -> Reply {
+    static func send(
+        _ method: HTTPMethod, _ url: String, json: JSONValue? = nil, key: String = HangarProcess.adminKey, headers: [String: String] = [:]
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(key)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: JSONText.encode(json)))

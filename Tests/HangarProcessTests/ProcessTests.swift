@@ -109,7 +109,8 @@ struct ProcessTests {
         for _ in 0..<3 {
             let database = try TestDatabase.make(.postgres)  // a fresh schema each time
             let process = try HangarProcess(["migrate", "--database", database.url], environment: ["HANGAR_LOG_LEVEL": "info"])
-            #expect(await eventually(timeout: .seconds(20)) { !process.process.isRunning })
+            // `terminationStatus` of a running process is a fatal error: stop the test first.
+            try #require(await eventually(timeout: .seconds(60)) { !process.process.isRunning }, "\(process.output)")
             #expect(process.process.terminationStatus == 0, "\(process.output)")
             #expect(!process.output.contains("hasn't been called yet"), "\(process.output)")
         }
@@ -205,7 +206,7 @@ struct ProcessTests {
     func cliGuidance() async throws {
         func run(_ arguments: [String]) async throws -> String {
             let process = try HangarProcess(arguments)
-            #expect(await eventually(timeout: .seconds(20)) { !process.process.isRunning })
+            try #require(await eventually(timeout: .seconds(60)) { !process.process.isRunning }, "\(process.output)")
             #expect(process.process.terminationStatus != 0)
             return process.output
         }

@@ -11,11 +11,12 @@ struct LeaseTests {
         try await withTestStore(backend) { store, _ in
             let agent = try await store.makeAgent()
             let task = try await store.submit(agent)
-            let first = try #require(try await store.claim(1, worker: "doomed", lease: .milliseconds(300)).first)
+            // Long enough that a loaded machine (parallel tests, builds) still checks within it.
+            let first = try #require(try await store.claim(1, worker: "doomed", lease: .seconds(3)).first)
             #expect(first.task.attempts == 1)
             #expect(try await store.taskRescueExpired(TaskRescueParams { _ in .zero }).isEmpty, "lease still valid")
 
-            try await Task.sleep(for: .milliseconds(500))
+            try await Task.sleep(for: .milliseconds(3500))
             #expect(try await store.taskRescueExpired(TaskRescueParams { _ in .zero }) == [task.id])
             let requeued = try #require(try await store.taskGet(tenantID: nil, id: task.id))
             #expect(requeued.status == .queued)
@@ -122,11 +123,12 @@ struct LeaseTests {
         try await withTestStore(backend) { store, _ in
             let agent = try await store.makeAgent()
             let task = try await store.submit(agent)
-            let claimed = try #require(try await store.claim(1, lease: .milliseconds(400)).first)
+            // 2.8 s of heartbeats on a 2 s lease; wide margins so a loaded machine keeps up.
+            let claimed = try #require(try await store.claim(1, lease: .seconds(2)).first)
             for _ in 0..<4 {
-                try await Task.sleep(for: .milliseconds(200))
+                try await Task.sleep(for: .milliseconds(700))
                 let states = try await store.taskHeartbeat(
-                    TaskHeartbeatParams(workerID: "w1", leases: [(task.id, claimed.task.leaseToken!)], leaseDuration: .milliseconds(400)))
+                    TaskHeartbeatParams(workerID: "w1", leases: [(task.id, claimed.task.leaseToken!)], leaseDuration: .seconds(2)))
                 #expect(states.first?.held == true)
             }
             #expect(try await store.taskRescueExpired(TaskRescueParams { _ in .zero }).isEmpty)

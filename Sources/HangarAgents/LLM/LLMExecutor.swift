@@ -96,8 +96,9 @@ public struct LLMExecutor: AgentExecutor {
             var onToken: (@Sendable (String) async throws -> Void)?
             if let coalescer { onToken = { @Sendable text in try await coalescer.add(text) } }
             let callStarted = ContinuousClock.now
-            let response = try await provider.complete(
-                request, context: ModelCallContext(attempt: context.attempt, onToken: onToken, apiKey: apiKey, timeout: stepTimeout))
+            let response = try await provider.tracedComplete(
+                request, context: ModelCallContext(attempt: context.attempt, onToken: onToken, apiKey: apiKey, timeout: stepTimeout),
+                provider: catalog.providers.split(modelName).provider)
             context.metrics?.providerRequest(
                 provider: catalog.providers.split(modelName).provider, duration: ContinuousClock.now - callStarted, promptTokens: response.promptTokens,
                 completionTokens: response.completionTokens)

@@ -1,6 +1,8 @@
 import Foundation
 import HangarErrorText
 public import HangarCore
+import HangarRuntime
+import Tracing
 
 /// A function an LLM agent may call. Results go back to the model as text; a tool that
 /// fails reports the failure (`isError`) to the model instead of failing the task.
@@ -97,9 +99,22 @@ public struct ToolBox: Sendable {
         specs.append(spec)
     }
 
-    /// Runs a call within the step timeout. Unknown tools, malformed arguments, failures and
+    /// Runs a call within the step timeout, in a span (`execute_tool {name}`, OpenTelemetry's
+    /// GenAI conventions) tagged with its task. Unknown tools, malformed arguments, failures and
     /// timeouts become error results for the model.
     public func call(_ call: ToolCall, timeout: Duration) async -> ToolOutput {
+        let span = startSpan("execute_tool \(call.name)", ofKind: .internal)
+        defer { span.end() }
+        span.attributes["gen_ai.operation.name"] = "execute_tool"
+        span.attributes["gen_ai.tool.name"] = call.name
+        span.attributes["gen_ai.tool.call.id"] = call.id
+        TaskTracing.tag(span)
+        let output = await InstrumentationContext.withValue(span.context) { await run(call, timeout: timeout) }
+        if output.isError { span.setStatus(SpanStatus(code: .error, message: String(output.text.prefix(200)))) }
+        return output
+    }
+
+    private func run(_ call: ToolCall, timeout: Duration) async -> ToolOutput {
         guard let tool = tools[call.name] else {
             return ToolOutput(text: "unknown tool '\(call.name)'; available: \(specs.map(\.name).joined(separator: ", "))", isError: true)
         }

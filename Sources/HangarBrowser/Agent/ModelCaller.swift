@@ -42,7 +42,8 @@ struct ModelCaller {
         try await context.ensureBudgetLeft()
         let request = ModelRequest(model: model, messages: messages, temperature: temperature, maxTokens: maxTokens)
         let started = ContinuousClock.now
-        let response = try await provider.complete(request, context: ModelCallContext(attempt: context.attempt, apiKey: apiKey))
+        let response = try await provider.tracedComplete(
+            request, context: ModelCallContext(attempt: context.attempt, apiKey: apiKey), provider: catalog.providers.split(modelName).provider)
         context.metrics?.providerRequest(
             provider: catalog.providers.split(modelName).provider, duration: ContinuousClock.now - started, promptTokens: response.promptTokens,
             completionTokens: response.completionTokens)

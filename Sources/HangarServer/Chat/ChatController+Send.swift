@@ -127,7 +127,8 @@ struct ChatExchange: Sendable {
                 model: modelName, messages: messages, temperature: config["temperature"]?.doubleValue,
                 maxTokens: config["max_tokens"]?.intValue, options: config.filter { !ChatController.sessionConfigKeys.contains($0.key) })
             let started = ContinuousClock.now
-            response = try await provider.complete(request, context: ModelCallContext(attempt: 1, onToken: onToken))
+            response = try await provider.tracedComplete(
+                request, context: ModelCallContext(attempt: 1, onToken: onToken), provider: models.providers.split(session.model).provider)
             elapsed = (ContinuousClock.now - started).seconds
         } catch let error as CancellationError {
             throw error

@@ -1,5 +1,6 @@
 import Foundation
 import HangarCore
+import HangarRuntime
 import HangarStore
 
 /// Reads a task submission in either seed's shape into insert parameters:
@@ -47,7 +48,8 @@ struct TaskSubmission {
             maxAttempts: try body.int("max_attempts", in: 1...100) ?? configuration.defaultMaxAttempts,
             timeoutSeconds: try body.double("timeout", in: 0.001...configuration.security.maxExecutionSeconds)
                 ?? min(configuration.defaultTimeoutSeconds, configuration.security.maxExecutionSeconds),
-            maxSteps: try body.int("max_steps", in: 1...10_000), callbackURL: try parseCallbackURL(body), idempotencyKey: key)
+            maxSteps: try body.int("max_steps", in: 1...10_000), callbackURL: try parseCallbackURL(body), idempotencyKey: key,
+            traceParent: TaskTracing.currentParent())
         return TaskSubmission(agentReference: agent, params: params)
     }
 

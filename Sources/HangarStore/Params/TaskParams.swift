@@ -14,11 +14,13 @@ public struct TaskInsertParams: Sendable {
     public var idempotencyKey: String?
     /// First claimable instant; `nil` = now.
     public var runAt: Date?
+    /// The submitting request's W3C `traceparent`, kept for the attempts' spans.
+    public var traceParent: String?
 
     public init(
         tenantID: String, agentID: String, priority: Int = Priority.normal.value, input: JSONValue,
         options: JSONValue = .emptyObject, maxAttempts: Int = 3, timeoutSeconds: Double = 300, maxSteps: Int? = nil,
-        callbackURL: String? = nil, idempotencyKey: String? = nil, runAt: Date? = nil
+        callbackURL: String? = nil, idempotencyKey: String? = nil, runAt: Date? = nil, traceParent: String? = nil
     ) {
         self.tenantID = tenantID
         self.agentID = agentID
@@ -31,6 +33,7 @@ public struct TaskInsertParams: Sendable {
         self.callbackURL = callbackURL
         self.idempotencyKey = idempotencyKey
         self.runAt = runAt
+        self.traceParent = traceParent
     }
 }
 

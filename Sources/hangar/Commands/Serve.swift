@@ -72,6 +72,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Runtime.logger("hangar")
         let address = (host: host ?? Environment.string("HANGAR_HOST") ?? "127.0.0.1", port: try resolvedPort())
         Runtime.bootstrapMetrics()
+        let tracing = try Runtime.bootstrapTracing(process: "serve", logger: logger)
         var configuration = ServerConfiguration(
             host: address.host, port: address.port,
             maxBodyBytes: maxBodyBytes ?? (1 << 20), rateLimits: try rateLimitsFromEnvironment(), security: try securityPolicyFromEnvironment(),
@@ -82,6 +83,7 @@ struct Serve: AsyncParsableCommand {
         configuration.eventStreams = try eventStreamLimitsFromEnvironment()
         configuration.connections = try connectionLimitsFromEnvironment()
         configuration.trustedProxies = try trustedProxiesFromEnvironment()
+        configuration.tracing = tracing != nil
         let mode = try resolvedAuthMode(host: configuration.host)
         let jwt = try JWTConfiguration.fromEnvironment()
         let speechConfiguration = try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir)
@@ -104,7 +106,8 @@ struct Serve: AsyncParsableCommand {
         let models = try Runtime.models(logger: logger)
         let browser = try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: true, logger: logger)
         let services =
-            try Runtime.services(
+            try (tracing.map { [$0] } ?? [])
+            + Runtime.services(
                 store: store, options: worker, vault: vault, models: models, browser: browser, narration: SpeechNarrationProvider(service: speech),
                 logger: logger)
             + [speech]

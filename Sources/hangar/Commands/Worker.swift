@@ -31,8 +31,9 @@ struct Worker: AsyncParsableCommand {
     func run() async throws {
         let logger = Runtime.logger("hangar.worker")
         Runtime.bootstrapMetrics()
+        let tracing = try Runtime.bootstrapTracing(process: "worker", logger: logger)
         let store = try await storage.openStore(maxConnections: 10, logger: logger)
-        var services = try Runtime.services(
+        var services = try (tracing.map { [$0] } ?? []) + Runtime.services(
             store: store, options: worker, vault: try Runtime.vault(storage: storage, logger: logger), models: try Runtime.models(logger: logger),
             browser: try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: false, logger: logger),
             logger: logger)

@@ -8,6 +8,7 @@ import HangarBackends
 import HangarBrowser
 import HangarRuntime
 import HangarStore
+import HangarTelemetry
 import Logging
 import ServiceLifecycle
 
@@ -93,6 +94,21 @@ enum Runtime {
     /// Once per process (`serve`, `worker`): swift-metrics reports into Hangar's registry.
     static func bootstrapMetrics() {
         HangarMetrics.bootstrapMetricsSystem()
+    }
+
+    /// Once per process, before any HTTP client is made (AsyncHTTPClient takes the tracer it
+    /// finds at creation, and then traces provider, webhook and S3 calls): OpenTelemetry traces
+    /// when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. The returned exporter service goes FIRST in
+    /// the service list, so it is shut down last and flushes the other services' final spans.
+    static func bootstrapTracing(process: String, logger: Logger) throws -> (any Service)? {
+        let host = ProcessInfo.processInfo.hostName
+        let service = try Telemetry.bootstrap(
+            environment: ProcessInfo.processInfo.environment, process: process,
+            instanceID: "\(host):\(ProcessInfo.processInfo.processIdentifier)", logger: logger)
+        if service != nil {
+            logger.info("exporting OpenTelemetry traces", metadata: ["endpoint": .string(Environment.string("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") ?? Environment.string("OTEL_EXPORTER_OTLP_ENDPOINT") ?? "")])
+        }
+        return service
     }
 
     /// `HANGAR_WEBHOOK_RETRY_PERIOD` (default 24h), `HANGAR_WEBHOOK_SECRET` (signs `callback_url`

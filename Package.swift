@@ -149,6 +149,8 @@ let package = Package(
                 "HangarTimers","HangarSpeech"],
             swiftSettings: swiftSettings
         ),
+        // Hangar's JSON parser and serializer against Foundation's (docs/architecture.md).
+        .executableTarget(name: "hangar-json-bench", dependencies: ["HangarCore"], swiftSettings: swiftSettings),
         // C libraries a fresh Swift image already ships: zstd (MDS shard compression; declared
         // in our own header and linked by soname, as the image has libzstd1 but no libzstd-dev)
         // and libjpeg (cropping screenshots for refinement, re-encoding frames).

@@ -149,6 +149,22 @@ let package = Package(
                 "HangarTimers","HangarSpeech"],
             swiftSettings: swiftSettings
         ),
+        // Load, latency, memory, fan-out and soak benchmarks of real `hangar` processes (README).
+        .executableTarget(
+            name: "hangar-bench",
+            dependencies: [
+                "HangarCore",
+                "HangarTimers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Hangar's JSON parser and serializer against Foundation's (docs/architecture.md).
         .executableTarget(name: "hangar-json-bench", dependencies: ["HangarCore"], swiftSettings: swiftSettings),
         // C libraries a fresh Swift image already ships: zstd (MDS shard compression; declared

@@ -11,6 +11,6 @@ struct Hangar: AsyncParsableCommand {
             Client commands (agents, tasks) talk to a running server over its HTTP API.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Worker.self, Migrate.self, KeysCommand.self, SecretsCommand.self, AgentsCommand.self, TasksCommand.self, Bench.self]
+        subcommands: [Serve.self, Worker.self, Migrate.self, KeysCommand.self, SecretsCommand.self, AgentsCommand.self, TasksCommand.self]
     )
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Load client for the no-op task path, the same against the seeds' stack and Hangar.
 
-It does what `hangar bench throughput` does: N no-op tasks submitted over HTTP by 32
+It does what `hangar-bench throughput` does: N no-op tasks submitted over HTTP by 32
 concurrent submitters (each `201` awaited), then the queue's stats polled every 10 ms until
 all N are completed; tasks/s = N / (first submission → last completion).
 `--poll each` instead has every submitter poll its own task (every 10 ms) to completion before

@@ -10,7 +10,11 @@ import NIOHTTP1
 import Glibc
 #endif
 
-/// End-to-end benchmark of a real `hangar serve` process (this same binary), driven over HTTP:
+/// End-to-end benchmarks of real `hangar` processes (the `hangar` binary built beside this
+/// one, or `HANGAR_BINARY`), driven over HTTP. A separate executable, so that the product
+/// binary carries no load generator.
+///
+/// `hangar-bench throughput` (the default):
 ///
 /// 1. throughput: N no-op `mock/echo` tasks submitted by concurrent clients and completed
 ///    by the server's workers; submit→start and submit→complete latency percentiles from the
@@ -19,8 +23,10 @@ import Glibc
 ///    server process (read from /proc);
 /// 3. fan-out: W WebSocket watchers on T tasks that stream tokens; how many the server holds
 ///    and how long an event takes from its commit to each watcher (see Bench+FanOut.swift).
+@main
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "hangar-bench",
         abstract: "Benchmarks of hangar server processes: throughput, latency, memory and fan-out (default), or a long soak.",
         subcommands: [Throughput.self, Soak.self], defaultSubcommand: Throughput.self)
 }
@@ -33,7 +39,11 @@ struct Throughput: AsyncParsableCommand {
     var database: String?
     @Option(help: "No-op tasks for the throughput run.") var tasks = 5000
     @Option(help: "Concurrent HTTP submitters.") var submitters = 32
-    @Option(help: "Worker concurrency of the server in the throughput run.") var workers = 64
+    @Option(help: "Worker concurrency of the server (or of each worker process) in the throughput run.") var workers = 64
+    @Option(
+        name: .customLong("worker-processes"),
+        help: "PostgreSQL only: run the throughput phase on `serve --workers 0` plus this many `hangar worker` processes (0: one serve runs the tasks).")
+    var workerProcesses = 0
     @Option(name: .customLong("latency-tasks"), help: "Tasks for the light-load latency run (0 skips it).") var latencyTasks = 300
     @Option(name: .customLong("latency-pace-ms"), help: "Pause between submissions in the latency run.") var latencyPaceMs = 10
     @Option(name: .customLong("memory-tasks"), help: "Tasks in flight for the memory run (0 skips it).") var memoryTasks = 10_000
@@ -41,6 +51,13 @@ struct Throughput: AsyncParsableCommand {
     @Option(help: "WebSocket watchers for the fan-out run (0 skips it).") var watchers = 1000
     @Option(name: .customLong("watch-tasks"), help: "Streaming tasks the watchers are spread over.") var watchTasks = 50
     @Option(name: .customLong("watch-seconds"), help: "How long each streaming task writes.") var watchSeconds = 10
+
+    func validate() throws {
+        if workerProcesses < 0 { throw ValidationError("--worker-processes must be 0 or more") }
+        if workerProcesses > 0, database == nil {
+            throw ValidationError("--worker-processes needs --database postgres://…: separate processes share a queue only on PostgreSQL")
+        }
+    }
 
     func run() async throws {
         let client = HTTPClient(
@@ -69,9 +86,14 @@ struct Throughput: AsyncParsableCommand {
     }
 
     private func throughput(client: HTTPClient, backend: [String]) async throws {
-        let server = try BenchServer(arguments: ["serve"] + backend + ["--workers", String(workers)])
+        let server = try BenchServer(arguments: ["serve"] + backend + ["--workers", String(workerProcesses > 0 ? 0 : workers)])
         defer { server.stop() }
         try await server.waitUntilReady(client)
+        // The API process migrated the schema; the workers start on it.
+        let workerProcesses = try (0..<self.workerProcesses).map { _ in
+            try BenchServer(arguments: ["worker"] + backend + ["--workers", String(workers)], listens: false)
+        }
+        defer { for process in workerProcesses { process.stop() } }
         let agent = try await server.createAgent(client, name: "noop-\(Identifier.leaseToken().prefix(6))", config: [:])
         let idleRSS = server.residentKB()
 
@@ -83,7 +105,8 @@ struct Throughput: AsyncParsableCommand {
 
         let (startLatency, endLatency) = try await completedLatencies(client, server: server)
         let total = (finished - started).seconds
-        print("## Throughput: \(tasks) no-op tasks, \(submitters) HTTP submitters, server --workers \(workers)\n")
+        let layout = workerProcesses.isEmpty ? "server --workers \(workers)" : "serve --workers 0 + \(workerProcesses.count) × worker --workers \(workers)"
+        print("## Throughput: \(tasks) no-op tasks, \(submitters) HTTP submitters, \(layout)\n")
         print("| measure | value |")
         print("| --- | --- |")
         print("| submitted over HTTP (201 each) | \(rate(tasks, (submitted - started).seconds)) tasks/s |")
@@ -91,6 +114,9 @@ struct Throughput: AsyncParsableCommand {
         print("| submit → start latency p50 / p99 (under this flood) | \(ms(percentile(startLatency, 0.5))) / \(ms(percentile(startLatency, 0.99))) |")
         print("| submit → completed latency p50 / p99 (under this flood) | \(ms(percentile(endLatency, 0.5))) / \(ms(percentile(endLatency, 0.99))) |")
         print("| server RSS idle → after run | \(mb(idleRSS)) → \(mb(server.residentKB())) |")
+        if !workerProcesses.isEmpty {
+            print("| worker processes' RSS after run | \(workerProcesses.map { mb($0.residentKB()) }.joined(separator: ", ")) |")
+        }
         print("")
     }
 
@@ -212,7 +238,7 @@ final class BenchServer: @unchecked Sendable {
     /// `listens: false` for `hangar worker`, which serves no API.
     init(arguments: [String], environment extra: [String: String] = [:], listens: Bool = true) throws {
         port = try Self.freePort()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = try Self.hangarBinary()
         process.arguments = arguments + (listens ? ["--port", String(port)] : [])
         var environment = ProcessInfo.processInfo.environment
         environment["HANGAR_LOG_LEVEL"] = "error"
@@ -220,6 +246,16 @@ final class BenchServer: @unchecked Sendable {
         environment.merge(extra) { _, new in new }
         process.environment = environment
         try process.run()
+    }
+
+    /// `HANGAR_BINARY`, else the `hangar` built beside this benchmark (same configuration).
+    static func hangarBinary() throws -> URL {
+        if let path = ProcessInfo.processInfo.environment["HANGAR_BINARY"] { return URL(fileURLWithPath: path) }
+        let beside = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("hangar")
+        guard FileManager.default.isExecutableFile(atPath: beside.path) else {
+            throw ValidationError("no hangar binary at \(beside.path): build it first (swift build -c release --product hangar), or set HANGAR_BINARY")
+        }
+        return beside
     }
 
     func stop() {

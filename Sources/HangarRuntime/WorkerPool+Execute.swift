@@ -26,11 +26,16 @@ extension WorkerPool {
         // The attempt joins the trace of the request that submitted the task (stored with it).
         let span = startSpan(
             "hangar.task.attempt", context: TaskTracing.attemptContext(taskID: task.id, parent: task.traceParent), ofKind: .consumer)
-        span.attributes[TaskTracing.Attribute.taskID] = task.id
-        span.attributes[TaskTracing.Attribute.agentID] = task.agentID
-        span.attributes[TaskTracing.Attribute.agentKind] = task.agentKind
-        span.attributes[TaskTracing.Attribute.tenantID] = task.tenantID
-        span.attributes[TaskTracing.Attribute.attempt] = task.attempts
+        // Without a tracer (the default) the span records nothing: skip its attributes and context.
+        if span.isRecording {
+            span.updateAttributes { attributes in
+                attributes[TaskTracing.Attribute.taskID] = task.id
+                attributes[TaskTracing.Attribute.agentID] = task.agentID
+                attributes[TaskTracing.Attribute.agentKind] = task.agentKind
+                attributes[TaskTracing.Attribute.tenantID] = task.tenantID
+                attributes[TaskTracing.Attribute.attempt] = task.attempts
+            }
+        }
         defer { span.end() }
 
         let started = ContinuousClock.now
@@ -45,8 +50,7 @@ extension WorkerPool {
             task: task, agent: claimed.agent, deadline: deadline, events: events, secrets: secrets, narration: narration,
             usage: attemptUsage ?? usage, metrics: metrics)
         let executor = registry.executor(for: task.agentKind)
-        // An unstructured task inherits the span's context: model and tool calls become its children.
-        let attempt = InstrumentationContext.withValue(span.context) {
+        let start = { @Sendable in
             Task<ExecutionResult, any Error> {
                 guard let executor else {
                     throw TaskFailure(code: "unsupported_kind", message: "no executor for agent kind '\(task.agentKind)'", retryable: false)
@@ -54,6 +58,8 @@ extension WorkerPool {
                 return try await executor.execute(context)
             }
         }
+        // An unstructured task inherits the span's context: model and tool calls become its children.
+        let attempt = span.isRecording ? InstrumentationContext.withValue(span.context, operation: start) : start()
         execution.attach(attempt)
         let timer = Timers.after(deadline - .now) { execution.stop(.timeout) }
         let result = await attempt.result
@@ -62,8 +68,10 @@ extension WorkerPool {
 
         let spent = attemptUsage?.take() ?? []
         guard let outcome = outcome(of: result, stoppedBy: execution.stopReason, task: task) else {
-            span.attributes[TaskTracing.Attribute.status] = "lease_lost"
-            span.setStatus(SpanStatus(code: .error, message: "lease lost"))
+            if span.isRecording {
+                span.attributes[TaskTracing.Attribute.status] = "lease_lost"
+                span.setStatus(SpanStatus(code: .error, message: "lease lost"))
+            }
             stats.leasesLost.add(1, ordering: .relaxed)
             logger.info("attempt abandoned: lease lost")
             await flushUsage(spent, attemptUsage, logger: logger)
@@ -88,6 +96,7 @@ extension WorkerPool {
 
     /// The attempt span's ending: its outcome, and an error status with the failure's code and message.
     private static func annotate(_ span: any Span, with outcome: AttemptOutcome) {
+        guard span.isRecording else { return }
         let failure: TaskFailure?
         switch outcome {
         case .completed:

@@ -9,6 +9,8 @@ extension ModelProvider {
     public func tracedComplete(_ request: ModelRequest, context: ModelCallContext, provider: String) async throws -> ModelResponse {
         let span = startSpan("chat \(request.model)", ofKind: .client)
         defer { span.end() }
+        // Without a tracer (the default) nothing is recorded: no attributes, no context switch.
+        guard span.isRecording else { return try await complete(request, context: context) }
         span.attributes["gen_ai.operation.name"] = "chat"
         span.attributes["gen_ai.provider.name"] = provider
         span.attributes["gen_ai.request.model"] = request.model

@@ -105,6 +105,7 @@ public struct ToolBox: Sendable {
     public func call(_ call: ToolCall, timeout: Duration) async -> ToolOutput {
         let span = startSpan("execute_tool \(call.name)", ofKind: .internal)
         defer { span.end() }
+        guard span.isRecording else { return await run(call, timeout: timeout) }
         span.attributes["gen_ai.operation.name"] = "execute_tool"
         span.attributes["gen_ai.tool.name"] = call.name
         span.attributes["gen_ai.tool.call.id"] = call.id

@@ -24,13 +24,13 @@ extension SQLiteStore {
             try db.execute(
                 cached: """
                     INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
-                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at)
-                    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, owner_process)
+                    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, params.tenantID, params.agentID, kind, params.priority, JSONText.encode(params.input),
                     JSONText.encode(params.options), params.maxAttempts, params.timeoutSeconds, params.maxSteps,
-                    params.callbackURL, params.idempotencyKey, runAt.sqlite, now.sqlite, now.sqlite,
+                    params.callbackURL, params.idempotencyKey, runAt.sqlite, now.sqlite, now.sqlite, params.ownerProcess,
                 ])
             _ = try SQLiteStore.append(db, taskID: id, events: [StatusEvent.make(.queued, attempt: 0)], now: now, signals: &signals)
             signals.append(.taskAvailable)

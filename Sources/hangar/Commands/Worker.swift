@@ -32,10 +32,18 @@ struct Worker: AsyncParsableCommand {
         let logger = Runtime.logger("hangar.worker")
         Runtime.bootstrapMetrics()
         let store = try await storage.openStore(maxConnections: 10, logger: logger)
+        let vault = try Runtime.vault(storage: storage, logger: logger)
+        let processID = WorkerConfiguration.defaultWorkerID()
+        // A worker hosts browser sessions: API replicas place new sessions on it and forward
+        // requests for them to its internal listener; its pool claims the tasks pinned to them.
+        let (process, sessions) = try ProcessSetup.directory(id: processID, kind: "worker", store: store, vault: vault, logger: logger)
+        var browser = try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: true, logger: logger)
+        browser.directory = sessions
         var services = try Runtime.services(
-            store: store, options: worker, vault: try Runtime.vault(storage: storage, logger: logger), models: try Runtime.models(logger: logger),
-            browser: try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: false, logger: logger),
+            store: store, options: worker, vault: vault, models: try Runtime.models(logger: logger), browser: browser, processID: processID,
             logger: logger)
+        services.append(process)
+        services.append(try ProcessSetup.internalListener(browser: browser, sessions: sessions, process: process, logger: logger))
         // A worker has no API: with HANGAR_METRICS_PORT it serves GET /metrics (no credential)
         // on HANGAR_METRICS_HOST (default 127.0.0.1) for Prometheus.
         if let metricsPort = try Environment.int("HANGAR_METRICS_PORT") {

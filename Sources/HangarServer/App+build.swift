@@ -46,7 +46,11 @@ public func buildRouter(
     LogsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)
     WebhookController(store: store, configuration: configuration, vault: vault).addRoutes(to: router)
     ChatController(store: store, models: models, configuration: configuration).addRoutes(to: router)
-    if let speech { SpeechController(service: speech, configuration: configuration).addRoutes(to: router) }
+    let speechController = speech.map { SpeechController(service: $0, configuration: configuration) }
+    speechController?.addRoutes(to: router)
+    if speechController != nil || browser?.directory != nil {
+        NarrationController(store: store, speech: speechController, directory: browser?.directory).addRoutes(to: router)
+    }
     ModelController(models: models).addRoutes(to: router)
     browser?.addRoutes(to: router, store: store, configuration: configuration)
     return router

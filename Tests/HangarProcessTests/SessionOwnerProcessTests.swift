@@ -1,4 +1,5 @@
 import Foundation
+import AsyncHTTPClient
 import HangarCore
 import HangarStore
 import HangarTestSupport
@@ -67,6 +68,12 @@ struct SessionOwnerProcessTests {
                 #expect(shot.status == 200 && shot.headers.first(name: "Content-Type") == "image/jpeg")
                 #expect(try await HTTP.send(.GET, base + "/api/v1/sessions/ses_nope").status == 404)
 
+                // A capture episode recorded by the replica from the owner's screen.
+                let episode = try await HTTP.send(
+                    .POST, base + "/api/v1/capture/episodes",
+                    json: ["task_description": "watched", "session_id": .string(sessionID), "capture_options": ["fps": 5, "min_frames": 1]])
+                #expect(episode.status == 201 && episode.json["status"] == "recording", "\(episode.json)")
+
                 // Two tasks in the session: the first logs in (a cookie), the second's page sees it.
                 let agent = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "surfer", "kind": "browser", "model": "openai/gpt-4o"])
                 #expect(agent.status == 201, "\(agent.json)")
@@ -92,6 +99,9 @@ struct SessionOwnerProcessTests {
                     let workerIDs = try await store.eventList(taskID: id, afterSeq: 0, limit: 100).compactMap { $0.data["worker_id"]?.stringValue }
                     #expect(workerIDs == [ownerID], "task \(id) ran in the session's process only: \(workerIDs)")
                 }
+
+                let stopped = try await HTTP.send(.DELETE, base + "/api/v1/capture/episodes/\(episode.json["episode_id"]?.stringValue ?? "")")
+                #expect(stopped.json["status"] == "written" && (stopped.json["num_frames"]?.intValue ?? 0) >= 1, "\(stopped.json)")
 
                 // The owner dies. A task submitted before anyone notices is failed, naming the session.
                 owner.kill(SIGKILL)
@@ -123,6 +133,64 @@ struct SessionOwnerProcessTests {
                 #expect(closed.status == 200 && closed.json["status"] == "closed", "\(closed.json)")
             }
         }
+        try await store.close()
+    }
+}
+
+extension SessionOwnerProcessTests {
+    @Test("serve --workers 0 + a worker: a narrated task is spoken by the worker's espeak-ng and heard through the API replica")
+    func narrationInWorker() async throws {
+        let database = try TestDatabase.make(.postgres)
+        let store = try await database.open()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-narrate-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        let environment = ["HANGAR_PROCESS_HEARTBEAT": "1s"]
+        let api = try HangarProcess(["serve", "--database", database.url, "--workers", "0", "--data-dir", dir + "/api"], port: port, environment: environment)
+        let worker = try HangarProcess(["worker", "--database", database.url, "--workers", "2", "--data-dir", dir + "/w"], environment: environment)
+        defer {
+            worker.stop()
+            api.stop()
+        }
+        try await api.waitUntilReady()
+        let base = api.baseURL
+        // The model answers after 2 s, so the listener is attached before anything is said.
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "talker", "config": ["latency_ms": 2000]]).status == 201)
+        // Wait for the worker to register its internal listener (what the replica forwards to).
+        #expect(await eventually(timeout: .seconds(60), every: .milliseconds(200)) {
+            ((try? await store.processList(liveWithin: .seconds(3))) ?? []).contains { $0.kind == "worker" && $0.internalURL != nil }
+        })
+        let submitted = try await HTTP.send(
+            .POST, base + "/api/v1/tasks",
+            json: ["agent_id": "talker", "input": ["type": "generate", "prompt": "Reading the page now."], "options": ["enable_tts": true]])
+        let id = try #require(submitted.json["id"]?.stringValue, "\(submitted.json)")
+        var narration: JSONValue = .null
+        #expect(await eventually(timeout: .seconds(30), every: .milliseconds(50)) {
+            narration = (try? await store.eventList(taskID: id, afterSeq: 0, limit: 100))?.last { $0.type == "narration" }?.data ?? .null
+            return narration != .null
+        })
+        #expect(narration["audio_url"] == .string("/api/v1/tasks/\(id)/narration/audio"), "\(narration)")
+        let sessionID = try #require(narration["session_id"]?.stringValue)
+        // The replica has no such speech session of its own: the audio comes from the worker.
+        #expect(try await HTTP.send(.GET, base + "/api/v1/tts/stream/\(sessionID)").status == 404)
+
+        var request = HTTPClientRequest(url: base + "/api/v1/tasks/\(id)/narration/audio?format=wav&pace=burst")
+        request.headers.add(name: "Authorization", value: "Bearer \(HangarProcess.adminKey)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        #expect(response.status.code == 200 && response.headers.first(name: "Content-Type") == "audio/wav")
+        let audio = try await response.body.collect(upTo: 32 << 20)
+        let bytes = Array(audio.readableBytesView)
+        #expect(bytes.count > 48_000, "at least half a second of 48 kHz speech: \(bytes.count) bytes")
+        #expect(String(decoding: bytes.prefix(4), as: UTF8.self) == "RIFF")
+        let samples = stride(from: 44, to: bytes.count - 1, by: 2).map { Int16(bitPattern: UInt16(bytes[$0]) | UInt16(bytes[$0 + 1]) << 8) }
+        #expect((samples.map { abs(Int($0)) }.max() ?? 0) > 1000, "speech, not silence")
+
+        let task = try await HTTP.send(.GET, base + "/api/v1/tasks/\(id)").json
+        #expect(task["status"] == "completed", "\(task)")
+        let workerIDs = try await store.eventList(taskID: id, afterSeq: 0, limit: 100).compactMap { $0.data["worker_id"]?.stringValue }
+        #expect(workerIDs.count == 1 && workerIDs[0].contains("-\(worker.pid)-"), "\(workerIDs)")
+        #expect(try await store.eventList(taskID: id, afterSeq: 0, limit: 100).allSatisfy { $0.data["level"] != "warning" }, "no 'narration unavailable' warning")
+        // Over once the attempt ended.
+        #expect(try await HTTP.send(.GET, base + "/api/v1/tasks/\(id)/narration/audio").status == 404)
         try await store.close()
     }
 }

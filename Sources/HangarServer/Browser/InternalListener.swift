@@ -1,12 +1,13 @@
 import Crypto
 import Foundation
 import HangarCore
+public import HangarSpeech
 public import Hummingbird
 public import Logging
 import NIOCore
 
-/// The listener a process that hosts browser sessions opens for the other processes of its
-/// deployment: the session routes under `/internal/v1`, answered from this process only, for
+/// The listener a process that hosts browser sessions (and speaks narrations) opens for the other processes of its
+/// deployment: the session routes and narration audio streams under `/internal/v1`, answered from this process only, for
 /// requests carrying the deployment's internal key (derived from `HANGAR_SECRET_KEY`) and the
 /// tenant the API replica authenticated. Bind it to an address only the deployment reaches.
 ///
@@ -14,13 +15,15 @@ import NIOCore
 /// actually bound, so port 0 works).
 public func buildInternalApplication(
     browser: BrowserServices, directory: SessionDirectory, configuration: ServerConfiguration, host: String, port: Int, advertise: String?,
-    logger: Logger, onBound: @escaping @Sendable (String) async -> Void
+    speech: SpeechService? = nil, logger: Logger, onBound: @escaping @Sendable (String) async -> Void
 ) -> some ApplicationProtocol {
     let router = Router(context: HangarRequestContext.self)
     router.add(middleware: ErrorMiddleware(storage: nil))
     router.add(middleware: InternalKeyMiddleware(key: directory.internalKey))
     SessionController(sessions: browser.sessions, directory: directory, policy: browser.policy, configuration: configuration, forwards: false)
         .addRoutes(to: router, prefix: "/internal/v1")
+    // The live audio of narrations this process speaks, for replicas serving a task's narration.
+    if let speech { SpeechController(service: speech, configuration: configuration).addStreamRoutes(to: router, prefix: "/internal/v1") }
     return Application(
         router: router, configuration: .init(address: .hostname(host, port: port), serverName: "Hangar-internal"),
         onServerRunning: { channel in

@@ -101,6 +101,34 @@ public struct SessionDirectory: Sendable {
         }
     }
 
+    /// A GET forwarded with its body streamed back as it arrives (a narration's live audio); the
+    /// owner's status and headers pass through. `duration` bounds the whole exchange.
+    func stream(path: String, query: String?, tenantID: String, to url: String, processID: String, what: String, duration: Duration) async throws -> Response {
+        var target = url.hasSuffix("/") ? String(url.dropLast()) : url
+        target += "/internal/v1" + path
+        if let query, !query.isEmpty { target += "?" + query }
+        var request = HTTPClientRequest(url: target)
+        request.headers.add(name: Self.keyHeader.rawName, value: internalKey)
+        request.headers.add(name: Self.tenantHeader.rawName, value: tenantID)
+        let response: HTTPClientResponse
+        do {
+            response = try await Self.client.execute(request, timeout: .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000))
+        } catch {
+            throw APIError(.serviceUnavailable, "\(what) is in process '\(processID)', which did not answer at \(url): \(ErrorText.describe(error))")
+        }
+        var headers = HTTPFields()
+        let hopByHop: Set<String> = ["connection", "transfer-encoding", "content-length", "date", "server", "keep-alive"]
+        for header in response.headers where !hopByHop.contains(header.name.lowercased()) {
+            if let name = HTTPField.Name(header.name) { headers.append(HTTPField(name: name, value: header.value)) }
+        }
+        let upstream = response.body
+        let body = ResponseBody { writer in
+            for try await chunk in upstream { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        }
+        return Response(status: .init(code: Int(response.status.code)), headers: headers, body: body)
+    }
+
     /// Forwarded requests: to other processes of the deployment, never redirected; a dead owner
     /// is reported at once (no connection retries).
     static let client = ProviderConfiguration.makeHTTPClient(followRedirects: false)

@@ -114,7 +114,8 @@ struct Serve: AsyncParsableCommand {
             browser.directory = sessions
             processServices.append(process)
             if workers > 0 {
-                processServices.append(try ProcessSetup.internalListener(browser: browser, sessions: sessions, process: process, logger: logger))
+                processServices.append(
+                    try ProcessSetup.internalListener(browser: browser, sessions: sessions, process: process, speech: speech, logger: logger))
             }
         }
         let services =

@@ -2,6 +2,7 @@ import Foundation
 import HangarAuth
 import HangarRuntime
 import HangarServer
+import HangarSpeech
 import HangarStore
 import Logging
 import ServiceLifecycle
@@ -29,13 +30,15 @@ enum ProcessSetup {
         return (process, sessions)
     }
 
-    static func internalListener(browser: BrowserServices, sessions: SessionDirectory, process: ProcessDirectory, logger: Logger) throws -> any Service {
+    static func internalListener(
+        browser: BrowserServices, sessions: SessionDirectory, process: ProcessDirectory, speech: SpeechService? = nil, logger: Logger
+    ) throws -> any Service {
         let host = Environment.string("HANGAR_INTERNAL_HOST") ?? "127.0.0.1"
         let port = try Environment.int("HANGAR_INTERNAL_PORT") ?? 0
         guard (0...65535).contains(port) else { throw StartupError("HANGAR_INTERNAL_PORT must be a TCP port (0 = any free port), got \(port)") }
         return buildInternalApplication(
             browser: browser, directory: sessions, configuration: ServerConfiguration(), host: host, port: port,
-            advertise: Environment.string("HANGAR_INTERNAL_URL"), logger: logger
+            advertise: Environment.string("HANGAR_INTERNAL_URL"), speech: speech, logger: logger
         ) { url in
             logger.info("internal listener for browser sessions", metadata: ["url": .string(url)])
             await process.setInternalURL(url)

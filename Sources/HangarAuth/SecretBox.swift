@@ -44,6 +44,12 @@ public struct SecretBox: Sendable {
         return try SecretBox(keyData: data)
     }
 
+    /// A key for `purpose` derived from the master key (HMAC-SHA256, hex): processes sharing
+    /// the master key share it, and it reveals nothing about the master key.
+    public func derivedKey(purpose: String) -> String {
+        HMAC<SHA256>.authenticationCode(for: Data(purpose.utf8), using: key).map { String(format: "%02x", $0) }.joined()
+    }
+
     public static func generateKey() -> Data {
         SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
     }

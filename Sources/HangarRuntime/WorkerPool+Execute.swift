@@ -146,7 +146,7 @@ extension WorkerPool {
         guard task.wantsNarration else { return nil }
         do {
             guard let provider = narration else {
-                try await events.log("narration (enable_tts) is not available in this worker process; run the task on `hangar serve`", level: "warning")
+                try await events.log("narration (enable_tts) is not available: this worker pool has no speech service", level: "warning")
                 return nil
             }
             guard let opened = try await provider.open(for: task) else { return nil }

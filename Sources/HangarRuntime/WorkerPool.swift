@@ -94,7 +94,7 @@ public final class WorkerPool: Service, Sendable {
                     stats.claimQueries.add(1, ordering: .relaxed)
                     let claim = TaskClaimParams(
                         workerID: configuration.workerID, limit: limit, leaseDuration: configuration.leaseDuration,
-                        capacity: freeCapacity(), kinds: registry.kinds)
+                        capacity: freeCapacity(), kinds: registry.kinds, processID: configuration.workerID)
                     let result = try await withStoreDeadline(storeDeadline, "a claim") { [store] in try await store.taskClaim(claim) }
                     failures = 0
                     for claimed in result.claimed {

@@ -43,14 +43,18 @@ public func buildRouter(
     SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
     QuotaController(store: store, configuration: configuration).addRoutes(to: router)
     SecurityController(store: store, configuration: configuration, incidents: incidents).addRoutes(to: router)
-    TaskController(store: store, registry: registry, configuration: configuration).addRoutes(to: router)
+    TaskController(store: store, registry: registry, configuration: configuration, sessions: browser?.directory).addRoutes(to: router)
     // Both SSE routes draw on one count of open streams.
     let streams = EventStreams(limits: configuration.eventStreams, metrics: metrics)
     TaskEventsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)
     LogsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)
     WebhookController(store: store, configuration: configuration, vault: vault).addRoutes(to: router)
     ChatController(store: store, models: models, configuration: configuration).addRoutes(to: router)
-    if let speech { SpeechController(service: speech, configuration: configuration).addRoutes(to: router) }
+    let speechController = speech.map { SpeechController(service: $0, configuration: configuration) }
+    speechController?.addRoutes(to: router)
+    if speechController != nil || browser?.directory != nil {
+        NarrationController(store: store, speech: speechController, directory: browser?.directory).addRoutes(to: router)
+    }
     ModelController(models: models).addRoutes(to: router)
     browser?.addRoutes(to: router, store: store, configuration: configuration)
     return router

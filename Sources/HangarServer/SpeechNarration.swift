@@ -4,18 +4,24 @@ public import HangarSpeech
 
 /// Narration through this process's speech service: a speech session per narrated attempt,
 /// in the task's tenant and voice (`options.voice_id`), listened to like any other session.
+///
+/// `byTask`: listeners reach the audio through the task (`/api/v1/tasks/{id}/narration/audio`),
+/// which any API replica serves by forwarding to the process running the attempt — for
+/// `hangar worker` processes, which serve no public HTTP of their own.
 public struct SpeechNarrationProvider: NarrationProvider {
     let service: SpeechService
+    let byTask: Bool
 
-    public init(service: SpeechService) {
+    public init(service: SpeechService, byTask: Bool = false) {
         self.service = service
+        self.byTask = byTask
     }
 
     public func open(for task: TaskRecord) async throws -> (any Narration)? {
         guard task.wantsNarration else { return nil }
         let voice = task.options["voice_id"]?.stringValue
         let stream = try await service.startSession(voiceID: voice, params: .neutral, tenantID: task.tenantID)
-        return SpeechNarration(service: service, sessionID: stream.id, tenantID: task.tenantID, voiceID: voice)
+        return SpeechNarration(service: service, sessionID: stream.id, tenantID: task.tenantID, voiceID: voice, taskID: task.id, byTask: byTask)
     }
 }
 
@@ -24,11 +30,15 @@ struct SpeechNarration: Narration {
     let sessionID: String
     let tenantID: String
     let voiceID: String?
+    let taskID: String
+    let byTask: Bool
 
     var details: JSONValue {
-        [
+        let taskAudio = JSONValue.string("/api/v1/tasks/\(taskID)/narration/audio")
+        return [
             "session_id": .string(sessionID), "voice_id": voiceID.map(JSONValue.string) ?? .null,
-            "audio_url": .string("/api/v1/tts/stream/\(sessionID)/audio"), "websocket_url": .string("/ws/tts/\(sessionID)"),
+            "audio_url": byTask ? taskAudio : .string("/api/v1/tts/stream/\(sessionID)/audio"),
+            "websocket_url": byTask ? .null : .string("/ws/tts/\(sessionID)"), "task_audio_url": taskAudio,
         ]
     }
 

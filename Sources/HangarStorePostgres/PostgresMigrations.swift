@@ -290,7 +290,29 @@ enum PostgresMigrations {
                 CREATE INDEX usage_records_created ON usage_records (created_at);
                 CREATE INDEX security_incidents_created ON security_incidents (created_at);
                 """),
+        // The process directory, session owners, and tasks pinned to a session's owner.
+        Migration(
+            version: 12, name: "processes_and_sessions",
+            sql: """
+                CREATE TABLE processes (
+                    id text PRIMARY KEY,
+                    kind text NOT NULL,
+                    internal_url text,
+                    started_at timestamptz NOT NULL,
+                    heartbeat_at timestamptz NOT NULL
+                );
+                CREATE TABLE browser_sessions (
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    process_id text NOT NULL,
+                    created_at timestamptz NOT NULL
+                );
+                CREATE INDEX browser_sessions_process ON browser_sessions (process_id);
+                CREATE INDEX browser_sessions_tenant ON browser_sessions (tenant_id);
+                ALTER TABLE tasks ADD COLUMN owner_process text;
+                CREATE INDEX tasks_owner_queued ON tasks (owner_process) WHERE owner_process IS NOT NULL AND status = 'queued';
+                """),
         // The submitting request's W3C traceparent: a task's attempts join its trace.
-        Migration(version: 12, name: "task_trace_parent", sql: "ALTER TABLE tasks ADD COLUMN trace_parent text"),
+        Migration(version: 13, name: "task_trace_parent", sql: "ALTER TABLE tasks ADD COLUMN trace_parent text"),
     ]
 }

@@ -84,6 +84,8 @@ extension PostgresStore {
                 WHERE t.tenant_id = te.id AND t.status = 'queued' AND t.run_at <= now()
                   AND (cardinality(\(params.kinds)::text[]) = 0 OR t.agent_kind = ANY(\(params.kinds)::text[]))
                   AND t.agent_id <> ALL(\(excludedIDs)::text[])
+                  -- A task pinned to its session's owner is claimed there only.
+                  AND (t.owner_process IS NULL OR t.owner_process = \(params.processID ?? ""))
                   -- An agent at its max_concurrency is skipped here, so its backlog hides no one else's.
                   AND (SELECT a.max_concurrency IS NULL
                           OR a.max_concurrency > (SELECT count(*) FROM tasks r WHERE r.agent_id = a.id AND r.status = 'running')

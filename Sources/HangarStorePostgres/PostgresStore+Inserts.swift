@@ -15,6 +15,7 @@ extension PostgresStore {
         let maxSteps = batch.map { $0.maxSteps ?? -1 }
         let callbacks = batch.map { $0.callbackURL ?? "" }
         let keys = batch.map { $0.idempotencyKey ?? "" }
+        let owners = batch.map { $0.ownerProcess ?? "" }
         let runAts = batch.map { $0.runAt.map { $0.timeIntervalSince1970 } ?? -1 }
         let traceParents = batch.map { $0.traceParent ?? "" }
         let queued = JSONText.encode(StatusEvent.make(.queued, attempt: 0).data)
@@ -25,16 +26,17 @@ extension PostgresStore {
                     \(batch.map(\.priority))::bigint[], \(batch.map { JSONText.encode($0.input) })::text[],
                     \(batch.map { JSONText.encode($0.options) })::text[], \(batch.map(\.maxAttempts))::bigint[],
                     \(batch.map(\.timeoutSeconds))::double precision[], \(maxSteps)::bigint[], \(callbacks)::text[],
-                    \(runAts)::double precision[], \(keys)::text[], \(traceParents)::text[]) WITH ORDINALITY
+                    \(runAts)::double precision[], \(keys)::text[], \(owners)::text[], \(traceParents)::text[]) WITH ORDINALITY
                     AS i(id, tenant_id, agent_id, priority, input, options, max_attempts, timeout_seconds, max_steps, callback_url,
-                        run_at, idempotency_key, trace_parent, n)
+                        run_at, idempotency_key, owner_process, trace_parent, n)
             ), t AS (
                 INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
-                    timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, last_event_seq,
+                    timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, last_event_seq, owner_process,
                     trace_parent)
                 SELECT i.id, i.tenant_id, i.agent_id, a.kind, 'queued', i.priority, i.input::jsonb, i.options::jsonb, i.max_attempts,
                     i.timeout_seconds, NULLIF(i.max_steps, -1), NULLIF(i.callback_url, ''), NULLIF(i.idempotency_key, ''),
-                    CASE WHEN i.run_at < 0 THEN now() ELSE to_timestamp(i.run_at) END, now(), now(), 1, NULLIF(i.trace_parent, '')
+                    CASE WHEN i.run_at < 0 THEN now() ELSE to_timestamp(i.run_at) END, now(), now(), 1, NULLIF(i.owner_process, ''),
+                    NULLIF(i.trace_parent, '')
                 FROM i JOIN agents a ON a.id = i.agent_id AND a.tenant_id = i.tenant_id AND a.deleted_at IS NULL
                 ORDER BY i.n
                 RETURNING \(unescaped: PostgresRows.taskColumns())

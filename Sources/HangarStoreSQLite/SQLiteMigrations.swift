@@ -302,8 +302,31 @@ enum SQLiteMigrations {
                     CREATE INDEX security_incidents_created ON security_incidents (created_at);
                     """)
         }
+        // The process directory, session owners, and tasks pinned to a session's owner.
+        migrator.registerMigration("0012_processes_and_sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE processes (
+                        id TEXT PRIMARY KEY,
+                        kind TEXT NOT NULL,
+                        internal_url TEXT,
+                        started_at REAL NOT NULL,
+                        heartbeat_at REAL NOT NULL
+                    );
+                    CREATE TABLE browser_sessions (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL,
+                        process_id TEXT NOT NULL,
+                        created_at REAL NOT NULL
+                    );
+                    CREATE INDEX browser_sessions_process ON browser_sessions (process_id);
+                    CREATE INDEX browser_sessions_tenant ON browser_sessions (tenant_id);
+                    ALTER TABLE tasks ADD COLUMN owner_process TEXT;
+                    CREATE INDEX tasks_owner_queued ON tasks (owner_process) WHERE owner_process IS NOT NULL AND status = 'queued';
+                    """)
+        }
         // The submitting request's W3C traceparent: a task's attempts join its trace.
-        migrator.registerMigration("0012_task_trace_parent") { db in
+        migrator.registerMigration("0013_task_trace_parent") { db in
             try db.execute(sql: "ALTER TABLE tasks ADD COLUMN trace_parent TEXT")
         }
         return migrator

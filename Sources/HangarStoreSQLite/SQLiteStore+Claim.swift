@@ -84,6 +84,7 @@ extension SQLiteStore {
                     q.max_cpu, q.max_memory_mb, q.max_gpu
                 FROM tasks t JOIN agents a ON a.id = t.agent_id LEFT JOIN tenant_quotas q ON q.tenant_id = t.tenant_id
                 WHERE t.tenant_id = ? AND t.status = 'queued' AND t.run_at <= ? \(kindFilter)
+                  AND (t.owner_process IS NULL OR t.owner_process = ?)
                   AND NOT (q.token_budget IS NOT NULL AND q.tokens_used >= q.token_budget)
                   AND NOT (a.max_concurrency IS NOT NULL AND a.max_concurrency <=
                         (SELECT count(*) FROM tasks r WHERE r.agent_id = t.agent_id AND r.status = 'running'))
@@ -96,7 +97,7 @@ extension SQLiteStore {
         for tenant in tenants {
             var arguments: StatementArguments = [tenant, now.sqlite]
             arguments += kindArguments
-            arguments += [perTenant]
+            arguments += [params.processID ?? "", perTenant]
             let rows = try Row.fetchAll(statement, arguments: arguments)
             if rows.count == perTenant { truncated = true }
             for row in rows {

@@ -24,13 +24,14 @@ extension SQLiteStore {
             try db.execute(
                 cached: """
                     INSERT INTO tasks (id, tenant_id, agent_id, agent_kind, status, priority, input, options, max_attempts,
-                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, trace_parent)
-                    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        timeout_seconds, max_steps, callback_url, idempotency_key, run_at, created_at, updated_at, owner_process,
+                        trace_parent)
+                    VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     id, params.tenantID, params.agentID, kind, params.priority, JSONText.encode(params.input),
                     JSONText.encode(params.options), params.maxAttempts, params.timeoutSeconds, params.maxSteps,
-                    params.callbackURL, params.idempotencyKey, runAt.sqlite, now.sqlite, now.sqlite, params.traceParent,
+                    params.callbackURL, params.idempotencyKey, runAt.sqlite, now.sqlite, now.sqlite, params.ownerProcess, params.traceParent,
                 ])
             _ = try SQLiteStore.append(db, taskID: id, events: [StatusEvent.make(.queued, attempt: 0)], now: now, signals: &signals)
             signals.append(.taskAvailable)

@@ -13,17 +13,25 @@ public struct BrowserServices: Sendable {
     public var capture: CaptureManager?
     /// Where a request's browser URLs may point; the operator's named environments.
     public var policy: BrowserPolicy
+    /// With a shared database: who owns each session, and how to reach the other processes.
+    public var directory: SessionDirectory?
 
-    public init(blobs: any BlobStore, sessions: BrowserSessionRegistry? = nil, capture: CaptureManager? = nil, policy: BrowserPolicy = BrowserPolicy()) {
+    public init(
+        blobs: any BlobStore, sessions: BrowserSessionRegistry? = nil, capture: CaptureManager? = nil, policy: BrowserPolicy = BrowserPolicy(),
+        directory: SessionDirectory? = nil
+    ) {
         self.policy = policy
         self.blobs = blobs
         self.sessions = sessions
         self.capture = capture
+        self.directory = directory
     }
 
     func addRoutes(to router: Router<HangarRequestContext>, store: any TaskStore, configuration: ServerConfiguration) {
         ScreenshotController(store: store, blobs: blobs).addRoutes(to: router)
-        if let sessions { SessionController(sessions: sessions, policy: policy, configuration: configuration).addRoutes(to: router) }
-        if let capture { CaptureController(capture: capture, sessions: sessions, configuration: configuration).addRoutes(to: router) }
+        if sessions != nil || directory != nil {
+            SessionController(sessions: sessions, directory: directory, policy: policy, configuration: configuration).addRoutes(to: router)
+        }
+        if let capture { CaptureController(capture: capture, sessions: sessions, configuration: configuration, directory: directory).addRoutes(to: router) }
     }
 }

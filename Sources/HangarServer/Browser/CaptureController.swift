@@ -4,7 +4,9 @@ import HangarAuth
 import HangarBrowser
 import HangarCapture
 import HangarCore
+import HangarStore
 import Hummingbird
+import NIOCore
 
 /// Training-data capture (seed 000's capture API, seed 001's format): episodes recorded from a
 /// persistent session's screen, the tenant's MDS datasets, their upload, and the settings.
@@ -14,6 +16,8 @@ struct CaptureController {
     let capture: CaptureManager
     let sessions: BrowserSessionRegistry?
     let configuration: ServerConfiguration
+    /// Sessions held by other processes (a shared database).
+    var directory: SessionDirectory? = nil
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/capture/episodes", use: start)
@@ -38,8 +42,7 @@ struct CaptureController {
         guard let sessionID = try body.string(sessionField, maxLength: 200) else {
             throw APIError.invalid("session_id", "is required: the persistent session (POST /api/v1/sessions) whose screen is recorded")
         }
-        guard let sessions else { throw APIError(.serviceUnavailable, "this server keeps no browser sessions") }
-        let session = try await sessions.get(id: sessionID, tenantID: context.tenantID)
+        let session = try await source(sessionID, tenantID: context.tenantID)
         var optionFields: [String: JSONValue] = [:]
         if case .object(let fields)? = try body.object("capture_options") { optionFields = fields }
         let options = JSONBody(fields: optionFields)
@@ -54,10 +57,8 @@ struct CaptureController {
             fps: try options.double("fps", in: 0.01...30, prefix: prefix), jpegQuality: quality,
             minFrames: try options.int("min_frames", in: 0...100_000, prefix: prefix),
             timeoutSeconds: try options.double("timeout_seconds", in: 1...86_400, prefix: prefix))
-        let registry = sessions
-        let episode = try await capture.beginEpisode(start) {
-            try await registry.screenshot(id: sessionID, tenantID: tenantID, quality: effectiveQuality)
-        }
+        let frames = session.frames
+        let episode = try await capture.beginEpisode(start) { try await frames(effectiveQuality) }
         var json = Self.json(episode)
         if case .object(var fields) = json {
             fields["session_id"] = .string(session.id)
@@ -69,6 +70,40 @@ struct CaptureController {
             json = .object(fields)
         }
         return JSONResponse.make(json, status: .created)
+    }
+
+    /// What an episode needs of its session: its shape, and its screen on demand.
+    struct FrameSource: Sendable {
+        var id: String
+        var kind: String
+        var screen: ScreenSize
+        var frames: @Sendable (_ quality: Int) async throws -> Data
+    }
+
+    /// The session here, or (with a directory) in the process that owns it: its frames are then
+    /// read from the owner's internal listener, so an API replica records episodes too.
+    private func source(_ id: String, tenantID: String) async throws -> FrameSource {
+        if let sessions, let local = try? await sessions.get(id: id, tenantID: tenantID) {
+            return FrameSource(id: local.id, kind: local.kind, screen: local.screen) { quality in
+                try await sessions.screenshot(id: id, tenantID: tenantID, quality: quality)
+            }
+        }
+        guard let directory, let owner = try await directory.liveOwner(of: id, tenantID: tenantID), owner.processID != directory.processID,
+            let url = owner.internalURL
+        else {
+            if sessions == nil && directory == nil { throw APIError(.serviceUnavailable, "this server keeps no browser sessions") }
+            throw APIError.notFound("session", id)
+        }
+        let reply = try await directory.send(.get, path: "/sessions/\(id)", tenantID: tenantID, to: url, processID: owner.processID, session: id)
+        guard reply.status == 200, let json = try? JSONText.decode(String(buffer: reply.body)),
+            let width = json["screen"]?["width"]?.intValue, let height = json["screen"]?["height"]?.intValue
+        else { throw APIError(.badGateway, "process '\(owner.processID)' holding session '\(id)' answered \(reply.status)") }
+        return FrameSource(id: id, kind: json["kind"]?.stringValue ?? "cdp", screen: ScreenSize(width: width, height: height)) { quality in
+            let shot = try await directory.send(
+                .get, path: "/sessions/\(id)/screenshot", query: "quality=\(quality)", tenantID: tenantID, to: url, processID: owner.processID, session: id)
+            guard shot.status == 200 else { throw APIError(.badGateway, "process '\(owner.processID)' answered \(shot.status) for a frame of '\(id)'") }
+            return Data(shot.body.readableBytesView)
+        }
     }
 
     @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {

@@ -149,7 +149,19 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func streamAudio(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let stream = try await service.session(try context.parameters.require("session_id"), tenantID: context.tenantID)
+        try await audio(sessionID: try context.parameters.require("session_id"), request: request, tenantID: context.tenantID)
+    }
+
+    /// Only a stream's status and audio, under `prefix` (the internal listener's `/internal/v1`):
+    /// what an API replica forwards a narration listener to.
+    public func addStreamRoutes(to router: Router<HangarRequestContext>, prefix: String) {
+        router.get("\(prefix)/tts/stream/{session_id}", use: handle(streamStatus))
+        router.get("\(prefix)/tts/stream/{session_id}/audio", use: handle(streamAudio))
+    }
+
+    /// The session's audio, streamed as it is spoken (`format`, `pace`, `from` from the query).
+    func audio(sessionID: String, request: Request, tenantID: String) async throws -> Response {
+        let stream = try await service.session(sessionID, tenantID: tenantID)
         let query = Query(request)
         let wav: Bool
         switch query.string("format") ?? "pcm" {

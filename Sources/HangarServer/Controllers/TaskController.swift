@@ -1,4 +1,5 @@
 import Foundation
+import HangarBrowser
 import HangarCore
 import HangarRuntime
 import HangarStore
@@ -10,6 +11,8 @@ struct TaskController {
     let store: any TaskStore & AgentStore & QuotaStore & UsageStore
     let registry: ExecutorRegistry
     let configuration: ServerConfiguration
+    /// Session owners: a browser task naming a session is pinned to the process holding it.
+    var sessions: SessionDirectory? = nil
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/tasks", use: submit)
@@ -49,8 +52,21 @@ struct TaskController {
             }
         }
         submission.params.agentID = agent.id
+        try await pinToSessionOwner(&submission.params, agent: agent)
         let result = try await store.taskInsert(submission.params)
         return Self.created(result.task, replayed: !result.inserted)
+    }
+
+    /// A browser task in a persistent session can run only in the process whose memory holds
+    /// that session: pin it there. A session whose process stopped is refused now, naming both.
+    /// A session not recorded at all is left to the executor (it answers "not found").
+    private func pinToSessionOwner(_ params: inout TaskInsertParams, agent: Agent) async throws {
+        guard let sessions, agent.kind == BrowserExecutor.kind,
+            let input = try? BrowserInput.parse(input: params.input, taskOptions: params.options, taskMaxSteps: nil),
+            let sessionID = input.sessionID,
+            let owner = try await sessions.liveOwner(of: sessionID, tenantID: params.tenantID)
+        else { return }
+        params.ownerProcess = owner.processID
     }
 
     private static func created(_ task: TaskRecord, replayed: Bool) -> Response {

@@ -77,6 +77,7 @@ public enum RoutePolicy {
         "GET /api/v1/tasks/{task_id}/status": .role(.viewer),
         "GET /api/v1/tasks/{task_id}/events": .role(.viewer),
         "GET /api/v1/tasks/{task_id}/screenshots/{step}": .role(.viewer),
+        "GET /api/v1/tasks/{task_id}/narration/audio": .role(.viewer),
 
         // Browser sessions and training-data capture (docs/browser.md, docs/capture.md).
         "POST /api/v1/sessions": .role(.operator),

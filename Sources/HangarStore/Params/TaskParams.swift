@@ -14,14 +14,18 @@ public struct TaskInsertParams: Sendable {
     public var idempotencyKey: String?
     /// First claimable instant; `nil` = now.
     public var runAt: Date?
+    /// The only process that may claim the task (the owner of its browser session); `nil`: any.
+    public var ownerProcess: String?
     /// The submitting request's W3C `traceparent`, kept for the attempts' spans.
     public var traceParent: String?
 
     public init(
         tenantID: String, agentID: String, priority: Int = Priority.normal.value, input: JSONValue,
         options: JSONValue = .emptyObject, maxAttempts: Int = 3, timeoutSeconds: Double = 300, maxSteps: Int? = nil,
-        callbackURL: String? = nil, idempotencyKey: String? = nil, runAt: Date? = nil, traceParent: String? = nil
+        callbackURL: String? = nil, idempotencyKey: String? = nil, runAt: Date? = nil, ownerProcess: String? = nil,
+        traceParent: String? = nil
     ) {
+        self.ownerProcess = ownerProcess
         self.tenantID = tenantID
         self.agentID = agentID
         self.priority = priority
@@ -93,8 +97,14 @@ public struct TaskClaimParams: Sendable {
     public var capacity: Resources?
     /// Only these agent kinds (a worker that cannot run browsers leaves them). Empty = any.
     public var kinds: [String]
+    /// The claiming process: tasks pinned to it (`TaskInsertParams.ownerProcess`) are claimable
+    /// besides unpinned ones; tasks pinned elsewhere never are. `nil`: unpinned tasks only.
+    public var processID: String?
 
-    public init(workerID: String, limit: Int, leaseDuration: Duration, capacity: Resources? = nil, kinds: [String] = []) {
+    public init(
+        workerID: String, limit: Int, leaseDuration: Duration, capacity: Resources? = nil, kinds: [String] = [], processID: String? = nil
+    ) {
+        self.processID = processID
         self.workerID = workerID
         self.limit = limit
         self.leaseDuration = leaseDuration

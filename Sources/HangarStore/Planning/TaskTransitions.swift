@@ -98,6 +98,18 @@ public enum TaskTransitions {
         return Move(target: .requeue(after: retryDelay), error: failure, reason: nil, attempt: attempts, signals: [.taskAvailable])
     }
 
+    /// A queued task pinned to a process that is gone (the owner of its browser session): it
+    /// could never be claimed, so it fails now, naming the session and the owner, rather than
+    /// waiting for ever.
+    public static func ownerGone(sessionID: String?, processID: String, attempts: Int) -> Move {
+        let what = sessionID.map { "browser session '\($0)'" } ?? "the browser session it runs in"
+        let failure = TaskFailure(
+            code: "session_owner_gone",
+            message: "\(what) lived in process '\(processID)', which stopped (no heartbeat); the session is lost: create a new one",
+            retryable: false)
+        return Move(target: .end(.failed), error: failure, reason: nil, attempt: attempts, signals: [])
+    }
+
     /// What a caller's cancel does.
     public enum Cancel: Sendable, Equatable {
         /// A queued task ends at once.

@@ -104,14 +104,28 @@ struct Serve: AsyncParsableCommand {
         let vault = try Runtime.vault(storage: storage, logger: logger)
         let speech = SpeechService(configuration: speechConfiguration, logger: Runtime.logger("hangar.speech"))
         let models = try Runtime.models(logger: logger)
-        let browser = try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: true, logger: logger)
+        let workers = try worker.resolvedWorkers()
+        // Only a process with workers keeps browser sessions (its workers run the tasks in them).
+        var browser = try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: workers > 0, logger: logger)
+        let processID = WorkerConfiguration.defaultWorkerID()
+        var processServices: [any Service] = []
+        if StoreFactory.isShared(storage.databaseURL) {
+            // Several processes share the database: this one joins the process directory, records
+            // the sessions it opens, and forwards requests for sessions other processes hold.
+            let (process, sessions) = try ProcessSetup.directory(id: processID, kind: "serve", store: store, vault: vault, logger: logger)
+            browser.directory = sessions
+            processServices.append(process)
+            if workers > 0 {
+                processServices.append(
+                    try ProcessSetup.internalListener(browser: browser, sessions: sessions, process: process, speech: speech, logger: logger))
+            }
+        }
         let services =
             try (tracing.map { [$0] } ?? [])
             + Runtime.services(
                 store: store, options: worker, vault: vault, models: models, browser: browser, narration: SpeechNarrationProvider(service: speech),
-                logger: logger)
-            + [speech]
-        let workers = try worker.resolvedWorkers()
+                processID: processID, logger: logger)
+            + [speech] + processServices
         logger.info(
             "starting Hangar",
             metadata: [

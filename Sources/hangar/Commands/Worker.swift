@@ -7,6 +7,7 @@ import UnixSignals
 import HangarCore
 import HangarStore
 import HangarServer
+import HangarSpeech
 import Hummingbird
 
 struct Worker: AsyncParsableCommand {
@@ -33,10 +34,23 @@ struct Worker: AsyncParsableCommand {
         Runtime.bootstrapMetrics()
         let tracing = try Runtime.bootstrapTracing(process: "worker", logger: logger)
         let store = try await storage.openStore(maxConnections: 10, logger: logger)
+        let vault = try Runtime.vault(storage: storage, logger: logger)
+        let processID = WorkerConfiguration.defaultWorkerID()
+        // A worker hosts browser sessions: API replicas place new sessions on it and forward
+        // requests for them to its internal listener; its pool claims the tasks pinned to them.
+        let (process, sessions) = try ProcessSetup.directory(id: processID, kind: "worker", store: store, vault: vault, logger: logger)
+        var browser = try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: true, logger: logger)
+        browser.directory = sessions
+        // Narrated tasks are spoken here, by this process's synthesiser; listeners reach the audio
+        // through any API replica (`/api/v1/tasks/{id}/narration/audio`, forwarded to the internal listener).
+        let speech = SpeechService(
+            configuration: try SpeechConfiguration.fromEnvironment(dataDirectory: storage.resolvedDataDir), logger: Runtime.logger("hangar.speech"))
         var services = try (tracing.map { [$0] } ?? []) + Runtime.services(
-            store: store, options: worker, vault: try Runtime.vault(storage: storage, logger: logger), models: try Runtime.models(logger: logger),
-            browser: try BrowserSetup.services(dataDirectory: storage.resolvedDataDir, keepsSessions: false, logger: logger),
-            logger: logger)
+            store: store, options: worker, vault: vault, models: try Runtime.models(logger: logger), browser: browser,
+            narration: SpeechNarrationProvider(service: speech, byTask: true), processID: processID, logger: logger)
+        services.append(speech)
+        services.append(process)
+        services.append(try ProcessSetup.internalListener(browser: browser, sessions: sessions, process: process, speech: speech, logger: logger))
         // A worker has no API: with HANGAR_METRICS_PORT it serves GET /metrics (no credential)
         // on HANGAR_METRICS_HOST (default 127.0.0.1) for Prometheus.
         if let metricsPort = try Environment.int("HANGAR_METRICS_PORT") {

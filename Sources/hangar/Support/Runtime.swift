@@ -61,7 +61,7 @@ enum Runtime {
     /// speech service and the routes listeners use).
     static func services(
         store: any HangarStore, options: WorkerOptions, vault: SecretBox, models: ModelSetup, browser: BrowserServices,
-        narration: (any NarrationProvider)? = nil, logger: Logger
+        narration: (any NarrationProvider)? = nil, processID: String = WorkerConfiguration.defaultWorkerID(), logger: Logger
     ) throws -> [any Service] {
         let retry = Backoff.taskRetries
         var services: [any Service] = [
@@ -74,8 +74,9 @@ enum Runtime {
         services.append(BrowserHousekeeping(browser))
         let workers = try options.resolvedWorkers()
         if workers > 0 {
+            // The pool's worker id is the process's id: tasks pinned to this process's sessions are its to claim.
             let configuration = WorkerConfiguration(
-                concurrency: workers, leaseDuration: try options.resolvedLease(), claimBatch: options.claimBatch ?? 32, retry: retry)
+                workerID: processID, concurrency: workers, leaseDuration: try options.resolvedLease(), claimBatch: options.claimBatch ?? 32, retry: retry)
             services.append(
                 WorkerPool(
                     store: store, registry: registry(models: models, browser: browser), configuration: configuration, logger: logger,

@@ -83,7 +83,7 @@ struct Soak: AsyncParsableCommand {
             slow: try await api.createAgent(client, name: "soak-slow", config: ["latency_ms": 2000]))
         let counters = SoakCounters()
         let deadline = ContinuousClock.now + .seconds(minutes * 60)
-        print("# hangar bench soak — \(database == nil ? "SQLite, one serve" : "PostgreSQL, serve --workers 0 + 2 workers"), "
+        print("# hangar-bench soak — \(database == nil ? "SQLite, one serve" : "PostgreSQL, serve --workers 0 + 2 workers"), "
             + "\(rate) tasks/s, \(watchers) watchers, \(minutes) min\n")
         print("| min | submitted | completed | failed | cancelled | timed out | callbacks | in flight | "
             + processes.indices.map { "p\($0) RSS MiB | p\($0) fds | p\($0) thr" }.joined(separator: " | ") + " | db MiB |")

@@ -71,7 +71,7 @@ struct Throughput: AsyncParsableCommand {
             let schema = "bench_\(phase)_\(Identifier.leaseToken().prefix(8).replacingOccurrences(of: "-", with: ""))"
             return ["--database", "\(database)\(separator)schema=\(schema)"]
         }
-        print("# hangar bench — \(database == nil ? "SQLite" : "PostgreSQL"), \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
+        print("# hangar-bench — \(database == nil ? "SQLite" : "PostgreSQL"), \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
         do {
             try await throughput(client: client, backend: freshBackend("throughput"))
             if latencyTasks > 0 { try await latency(client: client, backend: freshBackend("latency")) }

@@ -45,6 +45,9 @@ public enum Telemetry {
         configuration.serviceName = "hangar"
         configuration.resourceAttributes = ["hangar.process": process, "service.instance.id": instanceID]
         configuration.diagnosticLogger = .custom(logger)
+        // swift-otel reports each OTEL_* value it applies at info; warnings are what an operator needs
+        // (OTEL_LOG_LEVEL raises it).
+        configuration.diagnosticLogLevel = .warning
         configuration.logs.enabled = false
         configuration.metrics.enabled = false
         configuration.traces.otlpExporter.protocol = .httpProtobuf

@@ -29,7 +29,7 @@ struct TracingProcessTests {
                         "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": modelURL + "/v1",
                     ])
                 defer { server.stop() }
-                try await server.waitUntilReady()
+                try await server.waitUntilReady(timeout: .seconds(60))
                 let base = server.baseURL
                 let agent = try await HTTP.send(
                     .POST, base + "/api/v1/agents", json: ["name": "clock", "model": "openai/gpt-4o-mini", "config": ["tools": ["current_time"]]])
@@ -92,7 +92,7 @@ struct TracingProcessTests {
             let environment = ["OTEL_EXPORTER_OTLP_ENDPOINT": collectorURL, "OTEL_BSP_SCHEDULE_DELAY": "100"]
             let api = try HangarProcess(["serve", "--database", database.url, "--workers", "0"], port: try freePort(), environment: environment)
             defer { api.stop() }
-            try await api.waitUntilReady()
+            try await api.waitUntilReady(timeout: .seconds(60))
             let worker = try HangarProcess(["worker", "--database", database.url, "--workers", "1"], environment: environment)
             defer { worker.stop() }
             let base = api.baseURL

@@ -78,12 +78,14 @@ struct ProcessStoreTests {
             #expect(try await store.processExpire(ttl: .seconds(60), forgetAfter: .seconds(3600)).failedTasks == [unknown.id])
 
             // Windows of seconds, so that a loaded machine's pauses between two calls do not matter.
-            try await Timers.sleep(for: .milliseconds(2500))
+            // w-dead last beat 5 s ago, w-live just now: a 4 s window tells them apart even when the
+            // calls below are seconds apart.
+            try await Timers.sleep(for: .milliseconds(5000))
             try await store.processHeartbeat(ProcessHeartbeatParams(id: "w-live", kind: "worker", internalURL: "http://127.0.0.1:7002"))
-            let owner = try #require(try await store.sessionOwner(tenantID: agent.tenantID, id: "ses_dead", liveWithin: .seconds(2)))
+            let owner = try #require(try await store.sessionOwner(tenantID: agent.tenantID, id: "ses_dead", liveWithin: .seconds(4)))
             #expect(!owner.alive && owner.heartbeatAt != nil, "a silent owner is reported as such, not as unknown")
 
-            let expiry = try await store.processExpire(ttl: .seconds(2), forgetAfter: .seconds(3600))
+            let expiry = try await store.processExpire(ttl: .seconds(4), forgetAfter: .seconds(3600))
             #expect(expiry.failedTasks == [doomed.id] && expiry.forgotten.isEmpty)
             let failed = try #require(try await store.taskGet(tenantID: nil, id: doomed.id))
             #expect(failed.status == .failed && failed.error?.code == "session_owner_gone")
@@ -91,8 +93,9 @@ struct ProcessStoreTests {
             #expect(try await store.statusEvents(doomed.id) == ["queued", "failed"])
             #expect(try await store.taskGet(tenantID: nil, id: kept.id)?.status == .queued)
 
-            // Past forgetAfter the dead process and its sessions' rows go.
-            let forgotten = try await store.processExpire(ttl: .seconds(2), forgetAfter: .seconds(2))
+            // Past forgetAfter the dead process and its sessions' rows go; the live one beats first.
+            try await store.processHeartbeat(ProcessHeartbeatParams(id: "w-live", kind: "worker", internalURL: "http://127.0.0.1:7002"))
+            let forgotten = try await store.processExpire(ttl: .seconds(4), forgetAfter: .seconds(4))
             #expect(forgotten.forgotten == ["w-dead"])
             #expect(try await store.sessionOwner(tenantID: agent.tenantID, id: "ses_dead", liveWithin: .seconds(60)) == nil)
             #expect(try await store.processList(liveWithin: .seconds(60)).map(\.id) == ["w-live"])

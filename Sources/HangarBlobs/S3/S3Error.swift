@@ -10,10 +10,12 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var requestID: String?
     public var attempts: Int
+    /// No answer arrived within the request timeout (on the last attempt).
+    public var timedOut: Bool
 
     public init(
         operation: String, bucket: String, key: String? = nil, status: Int? = nil, code: String? = nil, message: String,
-        requestID: String? = nil, attempts: Int = 1
+        requestID: String? = nil, attempts: Int = 1, timedOut: Bool = false
     ) {
         self.operation = operation
         self.bucket = bucket
@@ -23,6 +25,7 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
         self.requestID = requestID
         self.attempts = attempts
+        self.timedOut = timedOut
     }
 
     public var description: String {

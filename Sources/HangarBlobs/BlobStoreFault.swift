@@ -63,7 +63,7 @@ public struct BlobStoreFault: Error, Sendable, Hashable, CustomStringConvertible
                 kind: .timeout, detail: "the S3 blob store (bucket '\(error.bucket)' at \(endpoint.absoluteString)) did not answer: \(error)",
                 retryAfterSeconds: 30)
         }
-        guard error.status.map({ S3RetryPolicy.isRetryable(status: $0) }) ?? true else { return nil }
+        guard error.isS3Side else { return nil }
         return BlobStoreFault(
             kind: .unavailable, detail: "the S3 blob store (bucket '\(error.bucket)' at \(endpoint.absoluteString)) is unavailable: \(error)",
             retryAfterSeconds: 30)

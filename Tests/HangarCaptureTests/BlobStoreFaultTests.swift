@@ -162,6 +162,44 @@ struct BlobStoreFaultTests {
         }
     }
 
+    @Test("a capture dataset upload while S3 answers 503: retried, then an error naming S3 and the bucket, the local files kept; S3 back, the upload completes")
+    func datasetUploadWhileS3Fails() async throws {
+        let s3 = FlakyS3Server()
+        try await s3.run { url in
+            try await withTemporaryDirectory { dir in
+                let configuration = S3Configuration(
+                    endpoint: try #require(URL(string: url)), credentials: S3Credentials(accessKeyID: "a", secretAccessKey: "b"),
+                    retry: S3RetryPolicy(maxAttempts: 3, baseDelay: .milliseconds(50), requestTimeout: .seconds(10)))
+                let manager = CaptureManagerTests.manager(dir) {
+                    $0.remote = CaptureRemote(bucket: "training", prefix: "mds")
+                    $0.s3 = configuration
+                }
+                try await manager.update(tenantID: "tenant-a", CaptureSettingsUpdate(keepLocal: false))
+                let recorder = try await manager.startEpisode(CaptureManagerTests.start(), frames: FakeScreen().source)
+                for frame in 0..<4 { await recorder.recordFrame(TestJPEG.make(seed: frame)) }
+                #expect(try await recorder.finish().status == "written")
+                let dataset = try #require(try await manager.datasets(tenantID: "tenant-a").first)
+                let localDir = URL(fileURLWithPath: try #require(dataset.localPath))
+
+                await s3.set(.failing(status: 503))
+                do {
+                    _ = try await manager.uploadDataset(id: dataset.id, tenantID: "tenant-a")
+                    Issue.record("an upload to a failing S3 succeeded")
+                } catch let error as S3Error {
+                    #expect(error.isS3Side && error.attempts == 3 && error.bucket == "training", "\(error)")
+                    #expect(error.description.contains("s3://training/mds/tenant-a/\(dataset.id)/"), "\(error)")
+                }
+                #expect(await s3.count(in: .failing(status: 503)) == 3, "the first file, three attempts; the rest not tried")
+                #expect(FileManager.default.fileExists(atPath: localDir.appendingPathComponent("index.json").path), "local files kept")
+
+                await s3.set(.healthy)
+                let upload = try await manager.uploadDataset(id: dataset.id, tenantID: "tenant-a")
+                #expect(upload.removedLocal && upload.files.last?.key.hasSuffix("/index.json") == true)
+                for file in upload.files { #expect(await s3.object("/training/" + file.key)?.count == file.bytes, "\(file.key)") }
+            }
+        }
+    }
+
     @Test("a 4xx from S3 (not S3's fault) is not a fault episode")
     func s3ClientErrorIsNoFault() async throws {
         let s3 = FlakyS3Server()

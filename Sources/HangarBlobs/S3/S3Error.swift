@@ -28,6 +28,9 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.timedOut = timedOut
     }
 
+    /// S3's side failed (5xx, 429, no answer), not the request: worth trying again later.
+    public var isS3Side: Bool { timedOut || status.map { S3RetryPolicy.isRetryable(status: $0) } ?? true }
+
     public var description: String {
         var text = "S3 \(operation) s3://\(bucket)/\(key ?? "")"
         if let status { text += " failed with HTTP \(status)" } else { text += " failed" }

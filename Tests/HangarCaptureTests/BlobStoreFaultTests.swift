@@ -26,7 +26,7 @@ struct BlobStoreFaultTests {
     @Test("the local blob store's disk fills up: the write names the blob store and the space, one episode; space freed, it writes again")
     func localDiskFull() async throws {
         let disk = try await ScratchFilesystem.tmpfs(megabytes: 4)
-        defer { Task { await disk.remove() } }
+        defer { disk.detach() }
         let root = URL(fileURLWithPath: disk.mountPoint + "/blobs")
         let episodes = Episodes()
         let store = FaultRecordingBlobStore(LocalBlobStore(root: root), onEpisode: { episodes.record($0, $1) })
@@ -58,7 +58,7 @@ struct BlobStoreFaultTests {
     @Test("a capture episode ends while its blob store's disk is full: the caller gets the fault (the API's 507), the episode is failed naming it")
     func captureEpisodeOnFullDisk() async throws {
         let disk = try await ScratchFilesystem.tmpfs(megabytes: 4)
-        defer { Task { await disk.remove() } }
+        defer { disk.detach() }
         try await withTemporaryDirectory { dir in
             let episodes = Episodes()
             let blobs = FaultRecordingBlobStore(LocalBlobStore(root: URL(fileURLWithPath: disk.mountPoint + "/blobs")), onEpisode: { episodes.record($0, $1) })
@@ -84,7 +84,7 @@ struct BlobStoreFaultTests {
     @Test("the kernel turns the blob store's filesystem read-only: the write names it, one episode; repaired and mounted again, it writes again")
     func localReadOnly() async throws {
         let disk = try await ScratchFilesystem.ext4(megabytes: 16)
-        defer { Task { await disk.remove() } }
+        defer { disk.detach() }
         let root = URL(fileURLWithPath: disk.mountPoint + "/blobs")
         let episodes = Episodes()
         let store = FaultRecordingBlobStore(LocalBlobStore(root: root), onEpisode: { episodes.record($0, $1) })

@@ -93,7 +93,7 @@ struct StorageFaultTests {
     @Test("the kernel turns SQLite's filesystem read-only (ext4 errors=remount-ro): 503 with Retry-After naming it, /ready not ready, one log line; after fsck and a remount every accepted task is there (HANGAR_SQLITE_SYNC=full)")
     func readOnly() async throws {
         let disk = try await ScratchFilesystem.ext4(megabytes: 64)
-        defer { Task { await disk.remove() } }
+        defer { disk.detach() }
         let dataDir = disk.mountPoint + "/data"
         // With SQLite's default (`synchronous = NORMAL`) the commits of the last ~30 s are in the
         // page cache only, and the kernel going read-only loses them (all five tasks and the
@@ -144,7 +144,7 @@ struct StorageFaultTests {
     @Test("SQLite's write-ahead log cannot grow on a full disk (a reader pins it; the database file does not grow): 507 naming the log, one episode; reader gone and space freed, it serves again by itself")
     func walDiskFull() async throws {
         let disk = try await ScratchFilesystem.tmpfs(megabytes: 6)
-        defer { Task { await disk.remove() } }
+        defer { disk.detach() }
         let dataDir = disk.mountPoint + "/data"
         let server = try HangarProcess(["serve", "--data-dir", dataDir, "--workers", "0"], port: try freePort())
         defer { server.stop() }

@@ -105,6 +105,21 @@ public final class ScratchFilesystem: Sendable {
         try FileManager.default.removeItem(atPath: mountPoint + "/filler")
     }
 
+    /// `remove()` for a `defer`, which cannot await: one shell does it all, and finishes even
+    /// when the test process exits first (a `Task` in a `defer` may never run then).
+    public func detach() {
+        var script = "umount -l '\(mountPoint)'"
+        if let device { script += "; losetup -d '\(device)'" }
+        if let image { script += "; rm -f '\(image)'" }
+        script += "; rmdir '\(mountPoint)'"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try? process.run()
+    }
+
     /// Unmounts (lazily: a process that died may still be closing) and frees the loop device.
     public func remove() async {
         _ = try? await runCommand(["umount", "-l", mountPoint])

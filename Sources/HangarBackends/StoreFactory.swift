@@ -10,9 +10,12 @@ public import Logging
 /// - `postgres://…` / `postgresql://…` → PostgreSQL (many processes, many machines);
 /// - `sqlite:///path/to/file.sqlite` or a plain path → SQLite (one process);
 /// - `nil` → SQLite at `<dataDir>/hangar.sqlite`, the embedded default.
+///
+/// `sqliteFullSync`: SQLite fsyncs its log at every commit (see `SQLiteStore.init`).
 public enum StoreFactory {
     public static func open(
-        databaseURL: String?, dataDir: String, maxConnections: Int = 20, logger: Logger = Logger(label: "hangar.store")
+        databaseURL: String?, dataDir: String, maxConnections: Int = 20, sqliteFullSync: Bool = false,
+        logger: Logger = Logger(label: "hangar.store")
     ) throws -> any HangarStore {
         if let url = databaseURL, url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             return try PostgresStore(url: url, maxConnections: maxConnections, logger: logger)
@@ -32,7 +35,7 @@ public enum StoreFactory {
             path = (dataDir as NSString).appendingPathComponent("hangar.sqlite")
         }
         guard !path.isEmpty else { throw HangarError.invalid(field: "database", message: "empty SQLite path") }
-        return try SQLiteStore(path: path)
+        return try SQLiteStore(path: path, fullSync: sqliteFullSync)
     }
 
     /// A database error in an operator's words ("PostgreSQL refused user 'x': …"), or nil when

@@ -6,7 +6,8 @@ public import Logging
 /// Which blob store the process uses, read from the environment:
 ///
 /// - `HANGAR_S3_BUCKET` set → S3 (`HANGAR_S3_ENDPOINT`, `HANGAR_S3_PREFIX`, `HANGAR_S3_REGION`,
-///   credentials as `S3Credentials.fromEnvironment` reads them);
+///   credentials as `S3Credentials.fromEnvironment` reads them; `HANGAR_S3_TIMEOUT` seconds per
+///   attempt, default 300, and `HANGAR_S3_MAX_ATTEMPTS`, default 5);
 /// - otherwise a local directory, `HANGAR_BLOB_DIR` (default `./hangar-data/blobs`).
 public enum BlobStoreConfiguration: Sendable, Hashable {
     case local(URL)
@@ -22,8 +23,11 @@ public enum BlobStoreConfiguration: Sendable, Hashable {
         let region = nonEmpty(env["HANGAR_S3_REGION"]) ?? nonEmpty(env["AWS_REGION"]) ?? "us-east-1"
         let endpoint = try endpointURL(env["HANGAR_S3_ENDPOINT"], variable: "HANGAR_S3_ENDPOINT", region: region)
         let credentials = try S3Credentials.fromEnvironment(env)
+        var retry = S3RetryPolicy()
+        if let attempts = try positiveInt(env, "HANGAR_S3_MAX_ATTEMPTS") { retry.maxAttempts = attempts }
+        if let seconds = try positiveInt(env, "HANGAR_S3_TIMEOUT") { retry.requestTimeout = .seconds(seconds) }
         return .s3(
-            S3Configuration(endpoint: endpoint, region: region, credentials: credentials), bucket: bucket,
+            S3Configuration(endpoint: endpoint, region: region, credentials: credentials, retry: retry), bucket: bucket,
             prefix: env["HANGAR_S3_PREFIX"] ?? "")
     }
 
@@ -33,6 +37,12 @@ public enum BlobStoreConfiguration: Sendable, Hashable {
         case .s3(let configuration, let bucket, let prefix):
             return S3BlobStore(client: S3Client(configuration: configuration, httpClient: httpClient, logger: logger), bucket: bucket, prefix: prefix)
         }
+    }
+
+    static func positiveInt(_ env: [String: String], _ name: String) throws -> Int? {
+        guard let text = nonEmpty(env[name]) else { return nil }
+        guard let value = Int(text), value > 0 else { throw HangarError.invalid(field: name, message: "'\(text)' is not a positive whole number") }
+        return value
     }
 
     /// An `http(s)://host[:port]` URL, or AWS's regional endpoint when unset.

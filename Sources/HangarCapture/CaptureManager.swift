@@ -197,6 +197,7 @@ public actor CaptureManager: EpisodeRecorderFactory {
         // must not cut an archive or a shard in half.
         let snapshot = episode
         let work = Task { try await self.write(snapshot) }
+        var blobFault: BlobStoreFault?
         do {
             let (key, datasetID) = try await work.value
             episode.info.status = .written
@@ -205,10 +206,13 @@ public actor CaptureManager: EpisodeRecorderFactory {
         } catch {
             episode.info.status = .failed
             episode.info.error = ErrorText.describe(error)
+            blobFault = error as? BlobStoreFault
             logger.error("capture episode not written", metadata: ["episode": "\(id)", "error": "\(error)"])
         }
         episode.releaseMedia()
         store(episode)
+        // A full or read-only blob store, or S3 down: the caller sees that cause (507/503 with Retry-After).
+        if let blobFault { throw blobFault }
         if episode.info.status == .failed { throw HangarError.unavailable("episode '\(id)' could not be written: \(episode.info.error ?? "")") }
         return episode.info
     }

@@ -34,6 +34,8 @@ public struct HangarMetrics: Sendable {
         public static let taskEventFeeds = "task_event_feeds"
         public static let storageFaults = "storage_fault_episodes_total"
         public static let storageFaultActive = "storage_fault_active"
+        public static let blobFaults = "blob_fault_episodes_total"
+        public static let blobFaultActive = "blob_fault_active"
     }
 
     public let registry: PrometheusCollectorRegistry
@@ -100,6 +102,8 @@ public struct HangarMetrics: Sendable {
         Name.taskEventFeeds: "Tasks whose events this process fans out to WebSocket watchers (one reader each)",
         Name.storageFaults: "Storage fault episodes (disk full, read-only, locked, unreachable) by kind: one per episode, not per request",
         Name.storageFaultActive: "1 while a storage fault of this kind lasts (the API answers 507/503 and /ready is not ready)",
+        Name.blobFaults: "Blob store fault episodes (disk_full, read_only, S3 unavailable or timeout) by kind: one per episode, not per failed write",
+        Name.blobFaultActive: "1 while a blob store fault of this kind lasts (screenshots and capture archives are not written)",
     ]
 
     private func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
@@ -179,6 +183,12 @@ public struct HangarMetrics: Sendable {
 
     /// For the webhook outbox: `outcome` is e.g. `success`, `failure`, `gave_up`.
     /// A storage fault episode began (`active: true`) or ended.
+    /// Kinds as `BlobStoreFault.Kind` names them (HangarBlobs is not a dependency here).
+    public func blobFault(kind: String, active: Bool) {
+        if active { counter(Name.blobFaults, [("kind", kind)]).increment() }
+        gauge(Name.blobFaultActive, [("kind", kind)]).set(to: Double(active ? 1 : 0))
+    }
+
     public func storageFault(kind: String, active: Bool) {
         if active { counter(Name.storageFaults, [("kind", kind)]).increment() }
         gauge(Name.storageFaultActive, [("kind", kind)]).set(to: Double(active ? 1 : 0))

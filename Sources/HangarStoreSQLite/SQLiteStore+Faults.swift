@@ -1,10 +1,7 @@
 import Foundation
 import GRDB
+import HangarCore
 public import HangarStore
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// SQLite's result codes say a write failed; the filesystem says why (full, read-only), so
 /// that is what the fault reports.
@@ -24,18 +21,21 @@ extension SQLiteStore {
                     + "only one Hangar process may use a SQLite file (use PostgreSQL for several)",
                 retryAfterSeconds: 2)
         case .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_READONLY, .SQLITE_CANTOPEN:
-            var stats = statvfs()
-            let known = statvfs(place, &stats) == 0
-            if (known && stats.f_flag & UInt(ST_RDONLY) != 0) || error.resultCode == .SQLITE_READONLY {
+            // SQLite's code says a write failed, rarely why (a write the kernel refuses as
+            // read-only is SQLITE_IOERR): a write of our own next to the database says.
+            let probe = WriteProbe.check(place)
+            if probe.verdict == .readOnly || error.resultCode == .SQLITE_READONLY {
                 return StoreFault(
-                    kind: .readOnly, detail: "the filesystem holding the SQLite database (\(place)) is read-only: writes are refused until it is writable again",
+                    kind: .readOnly,
+                    detail: "the filesystem holding the SQLite database (\(place)) is read-only: writes are refused until it is writable again "
+                        + "(a filesystem the kernel turned read-only after an I/O error needs Hangar stopped, fsck and a remount); accepted tasks are kept",
                     retryAfterSeconds: 30)
             }
-            let free = known ? UInt64(stats.f_bavail) * UInt64(stats.f_frsize) : 0
-            if error.resultCode == .SQLITE_FULL || (known && free < 1 << 20) {
+            let free = probe.freeBytes ?? 0
+            if error.resultCode == .SQLITE_FULL || probe.verdict == .full || (probe.freeBytes != nil && free < 1 << 20) {
                 return StoreFault(
                     kind: .diskFull,
-                    detail: "the disk holding the SQLite database (\(place)) is full (\(free / 1024) KiB free): free space; accepted tasks are kept",
+                    detail: "the disk holding the SQLite database and its write-ahead log (\(place)) is full (\(free / 1024) KiB free): free space; accepted tasks are kept",
                     retryAfterSeconds: 30)
             }
             return StoreFault(

@@ -30,13 +30,21 @@ final class HangarProcess: @unchecked Sendable {
         return found
     }
 
-    init(_ arguments: [String], port: Int? = nil, environment: [String: String] = [:]) throws {
+    /// `cgroup`: a cgroup's `cgroup.procs` to start the process in (a shell joins it, then
+    /// execs the server, so the server is charged from its first allocation).
+    init(_ arguments: [String], port: Int? = nil, environment: [String: String] = [:], cgroup: String? = nil) throws {
         self.port = port
         log = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-proc-\(Identifier.leaseToken()).log")
         _ = FileManager.default.createFile(atPath: log.path, contents: nil)
         let handle = try FileHandle(forWritingTo: log)
-        process.executableURL = try Self.binary()
-        process.arguments = arguments + (port.map { ["--port", String($0)] } ?? [])
+        let command = [try Self.binary().path] + arguments + (port.map { ["--port", String($0)] } ?? [])
+        if let cgroup {
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", "echo $$ > \"$0\" && exec \"$@\"", cgroup] + command
+        } else {
+            process.executableURL = URL(fileURLWithPath: command[0])
+            process.arguments = Array(command.dropFirst())
+        }
         var env = ProcessInfo.processInfo.environment
         env["HANGAR_LOG_LEVEL"] = "warning"
         env["HANGAR_ADMIN_KEY"] = Self.adminKey

@@ -90,6 +90,118 @@ struct StorageFaultTests {
         #expect(server.output.contains("storage fault over"), "\(server.output)")
     }
 
+    @Test("the kernel turns SQLite's filesystem read-only (ext4 errors=remount-ro): 503 with Retry-After naming it, /ready not ready, one log line; after fsck and a remount every accepted task is there (HANGAR_SQLITE_SYNC=full)")
+    func readOnly() async throws {
+        let disk = try await ScratchFilesystem.ext4(megabytes: 64)
+        defer { disk.detach() }
+        let dataDir = disk.mountPoint + "/data"
+        // With SQLite's default (`synchronous = NORMAL`) the commits of the last ~30 s are in the
+        // page cache only, and the kernel going read-only loses them (all five tasks and the
+        // agent, measured): a server that must keep them through this fault fsyncs each commit.
+        let fullSync = ["HANGAR_SQLITE_SYNC": "full"]
+        var server = try HangarProcess(["serve", "--data-dir", dataDir, "--workers", "0"], port: try freePort(), environment: fullSync)
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        #expect(try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        var accepted: [String] = []
+        for _ in 0..<5 { accepted.append(try #require(try await Self.submit(server.baseURL).json["id"]?.stringValue)) }
+
+        // What an I/O error does to ext4 mounted errors=remount-ro: every write is refused
+        // (EROFS) from then on, through the descriptors SQLite holds open too.
+        try await disk.turnReadOnly()
+        var statuses: [Int] = []
+        var refusal: HTTP.Reply?
+        for _ in 0..<3 {
+            let reply = try await Self.submit(server.baseURL)
+            statuses.append(reply.status)
+            if reply.status != 201 { refusal = refusal ?? reply }
+        }
+        #expect(statuses == [503, 503, 503], "\(statuses)")
+        let refused = try #require(refusal)
+        let detail = refused.json["detail"]?.stringValue ?? ""
+        #expect(detail.contains("filesystem holding the SQLite database (\(dataDir)) is read-only"), "\(detail)")
+        #expect(refused.headers.first(name: "Retry-After") == "30")
+        let notReady = try await HTTP.send(.GET, server.baseURL + "/api/v1/ready")
+        #expect(notReady.status == 503 && notReady.json["detail"]?.stringValue?.contains("read_only") == true, "\(notReady.json)")
+        #expect(try await HTTP.send(.GET, server.baseURL + "/api/v1/health").status == 200, "liveness stays up")
+        for id in accepted {
+            #expect(try await HTTP.send(.GET, server.baseURL + "/api/v1/tasks/\(id)").status == 200, "reads still served: \(id)")
+        }
+        #expect(server.output.components(separatedBy: "storage fault:").count - 1 == 1, "one log line per episode: \(server.output)")
+
+        // The kernel keeps the filesystem read-only until it is unmounted, which needs Hangar's
+        // files closed: stop, fsck, mount, start. Nothing acknowledged is lost.
+        server.stop()
+        try await disk.repair()
+        server = try HangarProcess(["serve", "--data-dir", dataDir, "--workers", "0"], port: try freePort(), environment: fullSync)
+        try await server.waitUntilReady()
+        for id in accepted {
+            #expect(try await HTTP.send(.GET, server.baseURL + "/api/v1/tasks/\(id)").status == 200, "accepted task \(id) lost")
+        }
+        #expect(try await Self.submit(server.baseURL).status == 201)
+    }
+
+    @Test("SQLite's write-ahead log cannot grow on a full disk (a reader pins it; the database file does not grow): 507 naming the log, one episode; reader gone and space freed, it serves again by itself")
+    func walDiskFull() async throws {
+        let disk = try await ScratchFilesystem.tmpfs(megabytes: 6)
+        defer { disk.detach() }
+        let dataDir = disk.mountPoint + "/data"
+        let server = try HangarProcess(["serve", "--data-dir", dataDir, "--workers", "0"], port: try freePort())
+        defer { server.stop() }
+        try await server.waitUntilReady()
+        let base = server.baseURL
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        var accepted: [String] = []
+        for _ in 0..<5 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
+
+        // Another process checkpoints, then holds a read transaction: from then on no checkpoint
+        // can restart the log, so every commit appends to it and the database file stays as is.
+        let reader = Process()
+        reader.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        reader.arguments = [
+            "python3", "-c",
+            "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1], isolation_level=None); c.execute('PRAGMA wal_checkpoint(TRUNCATE)'); "
+                + "c.execute('BEGIN'); c.execute('SELECT count(*) FROM tasks').fetchall(); print('reading', flush=True); time.sleep(120)",
+            dataDir + "/hangar.sqlite",
+        ]
+        let pipe = Pipe()
+        reader.standardOutput = pipe
+        reader.standardError = FileHandle.nullDevice
+        try reader.run()
+        defer { if reader.isRunning { Glibc.kill(reader.processIdentifier, SIGKILL) } }
+        _ = pipe.fileHandleForReading.availableData  // "reading"
+        for _ in 0..<20 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
+        func size(_ name: String) -> Int { ((try? FileManager.default.attributesOfItem(atPath: dataDir + "/" + name))?[.size] as? Int) ?? -1 }
+        let databaseBefore = size("hangar.sqlite")
+        let walBefore = size("hangar.sqlite-wal")
+        #expect(walBefore > 0, "commits go to the log")
+
+        try disk.fill()
+        var refusals: [HTTP.Reply] = []
+        for _ in 0..<400 where refusals.count < 3 {
+            let reply = try await Self.submit(base, String(repeating: "x", count: 4000))
+            if reply.status == 201 { accepted.append(try #require(reply.json["id"]?.stringValue)) } else { refusals.append(reply) }
+        }
+        let refused = try #require(refusals.first, "the log never filled the disk")
+        #expect(refusals.allSatisfy { $0.status == 507 }, "\(refusals.map(\.json))")
+        let detail = refused.json["detail"]?.stringValue ?? ""
+        #expect(detail.contains("SQLite database and its write-ahead log (\(dataDir)) is full"), "\(detail)")
+        #expect(refused.headers.first(name: "Retry-After") == "30")
+        #expect(size("hangar.sqlite") == databaseBefore, "the database file did not grow: \(databaseBefore) → \(size("hangar.sqlite"))")
+        #expect(size("hangar.sqlite-wal") >= walBefore, "the log kept what it had: \(walBefore) → \(size("hangar.sqlite-wal"))")
+        #expect(try await HTTP.send(.GET, base + "/api/v1/ready").status == 503)
+        #expect(server.output.components(separatedBy: "storage fault:").count - 1 == 1, "one log line per episode: \(server.output)")
+
+        Glibc.kill(reader.processIdentifier, SIGKILL)
+        try disk.free()
+        #expect(await eventually(timeout: .seconds(10)) { (try? await HTTP.send(.GET, base + "/api/v1/ready"))?.status == 200 })
+        #expect(try await Self.submit(base).status == 201)
+        for id in accepted {
+            #expect(try await HTTP.send(.GET, base + "/api/v1/tasks/\(id)").status == 200, "accepted task \(id) lost")
+        }
+        #expect(server.output.contains("storage fault over"), "\(server.output)")
+    }
+
     @Test("SQLite locked by another process beyond the busy timeout: 503 with Retry-After naming the lock, then it serves again")
     func locked() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-lock-\(Identifier.leaseToken())").path

@@ -15,7 +15,12 @@ public struct S3BlobStore: BlobStore {
     }
 
     public func put(_ key: String, data: Data, contentType: String) async throws {
-        try await client.putObject(bucket: bucket, key: objectKey(key), data: data, contentType: contentType)
+        let objectKey = try objectKey(key)
+        do {
+            try await client.putObject(bucket: bucket, key: objectKey, data: data, contentType: contentType)
+        } catch let error as S3Error {
+            throw BlobStoreFault.s3(error, endpoint: client.configuration.endpoint) ?? error
+        }
     }
 
     public func get(_ key: String) async throws -> Data? {

@@ -172,6 +172,13 @@ public struct S3Client: Sendable {
             throw CancellationError()
         } catch {
             // No usable response: connection refused, reset, timed out.
+            if let error = error as? HTTPClientError, error == .deadlineExceeded || error == .readTimeout {
+                let seconds = Int(configuration.retry.requestTimeout.seconds.rounded(.up))
+                return .retry(
+                    S3Error(
+                        operation: operation, bucket: bucket, key: key, message: "no answer within the request timeout (\(seconds) s)",
+                        attempts: attempt, timedOut: true))
+            }
             return .retry(S3Error(operation: operation, bucket: bucket, key: key, message: "\(ErrorText.describe(error))", attempts: attempt))
         }
         let error = S3ErrorBody(xml: data)

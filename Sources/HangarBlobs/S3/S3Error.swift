@@ -10,10 +10,12 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
     public var message: String
     public var requestID: String?
     public var attempts: Int
+    /// No answer arrived within the request timeout (on the last attempt).
+    public var timedOut: Bool
 
     public init(
         operation: String, bucket: String, key: String? = nil, status: Int? = nil, code: String? = nil, message: String,
-        requestID: String? = nil, attempts: Int = 1
+        requestID: String? = nil, attempts: Int = 1, timedOut: Bool = false
     ) {
         self.operation = operation
         self.bucket = bucket
@@ -23,7 +25,11 @@ public struct S3Error: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
         self.requestID = requestID
         self.attempts = attempts
+        self.timedOut = timedOut
     }
+
+    /// S3's side failed (5xx, 429, no answer), not the request: worth trying again later.
+    public var isS3Side: Bool { timedOut || status.map { S3RetryPolicy.isRetryable(status: $0) } ?? true }
 
     public var description: String {
         var text = "S3 \(operation) s3://\(bucket)/\(key ?? "")"

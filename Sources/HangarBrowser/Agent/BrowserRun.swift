@@ -82,7 +82,12 @@ struct BrowserRun: Sendable {
             var key: String?
             if input.saveScreenshots, let blobs {
                 let name = "screenshots/\(context.task.id)/\(step).jpg"
-                try await blobs.put(name, data: screenshot, contentType: "image/jpeg")
+                do {
+                    try await blobs.put(name, data: screenshot, contentType: "image/jpeg")
+                } catch let fault as BlobStoreFault {
+                    // Passes by itself (space freed, S3 back): another attempt may succeed.
+                    throw TaskFailure(code: "blob_store_\(fault.kind.rawValue)", message: fault.detail, retryable: true)
+                }
                 key = name
                 screenshots.append(name)
             }

@@ -1,6 +1,7 @@
 import Foundation
 import HangarErrorText
 import HangarAuth
+import HangarBlobs
 import HangarBrowser
 import HangarCapture
 import HangarCore
@@ -136,6 +137,10 @@ struct CaptureController {
             upload = try await capture.uploadDataset(id: id, tenantID: context.tenantID)
         } catch let error as HangarError {
             throw error
+        } catch let error as S3Error where error.isS3Side {
+            // S3 down or silent after every retry: passes by itself; the local files are kept.
+            throw APIError(
+                .serviceUnavailable, "the upload of dataset '\(id)' failed, its local files are kept: \(error)", headers: [.retryAfter: "30"])
         } catch {
             throw APIError(.badGateway, "the upload of dataset '\(id)' failed: \(ErrorText.describe(error))")
         }

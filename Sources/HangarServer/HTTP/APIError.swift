@@ -1,4 +1,5 @@
 import Foundation
+import HangarBlobs
 import HangarCore
 import HangarStore
 import Logging
@@ -39,6 +40,14 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             headers: [.retryAfter: String(fault.retryAfterSeconds)])
     }
 
+    /// A blob store that cannot take writes (a full or read-only disk, S3 failing or silent):
+    /// the same statuses as a storage fault, naming the blob store.
+    static func blobs(_ fault: BlobStoreFault) -> APIError {
+        APIError(
+            fault.kind == .diskFull ? HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage") : .serviceUnavailable, fault.detail,
+            headers: [.retryAfter: String(fault.retryAfterSeconds)])
+    }
+
     public static func notFound(_ resource: String, _ id: String) -> APIError {
         APIError(.notFound, "\(resource) '\(id)' not found")
     }
@@ -64,6 +73,8 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             case .leaseLost: return APIError(.conflict, error.description)
             case .unavailable(let message): return APIError(.serviceUnavailable, message)
             }
+        case let fault as BlobStoreFault:
+            return .blobs(fault)
         case let error as HTTPError:
             return APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
         case let error as any HTTPResponseError:

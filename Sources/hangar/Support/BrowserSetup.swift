@@ -4,6 +4,7 @@ import HangarBlobs
 import HangarBrowser
 import HangarCapture
 import HangarCore
+import HangarRuntime
 import HangarServer
 import Logging
 
@@ -28,7 +29,10 @@ enum BrowserSetup {
         if environment["CAPTURE_OUT"]?.isEmpty ?? true {
             environment["CAPTURE_OUT"] = data.appendingPathComponent("mds").path
         }
-        let blobs = try BlobStoreConfiguration.fromEnvironment(environment).makeStore(httpClient: client, logger: Logger(label: "hangar.blobs"))
+        let blobLogger = Logger(label: "hangar.blobs")
+        let blobs = FaultRecordingBlobStore(
+            try BlobStoreConfiguration.fromEnvironment(environment).makeStore(httpClient: client, logger: blobLogger), logger: blobLogger,
+            onEpisode: { kind, active in HangarMetrics.shared.blobFault(kind: kind, active: active) })
         let capture = CaptureManager(
             configuration: try CaptureConfiguration.fromEnvironment(environment), blobs: blobs, httpClient: client,
             logger: Logger(label: "hangar.capture"))

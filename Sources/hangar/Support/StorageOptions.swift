@@ -46,6 +46,15 @@ extension DatabaseOptions {
     var databaseURL: String? { database ?? Environment.string("HANGAR_DATABASE_URL") }
     var resolvedDataDir: String { dataDir ?? Environment.string("HANGAR_DATA_DIR") ?? ".hangar" }
 
+    /// `HANGAR_SQLITE_SYNC`: `normal` (default) or `full` (an fsync per commit; see `SQLiteStore.init`).
+    func sqliteFullSync() throws -> Bool {
+        switch Environment.string("HANGAR_SQLITE_SYNC")?.lowercased() {
+        case nil, "normal": return false
+        case "full": return true
+        case let other?: throw StartupError("HANGAR_SQLITE_SYNC: '\(other)' is neither 'normal' nor 'full'")
+        }
+    }
+
     func resolvedDatabaseWait() throws -> Duration {
         if let text = wait.databaseWait { return try parseDuration(text, name: "--database-wait") }
         return try Environment.string("HANGAR_DATABASE_WAIT").map { try parseDuration($0, name: "HANGAR_DATABASE_WAIT") } ?? .seconds(60)
@@ -73,7 +82,8 @@ extension DatabaseOptions {
                         + "or name the database (--database / HANGAR_DATABASE_URL)")
             }
         }
-        let store = try StoreFactory.open(databaseURL: url, dataDir: resolvedDataDir, maxConnections: maxConnections, logger: logger)
+        let store = try StoreFactory.open(
+            databaseURL: url, dataDir: resolvedDataDir, maxConnections: maxConnections, sqliteFullSync: try sqliteFullSync(), logger: logger)
         do {
             try await store.migrate()
         } catch {

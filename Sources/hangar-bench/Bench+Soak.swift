@@ -14,7 +14,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// `hangar bench soak`: a steady mixed load for a long time, watching whether the server's
+/// `hangar-bench soak`: a steady mixed load for a long time, watching whether the server's
 /// processes keep their memory and descriptors flat (docs/operations.md#soak).
 ///
 /// SQLite: one `hangar serve`. PostgreSQL: `serve --workers 0` and two `worker` processes on one

@@ -50,6 +50,20 @@ struct TaskAPITests {
         }
     }
 
+    @Test("without an OTLP endpoint nothing of a caller's trace is kept: a traceparent header stores no trace parent")
+    func noTracingStoresNoTrace() async throws {
+        try await withAPI { client, store in
+            _ = try await client.agent(["name": "echo"])
+            let reply = try await client.send(
+                .post, "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": "x"]],
+                headers: [HTTPField.Name("traceparent")!: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"])
+            #expect(reply.status == .created)
+            let id = try #require(reply.json["id"]?.stringValue)
+            let task = try #require(try await store.taskGet(tenantID: nil, id: id))
+            #expect(task.traceParent == nil)
+        }
+    }
+
     @Test("seed 000's shape (task, mode, options, timeout, callback_url) and seed 004's /tasks/run")
     func seedShapes() async throws {
         try await withAPI { client, _ in

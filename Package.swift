@@ -36,10 +36,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.2.0"),
         // OTLP over HTTP only: the gRPC exporter would add grpc-swift and minutes to every clean build.
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
+        // Settings: flags, environment and an optional JSON file through one reader (JSON is its default trait).
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
     ],
     targets: [
         // Domain value types and errors. No dependencies.
         .target(name: "HangarCore", swiftSettings: swiftSettings),
+        // Hangar's settings: the catalogue (key, environment variable, flag, default, help), strict
+        // typed reads through swift-configuration, and the one table that documents them.
+        .target(
+            name: "HangarSettings",
+            dependencies: [
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `text/event-stream` format: one writer and one incremental reader. No dependencies.
         .target(name: "HangarSSE", swiftSettings: swiftSettings),
         // Sleeps and one-shot timers that free their memory when cancelled (Task.sleep does not).
@@ -299,31 +311,48 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(
-            name: "hangar",
+        // The composition root: reads the settings and builds `serve` and `worker` from every
+        // module; the executable only parses flags and calls it, and tests build the same way.
+        .target(
+            name: "HangarApp",
             dependencies: [
                 "HangarAgents",
+                "HangarAuth",
+                "HangarBackends",
                 "HangarBlobs",
                 "HangarBrowser",
                 "HangarCapture",
                 "HangarCore",
                 "HangarRuntime",
-                "HangarStore",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                "HangarSSE",
-                "HangarTimers",
                 "HangarServer",
+                "HangarSettings",
+                "HangarSpeech",
+                "HangarStore",
+                "HangarTelemetry",
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "hangar",
+            dependencies: [
+                "HangarApp",
                 "HangarAuth",
                 "HangarBackends",
-                "HangarSpeech",
-                "HangarTelemetry",
+                "HangarCore",
+                "HangarSSE",
+                "HangarSettings",
+                "HangarStore",
+                "HangarTimers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -374,6 +403,26 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarSettingsTests",
+            dependencies: ["HangarSettings", .product(name: "Configuration", package: "swift-configuration")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "HangarAppTests",
+            dependencies: [
+                "HangarApp",
+                "HangarAuth",
+                "HangarCore",
+                "HangarSettings",
+                "HangarStore",
+                "HangarTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -11,6 +11,8 @@ struct Hangar: AsyncParsableCommand {
             Client commands (agents, tasks) talk to a running server over its HTTP API.
             """,
         version: "0.1.0",
-        subcommands: [Serve.self, Worker.self, Migrate.self, KeysCommand.self, SecretsCommand.self, AgentsCommand.self, TasksCommand.self]
+        subcommands: [
+            Serve.self, Worker.self, Migrate.self, KeysCommand.self, SecretsCommand.self, AgentsCommand.self, TasksCommand.self, SettingsCommand.self,
+        ]
     )
 }

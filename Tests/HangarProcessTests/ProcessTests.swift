@@ -76,7 +76,7 @@ struct ProcessTests {
         // Every HANGAR_* value is checked before anything starts, naming the variable.
         for (name, value, says) in [
             ("HANGAR_LOG_LEVEL", "loud", "HANGAR_LOG_LEVEL must be trace, debug"), ("HANGAR_LOG_FORMAT", "xml", "HANGAR_LOG_FORMAT must be text or json"),
-            ("HANGAR_RETENTION", "forever", "HANGAR_RETENTION: expected a duration"), ("HANGAR_WORKERS", "many", "HANGAR_WORKERS: must be an integer"),
+            ("HANGAR_RETENTION", "forever", "HANGAR_RETENTION must be a duration"), ("HANGAR_WORKERS", "many", "HANGAR_WORKERS must be an integer"),
         ] {
             let refused = try await run(["serve", "--data-dir", dir, "--port", "0"], environment: [name: value])
             #expect(refused.status != 0 && refused.output.contains(says), "\(name)=\(value): \(refused.output)")

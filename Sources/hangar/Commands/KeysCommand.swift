@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HangarApp
 import HangarAuth
 import HangarBackends
 import HangarCore
@@ -25,13 +26,15 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let role = Role(rawValue: role) ?? .viewer
-            if !StoreFactory.isShared(storage.databaseURL) {
-                let path = StoreFactory.sqlitePath(databaseURL: storage.databaseURL, dataDir: storage.resolvedDataDir)
+            let admin = try await storage.admin()
+            if !admin.database.isShared {
+                let path = StoreFactory.sqlitePath(databaseURL: admin.database.url, dataDir: admin.database.dataDirectory)
                 if !FileManager.default.fileExists(atPath: path) {
-                    FileHandle.standardError.write(Data("note: no database at \(path) yet: creating it (`hangar serve --data-dir \(storage.resolvedDataDir)` will use it)\n".utf8))
+                    FileHandle.standardError.write(
+                        Data("note: no database at \(path) yet: creating it (`hangar serve --data-dir \(admin.database.dataDirectory)` will use it)\n".utf8))
                 }
             }
-            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"))
+            let store = try await admin.openStore(logger: admin.logger("hangar.keys"))
             do {
                 try await store.tenantUpsert(id: tenant, name: tenant)
                 let (id, secret, token) = APIKeyToken.generate()
@@ -54,7 +57,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Option(help: "Only this tenant's keys.") var tenant: String?
 
         func run() async throws {
-            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"), existing: true)
+            let admin = try await storage.admin()
+            let store = try await admin.openStore(logger: admin.logger("hangar.keys"), existing: true)
             let keys = try await store.apiKeyList(tenantID: tenant)
             try await store.close()
             for key in keys {
@@ -71,7 +75,8 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The key's id (the part after hgr_ and before the next _, as `hangar keys list` shows it).") var id: String
 
         func run() async throws {
-            let store = try await storage.openStore(maxConnections: 2, logger: Runtime.logger("hangar.keys"), existing: true)
+            let admin = try await storage.admin()
+            let store = try await admin.openStore(logger: admin.logger("hangar.keys"), existing: true)
             guard let key = try await store.apiKeyGet(id: id) else {
                 try await store.close()
                 throw StartupError("no API key '\(id)' in this database (`hangar keys list` shows the ids)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HangarApp
 import Foundation
 import HangarAuth
 import HangarCore
@@ -25,14 +26,15 @@ struct SecretsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let logger = Runtime.logger("hangar.secrets")
-            let old = try Runtime.vault(storage: storage, logger: logger)
+            let admin = try await storage.admin()
+            let logger = admin.logger("hangar.secrets")
+            let old = try admin.vault(logger: logger)
             let newData = try newKey.map { text -> Data in
                 guard let data = Data(base64Encoded: text), data.count == 32 else { throw ValidationError("--new-key must be base64 of 32 bytes") }
                 return data
             } ?? SecretBox.generateKey()
             let new = try SecretBox(keyData: newData)
-            let store = try await storage.openStore(maxConnections: 2, logger: logger, existing: true)
+            let store = try await admin.openStore(logger: logger, existing: true)
             let count: Int
             do {
                 count = try await SecretRotation.rotate(store: store, from: old, to: new)
@@ -43,8 +45,8 @@ struct SecretsCommand: AsyncParsableCommand {
                 throw error
             }
             try await store.close()
-            if Environment.string("HANGAR_SECRET_KEY") == nil {
-                let path = storage.resolvedDataDir + "/secret.key"
+            if admin.secretKey == nil {
+                let path = admin.database.dataDirectory + "/secret.key"
                 try Data((newData.base64EncodedString() + "\n").utf8).write(to: URL(fileURLWithPath: path))
                 try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
                 print("re-encrypted \(count) secrets; new key \(new.keyID) written to \(path)")

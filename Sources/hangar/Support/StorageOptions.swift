@@ -1,25 +1,27 @@
 import ArgumentParser
 import Foundation
-import HangarBackends
-import HangarCore
-import HangarStore
-import Logging
+import HangarApp
+import HangarSettings
 
-/// Where the database is: the options every command that opens it shares. `serve`, `migrate`
-/// and the admin commands take SQLite or PostgreSQL (`StorageOptions`); `worker` only a shared
-/// PostgreSQL queue (`WorkerStorageOptions`, whose help says so).
+/// The flags every command that opens the database shares. `serve`, `migrate` and the admin
+/// commands take SQLite or PostgreSQL (`StorageOptions`); `worker` only a shared PostgreSQL
+/// queue (`WorkerStorageOptions`, whose help says so). Flags are the first layer of the
+/// settings (then environment variables, then the config file): see docs/configuration.md.
 protocol DatabaseOptions {
     var database: String? { get }
     var dataDir: String? { get }
-    var wait: DatabaseWaitOption { get }
+    var shared: SharedOptions { get }
 }
 
-/// `--database-wait`, the same for every command that opens the database.
-struct DatabaseWaitOption: ParsableArguments {
+/// `--database-wait` and `--config`, the same for every command that opens the database.
+struct SharedOptions: ParsableArguments {
     @Option(
         name: .customLong("database-wait"),
         help: "How long start-up keeps retrying a PostgreSQL server that does not answer (30s, 2m, 0 = no retry). Env: HANGAR_DATABASE_WAIT. Default: 60s")
     var databaseWait: String?
+
+    @Option(name: .long, help: "A JSON settings file (docs/configuration.md); flags and environment variables win over it. Env: HANGAR_CONFIG_FILE")
+    var config: String?
 }
 
 struct StorageOptions: ParsableArguments, DatabaseOptions {
@@ -29,7 +31,7 @@ struct StorageOptions: ParsableArguments, DatabaseOptions {
     @Option(name: .customLong("data-dir"), help: "Directory for the embedded SQLite database, the admin key and the secrets key. Env: HANGAR_DATA_DIR. Default: ./.hangar")
     var dataDir: String?
 
-    @OptionGroup var wait: DatabaseWaitOption
+    @OptionGroup var shared: SharedOptions
 }
 
 struct WorkerStorageOptions: ParsableArguments, DatabaseOptions {
@@ -39,59 +41,27 @@ struct WorkerStorageOptions: ParsableArguments, DatabaseOptions {
     @Option(name: .customLong("data-dir"), help: "Directory for local files: the secrets key when HANGAR_SECRET_KEY is unset, browser profiles. Env: HANGAR_DATA_DIR. Default: ./.hangar")
     var dataDir: String?
 
-    @OptionGroup var wait: DatabaseWaitOption
+    @OptionGroup var shared: SharedOptions
 }
 
 extension DatabaseOptions {
-    var databaseURL: String? { database ?? Environment.string("HANGAR_DATABASE_URL") }
-    var resolvedDataDir: String { dataDir ?? Environment.string("HANGAR_DATA_DIR") ?? ".hangar" }
-
-    /// `HANGAR_SQLITE_SYNC`: `normal` (default) or `full` (an fsync per commit; see `SQLiteStore.init`).
-    func sqliteFullSync() throws -> Bool {
-        switch Environment.string("HANGAR_SQLITE_SYNC")?.lowercased() {
-        case nil, "normal": return false
-        case "full": return true
-        case let other?: throw StartupError("HANGAR_SQLITE_SYNC: '\(other)' is neither 'normal' nor 'full'")
-        }
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["database.url"] = database
+        flags["database.data_dir"] = dataDir
+        flags["database.wait"] = shared.databaseWait
+        return flags
     }
 
-    func resolvedDatabaseWait() throws -> Duration {
-        if let text = wait.databaseWait { return try parseDuration(text, name: "--database-wait") }
-        return try Environment.string("HANGAR_DATABASE_WAIT").map { try parseDuration($0, name: "HANGAR_DATABASE_WAIT") } ?? .seconds(60)
+    /// Flags, then the environment, then `--config` / `HANGAR_CONFIG_FILE`.
+    func settings(adding more: [String: String] = [:]) async throws -> Settings {
+        let environment = ProcessInfo.processInfo.environment
+        let file = shared.config ?? environment["HANGAR_CONFIG_FILE"].flatMap { $0.isEmpty ? nil : $0 }
+        return try await Settings(areas: SettingsCatalogue.areas, flags: flags.merging(more) { $1 }, environment: environment, file: file)
     }
 
-    /// Waits for the database (bounded), opens it and migrates. A database that cannot be used
-    /// ends start-up with one line naming where Hangar went and why (`progress` hears each retry).
-    ///
-    /// `existing`: an admin command that reads or changes what a server made refuses to create
-    /// an empty SQLite database where none is (a wrong directory would otherwise look empty).
-    func openStore(
-        maxConnections: Int, logger: Logger, existing: Bool = false, progress: @Sendable (String) -> Void = { _ in }
-    ) async throws -> any HangarStore {
-        let url = databaseURL
-        do {
-            try await DatabaseWait(limit: try resolvedDatabaseWait()).untilReachable(databaseURL: url, logger: logger, progress: progress)
-        } catch let gaveUp as DatabaseWait.GaveUp {
-            throw StartupError(gaveUp.description)
-        }
-        if existing, !StoreFactory.isShared(url) {
-            let path = StoreFactory.sqlitePath(databaseURL: url, dataDir: resolvedDataDir)
-            guard FileManager.default.fileExists(atPath: path) else {
-                throw StartupError(
-                    "no Hangar database at \(path): run this where `hangar serve` keeps its data (--data-dir / HANGAR_DATA_DIR) "
-                        + "or name the database (--database / HANGAR_DATABASE_URL)")
-            }
-        }
-        let store = try StoreFactory.open(
-            databaseURL: url, dataDir: resolvedDataDir, maxConnections: maxConnections, sqliteFullSync: try sqliteFullSync(), logger: logger)
-        do {
-            try await store.migrate()
-        } catch {
-            try? await store.close()
-            guard let reason = StoreFactory.describe(error, databaseURL: url) else { throw error }
-            throw StartupError("cannot migrate the database: \(reason)")
-        }
-        return store
+    func admin() async throws -> AdminContext {
+        try AdminContext(settings: try await settings())
     }
 }
 
@@ -102,26 +72,18 @@ struct WorkerOptions: ParsableArguments {
     @Option(name: .customLong("lease-seconds"), parsing: .unconditional, help: "Lease a worker holds on a task between heartbeats. Env: HANGAR_LEASE_SECONDS. Default: 30.")
     var leaseSeconds: Double?
 
-    @Option(name: .customLong("claim-batch"), parsing: .unconditional, help: "Most tasks taken per claim. Default: 32.")
+    @Option(name: .customLong("claim-batch"), parsing: .unconditional, help: "Most tasks taken per claim. Env: HANGAR_CLAIM_BATCH. Default: 32.")
     var claimBatch: Int?
 
     @Option(name: .long, help: "How long finished tasks and their events, usage records (then folded into daily totals) and security incidents are kept (7d, 12h, …). Env: HANGAR_RETENTION. Default: 7d.")
     var retention: String?
 
-    func resolvedWorkers() throws -> Int {
-        let value = try workers ?? Environment.int("HANGAR_WORKERS") ?? 16
-        guard value >= 0 else { throw StartupError("--workers must be 0 or more, got \(value)") }
-        return value
-    }
-
-    func resolvedLease() throws -> Duration {
-        let seconds = try leaseSeconds ?? Environment.string("HANGAR_LEASE_SECONDS").map { try parseDuration($0, name: "HANGAR_LEASE_SECONDS").seconds } ?? 30
-        guard seconds >= 0.5 else { throw StartupError("--lease-seconds must be at least 0.5, got \(seconds)") }
-        return .seconds(fractional: seconds)
-    }
-
-    func resolvedRetention() throws -> Duration {
-        if let retention { return try parseDuration(retention, name: "--retention") }
-        return try parseDuration(Environment.string("HANGAR_RETENTION") ?? "7d", name: "HANGAR_RETENTION")
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["workers.count"] = workers.map(String.init)
+        flags["workers.lease"] = leaseSeconds.map { String($0) }
+        flags["workers.claim_batch"] = claimBatch.map(String.init)
+        flags["workers.retention"] = retention
+        return flags
     }
 }

@@ -13,14 +13,16 @@ import Logging
 /// - the blob store (`HANGAR_BLOB_DIR`, default `<data-dir>/blobs`, or S3 with
 ///   `HANGAR_S3_ENDPOINT` / `HANGAR_S3_BUCKET` …) that step screenshots go to;
 /// - the capture (`CAPTURE_*`; datasets in `CAPTURE_OUT`, default `<data-dir>/mds`);
-/// - on `serve`, the persistent sessions (`HANGAR_BROWSER_MAX_SESSIONS`, default 8;
-///   `HANGAR_BROWSER_SESSION_IDLE_TIMEOUT` seconds, default 900). Chromium is found through
-///   `HANGAR_CHROME_PATH`, `CHROME_PATH` or `PATH`, and only launched when a task needs it;
-///   its egress proxy refuses private networks unless `HANGAR_ALLOW_PRIVATE_NETWORKS=true`;
+/// - in a process with workers, the persistent sessions (`browser.max_sessions`,
+///   `browser.session_idle_timeout`). Chromium is found through `HANGAR_CHROME_PATH`,
+///   `CHROME_PATH` or `PATH`, and only launched when a task needs it; its egress proxy refuses
+///   private networks unless `security.allow_private_networks`;
 /// - the policy for the browser URLs requests name (the same setting) and the operator's
-///   named environments (`HANGAR_BROWSER_ENVIRONMENTS`, JSON or `@file`).
+///   named environments (`browser.environments`).
 enum BrowserSetup {
-    static func services(dataDirectory: String, keepsSessions: Bool, logger: Logger) throws -> BrowserServices {
+    static func services(
+        dataDirectory: String, settings: BrowserSettings, allowPrivateNetworks: Bool, keepsSessions: Bool, logger: Logger
+    ) throws -> BrowserServices {
         var environment = ProcessInfo.processInfo.environment
         let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
         if environment["HANGAR_BLOB_DIR"]?.isEmpty ?? true {
@@ -36,14 +38,11 @@ enum BrowserSetup {
         let capture = CaptureManager(
             configuration: try CaptureConfiguration.fromEnvironment(environment), blobs: blobs, httpClient: client,
             logger: Logger(label: "hangar.capture"))
-        let policy = BrowserPolicy(
-            allowPrivateNetworks: try securityPolicyFromEnvironment().network.allowPrivateNetworks,
-            environments: try Environment.string("HANGAR_BROWSER_ENVIRONMENTS").map { try NamedEnvironments.parse($0) } ?? NamedEnvironments())
+        let policy = BrowserPolicy(allowPrivateNetworks: allowPrivateNetworks, environments: settings.environments)
         var sessions: BrowserSessionRegistry?
         if keepsSessions {
             sessions = BrowserSessionRegistry(
-                maxSessions: try Environment.int("HANGAR_BROWSER_MAX_SESSIONS") ?? 8,
-                defaultIdleTimeout: TimeInterval(try Environment.int("HANGAR_BROWSER_SESSION_IDLE_TIMEOUT") ?? 900),
+                maxSessions: settings.maxSessions, defaultIdleTimeout: TimeInterval(settings.sessionIdleTimeout),
                 factory: environmentFactory(policy))
         }
         return BrowserServices(blobs: blobs, sessions: sessions, capture: capture, policy: policy)

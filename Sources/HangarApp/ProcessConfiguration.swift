@@ -1,0 +1,29 @@
+import HangarCore
+import HangarServer
+import HangarSettings
+
+/// Everything a long-running process reads, read before anything starts: a mistake in any area
+/// ends start-up with one line naming where the bad value came from, before the database is
+/// touched or a key is created.
+struct ProcessConfiguration {
+    var database: DatabaseSettings
+    var workers: WorkerSettings
+    var security: SecuritySettings
+    var webhooks: WebhookDispatcher.Configuration
+    var browser: BrowserSettings
+    var process: ProcessSettings
+    var logging: LoggingSettings
+
+    init(_ settings: Settings) throws {
+        logging = try settings.area(LoggingSettings.area.name) { try LoggingSettings($0) }
+        database = try DatabaseSettings(settings: settings)
+        workers = try settings.area(WorkerSettings.area.name) { try WorkerSettings($0) }
+        let security = try settings.area(SecuritySettings.area.name) { try SecuritySettings($0) }
+        self.security = security
+        webhooks = try settings.area(WebhookSettings.area.name) {
+            try WebhookSettings.read($0, allowPrivateNetworks: security.policy.network.allowPrivateNetworks)
+        }
+        browser = try settings.area(BrowserSettings.area.name) { try BrowserSettings($0) }
+        process = try settings.area(ProcessSettings.area.name) { try ProcessSettings($0) }
+    }
+}

@@ -224,6 +224,7 @@ let package = Package(
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarAgents", "HangarRuntime", "HangarCapture", "HangarBlobs", "CJPEG",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -242,6 +243,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // HTTP API: buildApplication, routes, SSE, OpenAPI document.
+        // Delivers the webhook outbox (signed, leased, retried, policy-checked): a service of
+        // every process, no HTTP server needed.
+        .target(
+            name: "HangarWebhooks",
+            dependencies: [
+                "HangarAgents",
+                "HangarAuth",
+                "HangarCore",
+                "HangarErrorText",
+                "HangarRuntime",
+                "HangarStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HangarServer",
             dependencies: [
@@ -259,6 +281,7 @@ let package = Package(
                 "HangarBlobs",
                 "HangarCapture",
                 "HangarBrowser",
+                "HangarWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
@@ -329,6 +352,7 @@ let package = Package(
                 "HangarSpeech",
                 "HangarStore",
                 "HangarTelemetry",
+                "HangarWebhooks",
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -458,7 +482,7 @@ let package = Package(
                 "HangarStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-                "HangarTestSupport", "HangarServer", "HangarAuth", "HangarSpeech",
+                "HangarTestSupport", "HangarServer", "HangarAuth", "HangarSpeech", "HangarWebhooks",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSTesting", package: "hummingbird-websocket"),
@@ -526,7 +550,7 @@ let package = Package(
             dependencies: [
                 "HangarCore",
                 "HangarStore",
-                "HangarTestSupport", "HangarServer",
+                "HangarTestSupport", "HangarServer", "HangarWebhooks",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

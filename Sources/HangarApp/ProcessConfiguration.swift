@@ -1,5 +1,6 @@
 import HangarCore
 import HangarServer
+import HangarWebhooks
 import HangarSettings
 
 /// Everything a long-running process reads, read before anything starts: a mistake in any area

@@ -9,6 +9,7 @@ import HangarServer
 import HangarSettings
 import HangarStore
 import HangarTelemetry
+import HangarWebhooks
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -58,13 +59,19 @@ enum Runtime {
         browser: BrowserServices, narration: (any NarrationProvider)? = nil, processID: String, logger: Logger
     ) -> [any Service] {
         let retry = Backoff.taskRetries
+        // A shared database's session directory forgets the sessions housekeeping closes.
+        let forget: (@Sendable (String) async -> Void)? = browser.directory.map { directory in
+            { @Sendable id in _ = try? await directory.store.sessionRemove(id: id) }
+        }
         var services: [any Service] = [
             Maintenance(
                 store: store,
                 configuration: .init(rescueInterval: .seconds(min(5, max(0.5, workers.lease.seconds / 3))), retention: workers.retention, retry: retry),
                 logger: logger),
-            WebhookDispatcher(store: store, configuration: webhooks, logger: logger, vault: vault),
-            BrowserHousekeeping(browser),
+            WebhookDispatcher(store: store, render: WebhookPayload.data, configuration: webhooks, logger: logger, vault: vault),
+            BrowserHousekeeping(
+                sessions: browser.sessions, capture: browser.capture,
+                closed: forget),
         ]
         if workers.count > 0 {
             // The pool's worker id is the process's id: tasks pinned to this process's sessions are its to claim.

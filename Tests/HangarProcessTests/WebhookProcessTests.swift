@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 import HangarServer
+import HangarWebhooks
 import HangarTestSupport
 import NIOHTTP1
 import Testing

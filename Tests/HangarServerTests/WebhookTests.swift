@@ -4,6 +4,7 @@ import HangarAgents
 import HangarAuth
 import HangarCore
 import HangarServer
+import HangarWebhooks
 import HangarStore
 import HangarTestSupport
 import Hummingbird
@@ -74,7 +75,7 @@ struct WebhookTests {
         var logger = Logger(label: "test.webhooks")
         logger.logLevel = .warning
         let dispatcher = WebhookDispatcher(
-            store: store,
+            store: store, render: WebhookPayload.data,
             configuration: .init(
                 schedule: [.milliseconds(150)], jitter: 0, timeout: timeout, pollInterval: .milliseconds(100), allowPrivateNetworks: privateNetworks,
                 callbackSecret: callbackSecret),

@@ -1,5 +1,5 @@
 import Configuration
-import HangarServer
+import HangarWebhooks
 import HangarSettings
 
 /// The `webhooks` area; private targets follow `security.allow_private_networks`.

@@ -1,3 +1,4 @@
+import HangarWebhooks
 import Foundation
 import HangarAuth
 import HangarCore

@@ -1,6 +1,4 @@
-import HangarBrowser
-import HangarCapture
-import HangarStore
+public import HangarCapture
 import HangarTimers
 public import ServiceLifecycle
 
@@ -10,18 +8,16 @@ public struct BrowserHousekeeping: Service {
     let sessions: BrowserSessionRegistry?
     let capture: CaptureManager?
     let interval: Duration
-    /// Where closed sessions are forgotten (a shared database's session owners).
-    let directory: SessionDirectory?
+    /// Told each session it closed (a shared database's session directory forgets its owner).
+    let closed: (@Sendable (String) async -> Void)?
 
-    public init(sessions: BrowserSessionRegistry?, capture: CaptureManager?, interval: Duration = .seconds(15), directory: SessionDirectory? = nil) {
+    public init(
+        sessions: BrowserSessionRegistry?, capture: CaptureManager?, interval: Duration = .seconds(15), closed: (@Sendable (String) async -> Void)? = nil
+    ) {
         self.sessions = sessions
         self.capture = capture
         self.interval = interval
-        self.directory = directory
-    }
-
-    public init(_ services: BrowserServices, interval: Duration = .seconds(15)) {
-        self.init(sessions: services.sessions, capture: services.capture, interval: interval, directory: services.directory)
+        self.closed = closed
     }
 
     public func run() async throws {
@@ -29,7 +25,7 @@ public struct BrowserHousekeeping: Service {
             while !Task.isCancelled {
                 try? await Timers.sleep(for: interval)
                 for id in await sessions?.sweep() ?? [] {
-                    try? await directory?.store.sessionRemove(id: id)
+                    await closed?(id)
                 }
             }
         }

@@ -1,4 +1,13 @@
-import HangarCore
+public import HangarCore
+import HangarStore
+
+/// What a webhook receiver gets for a task: the API's representation of it
+/// (`WebhookDispatcher`'s `render`).
+public enum WebhookPayload {
+    public static func data(_ task: TaskRecord, event: String, attempt: Int?) -> JSONValue {
+        event == WebhookEvent.started ? TaskRepresentation.asStarted(task, attempt: attempt) : TaskRepresentation.json(task)
+    }
+}
 
 extension TaskRepresentation {
     /// The task as it stood when attempt `attempt` began. A delivery is rendered when it is

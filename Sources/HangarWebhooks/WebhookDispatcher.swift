@@ -4,7 +4,8 @@ import Foundation
 import HangarAgents
 public import HangarAuth
 import HangarCore
-import HangarRuntime
+public import HangarRuntime
+public import HangarCore
 public import HangarStore
 public import Logging
 import NIOCore
@@ -19,7 +20,13 @@ import Synchronization
 ///
 /// A 2xx answer delivers; 410 Gone stops (and disables the subscription); anything else, or
 /// no answer, is retried on `schedule` (with jitter) until `retryPeriod` after the task ended.
+///
+/// What a receiver gets is the API's task representation, which the HTTP module owns: the
+/// composition root passes it in as `render`, so delivering needs no HTTP server.
 public struct WebhookDispatcher: Service {
+    /// The task as a delivery of `event` shows it (`attempt`: the attempt a `task.started` is about).
+    public typealias Render = @Sendable (_ task: TaskRecord, _ event: String, _ attempt: Int?) -> JSONValue
+
     public struct Configuration: Sendable {
         /// How long after the task ended a delivery is retried (`HANGAR_WEBHOOK_RETRY_PERIOD`).
         public var retryPeriod: Duration
@@ -67,6 +74,7 @@ public struct WebhookDispatcher: Service {
     }
 
     let store: any NotifyingStore & TaskStore & WebhookStore
+    let render: Render
     let configuration: Configuration
     /// Resolves receivers' host names for the network policy (tests substitute their own).
     let resolve: @Sendable (String) -> [String]
@@ -76,9 +84,10 @@ public struct WebhookDispatcher: Service {
     let vault: SecretBox?
 
     public init(
-        store: any NotifyingStore & TaskStore & WebhookStore, configuration: Configuration, logger: Logger, metrics: HangarMetrics = .shared, vault: SecretBox? = nil,
-        resolve: @escaping @Sendable (String) -> [String] = NetworkPolicy.resolve
+        store: any NotifyingStore & TaskStore & WebhookStore, render: @escaping Render, configuration: Configuration, logger: Logger,
+        metrics: HangarMetrics = .shared, vault: SecretBox? = nil, resolve: @escaping @Sendable (String) -> [String] = NetworkPolicy.resolve
     ) {
+        self.render = render
         self.vault = vault
         self.resolve = resolve
         self.store = store
@@ -159,7 +168,7 @@ public struct WebhookDispatcher: Service {
                     .failed(error: "task deleted", disableSubscription: false))
                 return
             }
-            let body = Self.body(delivery, task: task)
+            let body = Self.body(delivery, data: render(task, delivery.eventType, delivery.taskAttempt))
             let policy = NetworkPolicy(allowedDomains: [], allowPrivateNetworks: configuration.allowPrivateNetworks)
             // Connect to the address the policy approved, not to what the name says a moment later.
             var pinned: PinnedClient?
@@ -240,10 +249,7 @@ public struct WebhookDispatcher: Service {
     /// The bare task JSON for a `callback_url`; `{type, timestamp, data}` for a subscription.
     /// The timestamp is when the task started or ended (the delivery's creation), so every
     /// retry sends the same envelope.
-    static func body(_ delivery: WebhookDelivery, task: TaskRecord) -> [UInt8] {
-        let data =
-            delivery.eventType == WebhookEvent.started
-            ? TaskRepresentation.asStarted(task, attempt: delivery.taskAttempt) : TaskRepresentation.json(task)
+    static func body(_ delivery: WebhookDelivery, data: JSONValue) -> [UInt8] {
         guard delivery.subscriptionID != nil else { return Array(JSONText.encode(data).utf8) }
         let envelope: JSONValue = .object([
             "type": .string(delivery.eventType), "timestamp": .string(Timestamp.format(delivery.createdAt)), "data": data,

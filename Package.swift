@@ -188,6 +188,8 @@ let package = Package(
         .target(
             name: "HangarBlobs",
             dependencies: [
+                "HangarSettings",
+                .product(name: "Configuration", package: "swift-configuration"),
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarCore",
@@ -205,6 +207,8 @@ let package = Package(
         .target(
             name: "HangarCapture",
             dependencies: [
+                "HangarSettings",
+                .product(name: "Configuration", package: "swift-configuration"),
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarCore", "HangarBlobs", "CZstd",
@@ -302,6 +306,8 @@ let package = Package(
         .target(
             name: "HangarAuth",
             dependencies: [
+                "HangarSettings",
+                .product(name: "Configuration", package: "swift-configuration"),
                 "HangarCore",
                 "HangarStore",
                 "HangarRuntime",
@@ -519,7 +525,7 @@ let package = Package(
             name: "HangarCaptureTests",
             dependencies: [
                 "HangarCore",
-                "HangarCapture", "HangarBlobs", "HangarTestSupport", "CJPEG",
+                "HangarCapture", "HangarBlobs", "HangarSettings", "HangarTestSupport", "CJPEG",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),

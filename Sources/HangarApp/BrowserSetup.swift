@@ -8,11 +8,11 @@ import HangarRuntime
 import HangarServer
 import Logging
 
-/// The parts browser agents share in one process, from the environment:
+/// The parts browser agents share in one process, from the settings:
 ///
-/// - the blob store (`HANGAR_BLOB_DIR`, default `<data-dir>/blobs`, or S3 with
-///   `HANGAR_S3_ENDPOINT` / `HANGAR_S3_BUCKET` …) that step screenshots go to;
-/// - the capture (`CAPTURE_*`; datasets in `CAPTURE_OUT`, default `<data-dir>/mds`);
+/// - the blob store (`blobs`: `<data-dir>/blobs` by default, or an S3 bucket) that step
+///   screenshots go to;
+/// - the capture (`capture`; datasets in `<data-dir>/mds` by default);
 /// - in a process with workers, the persistent sessions (`browser.max_sessions`,
 ///   `browser.session_idle_timeout`). Chromium is found through `HANGAR_CHROME_PATH`,
 ///   `CHROME_PATH` or `PATH`, and only launched when a task needs it; its egress proxy refuses
@@ -20,23 +20,15 @@ import Logging
 /// - the policy for the browser URLs requests name (the same setting) and the operator's
 ///   named environments (`browser.environments`).
 enum BrowserSetup {
-    static func services(
-        dataDirectory: String, settings: BrowserSettings, allowPrivateNetworks: Bool, keepsSessions: Bool, logger: Logger
-    ) throws -> BrowserServices {
-        var environment = ProcessInfo.processInfo.environment
-        let data = URL(fileURLWithPath: dataDirectory, isDirectory: true)
-        if environment["HANGAR_BLOB_DIR"]?.isEmpty ?? true {
-            environment["HANGAR_BLOB_DIR"] = data.appendingPathComponent("blobs").path
-        }
-        if environment["CAPTURE_OUT"]?.isEmpty ?? true {
-            environment["CAPTURE_OUT"] = data.appendingPathComponent("mds").path
-        }
+    static func services(configuration: ProcessConfiguration, keepsSessions: Bool, logger: Logger) -> BrowserServices {
+        let settings = configuration.browser
+        let allowPrivateNetworks = configuration.security.policy.network.allowPrivateNetworks
         let blobLogger = Logger(label: "hangar.blobs")
         let blobs = FaultRecordingBlobStore(
-            try BlobStoreConfiguration.fromEnvironment(environment).makeStore(httpClient: client, logger: blobLogger), logger: blobLogger,
+            configuration.blobs.makeStore(httpClient: client, logger: blobLogger), logger: blobLogger,
             onEpisode: { kind, active in HangarMetrics.shared.blobFault(kind: kind, active: active) })
         let capture = CaptureManager(
-            configuration: try CaptureConfiguration.fromEnvironment(environment), blobs: blobs, httpClient: client,
+            configuration: configuration.capture, blobs: blobs, httpClient: client,
             logger: Logger(label: "hangar.capture"))
         let policy = BrowserPolicy(allowPrivateNetworks: allowPrivateNetworks, environments: settings.environments)
         var sessions: BrowserSessionRegistry?

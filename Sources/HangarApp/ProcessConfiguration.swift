@@ -1,3 +1,6 @@
+import Foundation
+import HangarBlobs
+import HangarCapture
 import HangarCore
 import HangarServer
 import HangarWebhooks
@@ -14,6 +17,8 @@ struct ProcessConfiguration {
     var browser: BrowserSettings
     var process: ProcessSettings
     var logging: LoggingSettings
+    var blobs: BlobStoreConfiguration
+    var capture: CaptureConfiguration
 
     init(_ settings: Settings) throws {
         logging = try settings.area(LoggingSettings.area.name) { try LoggingSettings($0) }
@@ -26,5 +31,12 @@ struct ProcessConfiguration {
         }
         browser = try settings.area(BrowserSettings.area.name) { try BrowserSettings($0) }
         process = try settings.area(ProcessSettings.area.name) { try ProcessSettings($0) }
+        let data = URL(fileURLWithPath: database.dataDirectory, isDirectory: true)
+        blobs = try settings.area(BlobStoreConfiguration.settings.name) {
+            try BlobStoreConfiguration(config: $0, directory: data.appendingPathComponent("blobs", isDirectory: true))
+        }
+        capture = try settings.area(CaptureConfiguration.settings.name) {
+            try CaptureConfiguration(config: $0, directory: data.appendingPathComponent("mds", isDirectory: true))
+        }
     }
 }

@@ -18,9 +18,7 @@ public enum HangarServe {
     /// Runs until SIGTERM/SIGINT.
     public static func run(settings: Settings) async throws {
         let configuration = try ProcessConfiguration(settings)
-        let http = try settings.area(HTTPSettings.area.name) {
-            try HTTPSettings($0, security: configuration.security.policy, dataDirectory: configuration.database.dataDirectory)
-        }
+        let http = try readHTTP(settings, configuration)
         Runtime.startLogging(configuration.logging)
         let logger = Runtime.logger("hangar")
         Runtime.bootstrapMetrics()
@@ -58,10 +56,17 @@ public enum HangarServe {
     /// production does, from settings (`Settings(areas:values:)`) instead of the environment.
     public static func buildApplication(settings: Settings, store: any HangarStore, logger: Logger) async throws -> some ApplicationProtocol {
         let configuration = try ProcessConfiguration(settings)
-        let http = try settings.area(HTTPSettings.area.name) {
+        let http = try readHTTP(settings, configuration)
+        return try await buildApplication(configuration: configuration, http: http, store: store, tracing: nil, logger: logger)
+    }
+
+    /// The `http` and `jwt` areas: what only a process with the API reads.
+    private static func readHTTP(_ settings: Settings, _ configuration: ProcessConfiguration) throws -> HTTPSettings {
+        var http = try settings.area(HTTPSettings.area.name) {
             try HTTPSettings($0, security: configuration.security.policy, dataDirectory: configuration.database.dataDirectory)
         }
-        return try await buildApplication(configuration: configuration, http: http, store: store, tracing: nil, logger: logger)
+        http.jwt = try settings.area(JWTConfiguration.settings.name) { try JWTConfiguration(config: $0) }
+        return http
     }
 
     private static func buildApplication(
@@ -70,17 +75,14 @@ public enum HangarServe {
         var server = http.server
         server.tracing = tracing != nil
         let database = configuration.database
-        let jwt = try JWTConfiguration.fromEnvironment()
         let speechConfiguration = try SpeechConfiguration.fromEnvironment(dataDirectory: database.dataDirectory)
-        let authenticator = try await Authenticator(store: store, mode: http.auth, jwt: jwt)
+        let authenticator = try await Authenticator(store: store, mode: http.auth, jwt: http.jwt)
         let vault = try Runtime.vault(database: database, secretKey: configuration.security.secretKey, logger: logger)
         let speech = SpeechService(configuration: speechConfiguration, logger: Runtime.logger("hangar.speech"))
         let models = try Runtime.models(security: configuration.security, logger: logger)
         let workers = configuration.workers.count
         // Only a process with workers keeps browser sessions (its workers run the tasks in them).
-        var browser = try BrowserSetup.services(
-            dataDirectory: database.dataDirectory, settings: configuration.browser,
-            allowPrivateNetworks: configuration.security.policy.network.allowPrivateNetworks, keepsSessions: workers > 0, logger: logger)
+        var browser = BrowserSetup.services(configuration: configuration, keepsSessions: workers > 0, logger: logger)
         let processID = WorkerConfiguration.defaultWorkerID()
         var processServices: [any Service] = []
         if database.isShared {

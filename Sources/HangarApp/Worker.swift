@@ -32,9 +32,7 @@ public enum HangarWorker {
             // requests for them to its internal listener; its pool claims the tasks pinned to them.
             let (process, sessions) = ProcessSetup.directory(
                 id: processID, kind: "worker", store: store, vault: vault, settings: configuration.process, logger: logger)
-            var browser = try BrowserSetup.services(
-                dataDirectory: database.dataDirectory, settings: configuration.browser,
-                allowPrivateNetworks: configuration.security.policy.network.allowPrivateNetworks, keepsSessions: true, logger: logger)
+            var browser = BrowserSetup.services(configuration: configuration, keepsSessions: true, logger: logger)
             browser.directory = sessions
             // Narrated tasks are spoken here, by this process's synthesiser; listeners reach the audio
             // through any API replica (`/api/v1/tasks/{id}/narration/audio`, forwarded to the internal listener).

@@ -21,22 +21,6 @@ public struct JWTConfiguration: Sendable {
 
     public var isEnabled: Bool { hmacSecret != nil || publicKeyPEM != nil || jwksJSON != nil }
 
-    /// `HANGAR_JWT_SECRET`, `HANGAR_JWT_PUBLIC_KEY_FILE`, `HANGAR_JWKS_FILE`, `HANGAR_JWT_ISSUER`, `HANGAR_JWT_AUDIENCE`.
-    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> JWTConfiguration {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        func file(_ name: String) throws -> String? {
-            guard let path = value(name) else { return nil }
-            do {
-                return try String(contentsOfFile: path, encoding: .utf8)
-            } catch {
-                throw HangarError.invalid(field: name, message: "cannot read \(path)")
-            }
-        }
-        return JWTConfiguration(
-            hmacSecret: value("HANGAR_JWT_SECRET"), publicKeyPEM: try file("HANGAR_JWT_PUBLIC_KEY_FILE"), jwksJSON: try file("HANGAR_JWKS_FILE"),
-            issuer: value("HANGAR_JWT_ISSUER"), audience: value("HANGAR_JWT_AUDIENCE"))
-    }
-
     /// Builds the key collection, rejecting weak or unreadable keys up front.
     func makeKeys() async throws -> JWTKeyCollection {
         let keys = JWTKeyCollection()

@@ -2,26 +2,8 @@ public import Foundation
 public import HangarBlobs
 import HangarCore
 
-/// Capture settings, read from the environment with the names and defaults of the original
-/// capture service (`src/capture.py`):
-///
-/// | variable | default | |
-/// |---|---|---|
-/// | `CAPTURE_OUT` | `./data/mds`; `<data-dir>/mds` in `hangar serve` / `worker` | local dataset root (one directory per tenant and dataset) |
-/// | `CAPTURE_REMOTE` | — | `s3://bucket/prefix` datasets are uploaded to |
-/// | `CAPTURE_KEEP_LOCAL` | `1` | keep local shards after an upload |
-/// | `CAPTURE_FPS` | `2` | frames sampled per second |
-/// | `CAPTURE_JPEG_QUALITY` | `85` | recorded in `meta.json` for the frame source |
-/// | `CAPTURE_MIN_FRAMES` | `4` | shorter episodes are dropped |
-/// | `CAPTURE_EPISODE_TIMEOUT` | `900` | seconds before an episode finishes on its own |
-/// | `CAPTURE_COMPRESSION` | `zstd:6` | `none`, `zstd`, `zstd:1…22` |
-/// | `CAPTURE_SHARD_SIZE` | `512mb` | bytes, or `kb`/`mb`/`gb` (powers of 1024) |
-/// | `CAPTURE_HASHES` | `sha1` | shard hashes in `index.json` |
-///
-/// S3 for uploads: `CAPTURE_S3_ENDPOINT`, else `S3_ENDPOINT_URL` (what `streaming` reads),
-/// else `HANGAR_S3_ENDPOINT`; region `CAPTURE_S3_REGION` / `AWS_REGION` / `HANGAR_S3_REGION`
-/// (default `us-east-1`); credentials `CAPTURE_S3_*`, `HANGAR_S3_*`, then `AWS_*`, each also
-/// as `*_FILE`.
+/// Capture settings, with the names and defaults of the original capture service
+/// (`src/capture.py`): the `capture` area (`CaptureConfiguration+Settings`).
 public struct CaptureConfiguration: Sendable, Hashable {
     public var outputDirectory: URL
     public var remote: CaptureRemote?
@@ -54,29 +36,6 @@ public struct CaptureConfiguration: Sendable, Hashable {
         self.shardSizeLimit = shardSizeLimit
         self.hashes = hashes
         self.s3 = s3
-    }
-
-    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> CaptureConfiguration {
-        var config = CaptureConfiguration()
-        if let out = value(env, "CAPTURE_OUT") { config.outputDirectory = URL(fileURLWithPath: out, isDirectory: true) }
-        if let remote = value(env, "CAPTURE_REMOTE") { config.remote = try CaptureRemote.parse(remote, field: "CAPTURE_REMOTE") }
-        if let keep = value(env, "CAPTURE_KEEP_LOCAL") { config.keepLocal = try parseBool(keep, field: "CAPTURE_KEEP_LOCAL") }
-        if let fps = value(env, "CAPTURE_FPS") { config.fps = try parseDouble(fps, field: "CAPTURE_FPS") }
-        if let quality = value(env, "CAPTURE_JPEG_QUALITY") { config.jpegQuality = try parseInt(quality, field: "CAPTURE_JPEG_QUALITY") }
-        if let minFrames = value(env, "CAPTURE_MIN_FRAMES") { config.minFrames = try parseInt(minFrames, field: "CAPTURE_MIN_FRAMES") }
-        if let timeout = value(env, "CAPTURE_EPISODE_TIMEOUT") {
-            config.episodeTimeout = try parseDouble(timeout, field: "CAPTURE_EPISODE_TIMEOUT")
-        }
-        if let compression = env["CAPTURE_COMPRESSION"] {
-            config.compression = try MDSCompression.parse(compression, field: "CAPTURE_COMPRESSION")
-        }
-        if let size = value(env, "CAPTURE_SHARD_SIZE") { config.shardSizeLimit = try parseByteSize(size, field: "CAPTURE_SHARD_SIZE") }
-        if let hashes = env["CAPTURE_HASHES"] {
-            config.hashes = hashes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-        }
-        try config.validate()
-        config.s3 = try s3Configuration(env)
-        return config
     }
 
     /// Checks every setting; errors name the environment variable.
@@ -114,45 +73,6 @@ public struct CaptureConfiguration: Sendable, Hashable {
         let digits = value.hasSuffix("b") ? String(value.dropLast()) : value
         guard let bytes = Int(digits), bytes > 0 else { throw HangarError.invalid(field: field, message: "'\(text)' is not a size like 512mb") }
         return bytes
-    }
-
-    static func value(_ env: [String: String], _ name: String) -> String? {
-        guard let text = env[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
-        return text
-    }
-
-    static func parseBool(_ text: String, field: String) throws -> Bool {
-        switch text.lowercased() {
-        case "1", "true", "yes", "on": return true
-        case "0", "false", "no", "off": return false
-        default: throw HangarError.invalid(field: field, message: "'\(text)' is not a boolean (1/0, true/false)")
-        }
-    }
-
-    static func parseDouble(_ text: String, field: String) throws -> Double {
-        guard let number = Double(text), number.isFinite else { throw HangarError.invalid(field: field, message: "'\(text)' is not a number") }
-        return number
-    }
-
-    static func parseInt(_ text: String, field: String) throws -> Int {
-        guard let number = Int(text) else { throw HangarError.invalid(field: field, message: "'\(text)' is not an integer") }
-        return number
-    }
-
-    static func s3Configuration(_ env: [String: String]) throws -> S3Configuration? {
-        let region = value(env, "CAPTURE_S3_REGION") ?? value(env, "AWS_REGION") ?? value(env, "HANGAR_S3_REGION") ?? "us-east-1"
-        let endpointVariable = ["CAPTURE_S3_ENDPOINT", "S3_ENDPOINT_URL", "HANGAR_S3_ENDPOINT"].first { value(env, $0) != nil }
-        let endpoint = try BlobStoreConfiguration.endpointURL(
-            endpointVariable.flatMap { value(env, $0) }, variable: endpointVariable ?? "CAPTURE_S3_ENDPOINT", region: region)
-        let credentials: S3Credentials
-        do {
-            credentials = try S3Credentials.fromEnvironment(env, prefixes: ["CAPTURE_S3_", "HANGAR_S3_"])
-        } catch let error as HangarError {
-            // Missing credentials only matter once something is uploaded; unreadable files matter now.
-            if case .invalid(let field, _) = error, field.hasSuffix("_FILE") { throw error }
-            return nil
-        }
-        return S3Configuration(endpoint: endpoint, region: region, credentials: credentials)
     }
 }
 

@@ -15,13 +15,21 @@ public struct Setting: Sendable, Hashable {
     public var help: String
     /// Never logged or shown (keys, passwords).
     public var isSecret: Bool
+    /// Other variables read, in order, when `environment` is unset (`AWS_ACCESS_KEY_ID` for
+    /// `HANGAR_S3_ACCESS_KEY_ID`): the names other tools already use for the same thing.
+    public var aliases: [String]
+    /// Each variable may also be given as `NAME_FILE`, a path whose content is the value
+    /// (secrets mounted as files), checked right after `NAME` itself.
+    public var readsFile: Bool
 
     public init(
-        _ key: String, environment: String, flag: String? = nil, value: String, default defaultValue: String, secret isSecret: Bool = false,
-        help: String
+        _ key: String, environment: String, aliases: [String] = [], readsFile: Bool = false, flag: String? = nil, value: String,
+        default defaultValue: String, secret isSecret: Bool = false, help: String
     ) {
         self.key = key
         self.environment = environment
+        self.aliases = aliases
+        self.readsFile = readsFile
         self.flag = flag
         self.value = value
         self.defaultValue = defaultValue

@@ -14,7 +14,9 @@ public struct Settings: Sendable {
     public let reader: ConfigReader
     private let catalogue: [String: Setting]
     private let flagKeys: Set<String>
-    private let environment: [String: String]
+    /// The variable that gave each setting its value (`AWS_REGION` for `HANGAR_S3_REGION`), by
+    /// the setting's own variable name.
+    private let origins: [String: String]
     private let file: String?
 
     /// `flags`: values the command line gave, by absolute key (`http.port`).
@@ -24,8 +26,12 @@ public struct Settings: Sendable {
     ) async throws {
         let catalogue = Self.catalogue(areas)
         var variables: [String: String] = [:]
+        var origins: [String: String] = [:]
         for setting in catalogue.values {
-            if let value = environment[setting.environment], !value.isEmpty { variables[setting.environment] = value }
+            if let (value, origin) = try Self.lookUp(setting, in: environment) {
+                variables[setting.environment] = value
+                origins[setting.environment] = origin
+            }
         }
         let names = catalogue.mapValues(\.environment)
         var providers: [any ConfigProvider] = [
@@ -46,7 +52,7 @@ public struct Settings: Sendable {
         self.reader = ConfigReader(providers: providers)
         self.catalogue = catalogue
         self.flagKeys = Set(flags.keys)
-        self.environment = variables
+        self.origins = origins
         self.file = file
     }
 
@@ -57,7 +63,7 @@ public struct Settings: Sendable {
         self.reader = ConfigReader(provider: InMemoryProvider(name: "values", values: Self.values(values)))
         self.catalogue = catalogue
         self.flagKeys = []
-        self.environment = [:]
+        self.origins = [:]
         self.file = nil
     }
 
@@ -76,9 +82,27 @@ public struct Settings: Sendable {
     public func source(of key: String) -> String {
         guard let setting = catalogue[key] else { return key }
         if flagKeys.contains(key), let flag = setting.flag { return flag }
-        if environment[setting.environment] != nil { return setting.environment }
+        if let origin = origins[setting.environment] { return origin }
         if let file { return "\(key) in \(file)" }
         return key
+    }
+
+    /// The first of the setting's variables that is set, each name checked as itself and then
+    /// (for settings that allow it) as `NAME_FILE`. An empty value counts as unset.
+    private static func lookUp(_ setting: Setting, in environment: [String: String]) throws -> (value: String, origin: String)? {
+        for name in [setting.environment] + setting.aliases {
+            if let value = environment[name], !value.trimmingCharacters(in: .whitespaces).isEmpty { return (value, name) }
+            guard setting.readsFile, let path = environment[name + "_FILE"], !path.isEmpty else { continue }
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            } catch {
+                throw InvalidSetting(key: name + "_FILE", problem: "names a file that cannot be read ('\(path)': \(error.localizedDescription))")
+            }
+            guard !text.isEmpty else { throw InvalidSetting(key: name + "_FILE", problem: "names an empty file ('\(path)')") }
+            return (text, name + "_FILE")
+        }
+        return nil
     }
 
     private static func catalogue(_ areas: [SettingsArea]) -> [String: Setting] {

@@ -13,8 +13,10 @@ public enum SettingsTable {
             lines.append("| key | environment | flag | value | default | what it does |")
             lines.append("| --- | --- | --- | --- | --- | --- |")
             for setting in area.settings {
+                var variables = ([setting.environment] + setting.aliases).map { "`\($0)`" }.joined(separator: ", then ")
+                if setting.readsFile { variables += " (each also `_FILE`)" }
                 let cells = [
-                    "`\(area.name).\(setting.key)`", "`\(setting.environment)`", setting.flag.map { "`\($0)`" } ?? "", setting.value,
+                    "`\(area.name).\(setting.key)`", variables, setting.flag.map { "`\($0)`" } ?? "", setting.value,
                     setting.defaultValue, setting.help + (setting.isSecret ? " (secret: never logged)" : ""),
                 ]
                 lines.append("| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |")

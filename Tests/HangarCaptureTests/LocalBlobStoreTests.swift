@@ -1,4 +1,5 @@
 import Foundation
+import HangarSettings
 import HangarCore
 import Testing
 
@@ -41,17 +42,24 @@ struct LocalBlobStoreTests {
         await #expect(throws: HangarError.self) { _ = try await LocalBlobStore(root: URL(fileURLWithPath: "/tmp")).list(prefix: "../") }
     }
 
-    @Test("configuration: local by default, S3 with credentials from variables or *_FILE, bad values named")
-    func configuration() throws {
-        #expect(try BlobStoreConfiguration.fromEnvironment([:]) == .local(URL(fileURLWithPath: "./hangar-data/blobs", isDirectory: true)))
-        #expect(try BlobStoreConfiguration.fromEnvironment(["HANGAR_BLOB_DIR": "/data/b"]) == .local(URL(fileURLWithPath: "/data/b", isDirectory: true)))
+    /// The `blobs` area as `serve` reads it, from these environment variables only.
+    func blobs(_ environment: [String: String]) async throws -> BlobStoreConfiguration {
+        let settings = try await Settings(areas: [BlobStoreConfiguration.settings], environment: environment)
+        return try settings.area("blobs") { try BlobStoreConfiguration(config: $0, directory: URL(fileURLWithPath: "/data/default", isDirectory: true)) }
+    }
+
+    @Test("configuration: local by default, S3 with credentials from variables, AWS_* or *_FILE, bad values named by their source")
+    func configuration() async throws {
+        #expect(try await blobs([:]) == .local(URL(fileURLWithPath: "/data/default", isDirectory: true)))
+        #expect(try await blobs(["HANGAR_BLOB_DIR": "/data/b"]) == .local(URL(fileURLWithPath: "/data/b", isDirectory: true)))
 
         let secretFile = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(UUID().uuidString)")
         try Data("from-file\n".utf8).write(to: secretFile)
         defer { try? FileManager.default.removeItem(at: secretFile) }
-        let config = try BlobStoreConfiguration.fromEnvironment([
+        let config = try await blobs([
             "HANGAR_S3_BUCKET": "hangar", "HANGAR_S3_ENDPOINT": "http://127.0.0.1:9000", "HANGAR_S3_PREFIX": "p",
             "AWS_ACCESS_KEY_ID": "aws-id", "HANGAR_S3_SECRET_ACCESS_KEY_FILE": secretFile.path, "AWS_SESSION_TOKEN": "tok",
+            "HANGAR_S3_TIMEOUT": "30", "HANGAR_S3_MAX_ATTEMPTS": "2",
         ])
         guard case .s3(let s3, let bucket, let prefix) = config else {
             Issue.record("expected S3, got \(config)")
@@ -60,18 +68,22 @@ struct LocalBlobStoreTests {
         #expect(bucket == "hangar" && prefix == "p")
         #expect(s3.endpoint.absoluteString == "http://127.0.0.1:9000" && s3.region == "us-east-1")
         #expect(s3.credentials == S3Credentials(accessKeyID: "aws-id", secretAccessKey: "from-file", sessionToken: "tok"))
+        #expect(s3.retry.maxAttempts == 2 && s3.retry.requestTimeout == .seconds(30))
 
-        #expect(throws: HangarError.invalid(field: "HANGAR_S3_ENDPOINT", message: "'ftp://x' is not an http(s) URL")) {
-            try BlobStoreConfiguration.fromEnvironment(["HANGAR_S3_BUCKET": "b", "HANGAR_S3_ENDPOINT": "ftp://x", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"])
+        func refusal(_ environment: [String: String]) async -> String {
+            do {
+                _ = try await blobs(environment)
+                return "accepted"
+            } catch {
+                return String(describing: error)
+            }
         }
-        #expect(throws: HangarError.self) { try BlobStoreConfiguration.fromEnvironment(["HANGAR_S3_BUCKET": "b"]) }
-        do {
-            _ = try BlobStoreConfiguration.fromEnvironment([
-                "HANGAR_S3_BUCKET": "b", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY_FILE": "/nonexistent/secret",
-            ])
-            Issue.record("an unreadable secret file must fail")
-        } catch let HangarError.invalid(field, _) {
-            #expect(field == "AWS_SECRET_ACCESS_KEY_FILE")
-        }
+        let credentials = ["HANGAR_S3_BUCKET": "b", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "s"]
+        #expect(await refusal(credentials.merging(["HANGAR_S3_ENDPOINT": "ftp://x"]) { $1 }).hasPrefix("HANGAR_S3_ENDPOINT is not usable: 'ftp://x' is not an http(s) URL"))
+        #expect(await refusal(["HANGAR_S3_BUCKET": "b"]).contains("S3 needs credentials"))
+        #expect(await refusal(credentials.merging(["HANGAR_S3_MAX_ATTEMPTS": "0"]) { $1 }).hasPrefix("HANGAR_S3_MAX_ATTEMPTS must be a positive number"))
+        #expect(
+            await refusal(["HANGAR_S3_BUCKET": "b", "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY_FILE": "/nonexistent/secret"])
+                .hasPrefix("AWS_SECRET_ACCESS_KEY_FILE names a file that cannot be read"))
     }
 }

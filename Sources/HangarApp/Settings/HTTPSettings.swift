@@ -18,6 +18,8 @@ struct HTTPSettings {
 
     var server: ServerConfiguration
     var auth: Authenticator.Mode
+    /// The `jwt` area: tokens accepted beside API keys.
+    var jwt = JWTConfiguration()
 
     init(_ config: ConfigReader, security: SecurityPolicy, dataDirectory: String) throws {
         let host = try config.text(Keys.HTTP.host) ?? "127.0.0.1"

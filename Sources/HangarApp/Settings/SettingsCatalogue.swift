@@ -1,11 +1,14 @@
+import HangarAuth
+import HangarBlobs
+import HangarCapture
 public import HangarSettings
 
 /// Every setting Hangar reads, by area, in the order docs/configuration.md lists them.
 /// Each area's reader is scoped to its name, so `http.port` is `port` inside the `http` area.
 public enum SettingsCatalogue {
     public static let areas: [SettingsArea] = [
-        HTTPSettings.area, DatabaseSettings.area, WorkerSettings.area, SecuritySettings.area, WebhookSettings.area, BrowserSettings.area,
-        ProcessSettings.area, LoggingSettings.area,
+        HTTPSettings.area, JWTConfiguration.settings, DatabaseSettings.area, WorkerSettings.area, SecuritySettings.area, WebhookSettings.area,
+        BrowserSettings.area, BlobStoreConfiguration.settings, CaptureConfiguration.settings, ProcessSettings.area, LoggingSettings.area,
     ]
 }
 

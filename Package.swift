@@ -120,6 +120,8 @@ let package = Package(
         .target(
             name: "HangarAgents",
             dependencies: [
+                "HangarSettings",
+                .product(name: "Configuration", package: "swift-configuration"),
                 "HangarCore",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 "HangarSSE",
@@ -142,6 +144,8 @@ let package = Package(
         .target(
             name: "HangarSpeech",
             dependencies: [
+                "HangarSettings",
+                .product(name: "Configuration", package: "swift-configuration"),
                 "HangarTimers",
                 "HangarErrorText",
                 "HangarCore",
@@ -422,6 +426,7 @@ let package = Package(
         .testTarget(
             name: "HangarAgentsTests",
             dependencies: [
+                "HangarSettings",
                 "HangarCore",
                 "HangarRuntime",
                 "HangarStore",
@@ -506,6 +511,7 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 "HangarCore",
                 "HangarRuntime",
+                "HangarSettings",
                 "HangarStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),

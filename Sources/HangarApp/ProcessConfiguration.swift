@@ -1,8 +1,10 @@
 import Foundation
+import HangarAgents
 import HangarBlobs
 import HangarCapture
 import HangarCore
 import HangarServer
+import HangarSpeech
 import HangarWebhooks
 import HangarSettings
 
@@ -19,6 +21,8 @@ struct ProcessConfiguration {
     var logging: LoggingSettings
     var blobs: BlobStoreConfiguration
     var capture: CaptureConfiguration
+    var speech: SpeechConfiguration
+    var providers: ProviderConfiguration.Values
 
     init(_ settings: Settings) throws {
         logging = try settings.area(LoggingSettings.area.name) { try LoggingSettings($0) }
@@ -34,6 +38,10 @@ struct ProcessConfiguration {
         let data = URL(fileURLWithPath: database.dataDirectory, isDirectory: true)
         blobs = try settings.area(BlobStoreConfiguration.settings.name) {
             try BlobStoreConfiguration(config: $0, directory: data.appendingPathComponent("blobs", isDirectory: true))
+        }
+        providers = try settings.area(ProviderConfiguration.settings.name) { try ProviderConfiguration.Values(config: $0) }
+        speech = try settings.area(SpeechConfiguration.settings.name) { [database] in
+            try SpeechConfiguration(config: $0, dataDirectory: database.dataDirectory)
         }
         capture = try settings.area(CaptureConfiguration.settings.name) {
             try CaptureConfiguration(config: $0, directory: data.appendingPathComponent("mds", isDirectory: true))

@@ -33,9 +33,10 @@ enum Runtime {
     /// life of the process.
     private static let providerClient = ProviderConfiguration.makeHTTPClient()
 
-    static func models(security: SecuritySettings, logger: Logger) throws -> ModelSetup {
-        // Providers still read `HANGAR_PROVIDERS` and friends from the environment (issue 15).
-        let catalog = try ProviderConfiguration.catalog(environment: ProcessInfo.processInfo.environment, client: providerClient, logger: logger)
+    static func models(providers: ProviderConfiguration.Values, security: SecuritySettings, logger: Logger) throws -> ModelSetup {
+        // The environment only for the variables an endpoint names itself (`api_key_env`).
+        let catalog = try ProviderConfiguration.catalog(
+            providers, environment: ProcessInfo.processInfo.environment, client: providerClient, logger: logger)
         let tools = ToolEnvironment(
             network: security.policy.network, mcpCommands: security.mcpCommands,
             stepTimeout: .seconds(fractional: security.policy.stepTimeoutSeconds))

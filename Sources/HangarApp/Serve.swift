@@ -75,11 +75,10 @@ public enum HangarServe {
         var server = http.server
         server.tracing = tracing != nil
         let database = configuration.database
-        let speechConfiguration = try SpeechConfiguration.fromEnvironment(dataDirectory: database.dataDirectory)
         let authenticator = try await Authenticator(store: store, mode: http.auth, jwt: http.jwt)
         let vault = try Runtime.vault(database: database, secretKey: configuration.security.secretKey, logger: logger)
-        let speech = SpeechService(configuration: speechConfiguration, logger: Runtime.logger("hangar.speech"))
-        let models = try Runtime.models(security: configuration.security, logger: logger)
+        let speech = SpeechService(configuration: configuration.speech, logger: Runtime.logger("hangar.speech"))
+        let models = try Runtime.models(providers: configuration.providers, security: configuration.security, logger: logger)
         let workers = configuration.workers.count
         // Only a process with workers keeps browser sessions (its workers run the tasks in them).
         var browser = BrowserSetup.services(configuration: configuration, keepsSessions: workers > 0, logger: logger)

@@ -37,12 +37,12 @@ public enum HangarWorker {
             // Narrated tasks are spoken here, by this process's synthesiser; listeners reach the audio
             // through any API replica (`/api/v1/tasks/{id}/narration/audio`, forwarded to the internal listener).
             let speech = SpeechService(
-                configuration: try SpeechConfiguration.fromEnvironment(dataDirectory: database.dataDirectory), logger: Runtime.logger("hangar.speech"))
+                configuration: configuration.speech, logger: Runtime.logger("hangar.speech"))
             var services =
                 (tracing.map { [$0] } ?? [])
                 + Runtime.services(
                     store: store, workers: configuration.workers, webhooks: configuration.webhooks, vault: vault,
-                    models: try Runtime.models(security: configuration.security, logger: logger), browser: browser,
+                    models: try Runtime.models(providers: configuration.providers, security: configuration.security, logger: logger), browser: browser,
                     narration: SpeechNarrationProvider(service: speech, byTask: true), processID: processID, logger: logger)
             services.append(speech)
             services.append(process)

@@ -18,6 +18,8 @@ public struct Settings: Sendable {
     /// the setting's own variable name.
     private let origins: [String: String]
     private let file: String?
+    /// The keys the config file (or the in-memory values) holds.
+    private let givenKeys: Set<String>
 
     /// `flags`: values the command line gave, by absolute key (`http.port`).
     public init(
@@ -41,8 +43,9 @@ public struct Settings: Sendable {
                 AbsoluteConfigKey([names[key.components.joined(separator: ".")] ?? "HANGAR_UNLISTED_SETTING"])
             },
         ]
+        var givenKeys = Set<String>()
         if let file {
-            try Self.checkKeys(of: file, against: catalogue)
+            givenKeys = try Self.checkKeys(of: file, against: catalogue)
             do {
                 providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
             } catch {
@@ -54,6 +57,7 @@ public struct Settings: Sendable {
         self.flagKeys = Set(flags.keys)
         self.origins = origins
         self.file = file
+        self.givenKeys = givenKeys
     }
 
     /// Values by absolute key and nothing else: how tests build an application the way
@@ -65,6 +69,7 @@ public struct Settings: Sendable {
         self.flagKeys = []
         self.origins = [:]
         self.file = nil
+        self.givenKeys = Set(values.keys)
     }
 
     /// Reads one area's settings through a reader scoped to it. A bad value is reported by
@@ -78,13 +83,14 @@ public struct Settings: Sendable {
         }
     }
 
-    /// Where the value of `key` (absolute) came from, in the words an operator would search for.
+    /// Where the value of `key` (absolute) came from, in the words an operator would search for;
+    /// for a value given nowhere (a required one missing), the variable that would set it.
     public func source(of key: String) -> String {
         guard let setting = catalogue[key] else { return key }
         if flagKeys.contains(key), let flag = setting.flag { return flag }
         if let origin = origins[setting.environment] { return origin }
-        if let file { return "\(key) in \(file)" }
-        return key
+        if givenKeys.contains(key) { return file.map { "\(key) in \($0)" } ?? key }
+        return setting.environment
     }
 
     /// The first of the setting's variables that is set, each name checked as itself and then
@@ -119,8 +125,9 @@ public struct Settings: Sendable {
         return result
     }
 
-    /// A misspelt key in a config file would otherwise be ignored without a word.
-    private static func checkKeys(of file: String, against catalogue: [String: Setting]) throws {
+    /// A misspelt key in a config file would otherwise be ignored without a word. Returns the
+    /// file's keys.
+    private static func checkKeys(of file: String, against catalogue: [String: Setting]) throws -> Set<String> {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -131,10 +138,14 @@ public struct Settings: Sendable {
             throw InvalidSetting(key: "config file \(file)", problem: "must be a JSON object of areas (such as {\"http\": {\"port\": 8000}})")
         }
         var unknown: [String] = []
+        var known = Set<String>()
         func walk(_ object: [String: Any], prefix: String) {
             for (name, value) in object {
                 let key = prefix.isEmpty ? name : "\(prefix).\(name)"
-                if catalogue[key] != nil { continue }
+                if catalogue[key] != nil {
+                    known.insert(key)
+                    continue
+                }
                 if let nested = value as? [String: Any] { walk(nested, prefix: key) } else { unknown.append(key) }
             }
         }
@@ -142,5 +153,6 @@ public struct Settings: Sendable {
         if let first = unknown.sorted().first {
             throw InvalidSetting(key: "config file \(file)", problem: "names an unknown setting '\(first)' (docs/configuration.md lists them)")
         }
+        return known
     }
 }

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HangarSettings
 import HangarCore
 import HangarTestSupport
 import NIOCore
@@ -225,9 +226,16 @@ struct ProviderTests {
         #expect(await down.health().status == "unhealthy")
     }
 
+    /// The endpoints the `providers` area gives, from these environment variables only.
+    func endpoints(_ environment: [String: String]) async throws -> [ProviderEndpoint] {
+        let settings = try await Settings(areas: [ProviderConfiguration.settings], environment: environment)
+        let values = try settings.area("providers") { try ProviderConfiguration.Values(config: $0) }
+        return try ProviderConfiguration.endpoints(values, environment: environment)
+    }
+
     @Test("Configuration: OpenAI key, Ollama URL, extra endpoints, prices; bad entries name their field")
-    func configuration() throws {
-        let endpoints = try ProviderConfiguration.endpoints(environment: [
+    func configuration() async throws {
+        let endpoints = try await self.endpoints([
             "OPENAI_API_KEY": "sk-1", "OLLAMA_HOST": "gpu:11434",
             "HANGAR_PROVIDERS": #"[{"name": "azure", "base_url": "https://x.openai.azure.com/openai/deployments/gpt", "api_key_env": "AZ", "auth_header": "api-key", "query": {"api-version": "2024-10-21"}}]"#,
             "AZ": "secret",
@@ -235,17 +243,17 @@ struct ProviderTests {
         #expect(endpoints.map(\.name) == ["azure", "ollama", "openai"])
         #expect(endpoints[0].apiKey == "secret" && endpoints[0].url("/chat/completions").hasSuffix("/chat/completions?api-version=2024-10-21"))
         #expect(endpoints[1].baseURL == "http://gpu:11434" && endpoints[2].baseURL == "https://api.openai.com/v1")
-        #expect(throws: HangarError.invalid(field: "HANGAR_PROVIDERS[0].base_url", message: "must be an http(s) URL")) {
-            _ = try ProviderConfiguration.endpoints(environment: ["HANGAR_PROVIDERS": #"[{"name": "x", "base_url": "ftp://x"}]"#])
+        await #expect(throws: HangarError.invalid(field: "HANGAR_PROVIDERS[0].base_url", message: "must be an http(s) URL")) {
+            _ = try await self.endpoints(["HANGAR_PROVIDERS": #"[{"name": "x", "base_url": "ftp://x"}]"#])
         }
         // Not JSON at all (issue 24: "unexpected character at byte 0" named nothing): the variable and an example.
-        for (variable, parse) in [
-            ("HANGAR_PROVIDERS", { _ = try ProviderConfiguration.endpoints(environment: ["HANGAR_PROVIDERS": "vllm=http://x"]) }),
-            ("HANGAR_MODEL_PRICES", { _ = try PriceTable.parse("vllm=1") }),
-        ] as [(String, () throws -> Void)] {
-            let error = #expect(throws: HangarError.self) { try parse() }
-            guard case .invalid(let field, let message)? = error else { continue }
-            #expect(field == variable && message.contains("is not JSON") && message.contains("{"), "\(message)")
+        let notJSON = await #expect(throws: HangarError.self) { _ = try await self.endpoints(["HANGAR_PROVIDERS": "vllm=http://x"]) }
+        if case .invalid(let field, let message)? = notJSON {
+            #expect(field == "HANGAR_PROVIDERS" && message.contains("is not JSON") && message.contains("{"), "\(message)")
+        }
+        let badPrices = #expect(throws: HangarError.self) { _ = try PriceTable.parse("vllm=1") }
+        if case .invalid(let field, let message)? = badPrices {
+            #expect(field == "HANGAR_MODEL_PRICES" && message.contains("is not JSON") && message.contains("{"), "\(message)")
         }
         let prices = try PriceTable.parse(#"{"openai/gpt-4o-mini": {"prompt": 1, "completion": 2}, "vllm/*": {"prompt": 0.5, "completion": 0.5}}"#)
         #expect(prices.cost(model: "openai/gpt-4o-mini", promptTokens: 1_000_000, completionTokens: 500_000) == 2)

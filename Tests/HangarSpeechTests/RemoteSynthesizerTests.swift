@@ -1,4 +1,5 @@
 import Foundation
+import HangarSettings
 import HangarCore
 import HangarSpeech
 import Testing
@@ -149,33 +150,37 @@ struct RemoteSynthesizerTests {
         }
     }
 
-    @Test("configuration from the environment")
-    func environment() throws {
-        let f5 = try SpeechConfiguration.fromEnvironment(
-            dataDirectory: "/data",
-            environment: ["HANGAR_TTS_BACKEND": "f5", "HANGAR_TTS_URL": "tcp://gpu:9998", "YAP_PARALLEL": "3"]
-        )
+    /// The `speech` area as `serve` reads it, from these environment variables only.
+    func speech(_ environment: [String: String], dataDirectory: String = ".") async throws -> SpeechConfiguration {
+        let settings = try await Settings(areas: [SpeechConfiguration.settings], environment: environment)
+        return try settings.area("speech") { try SpeechConfiguration(config: $0, dataDirectory: dataDirectory) }
+    }
+
+    @Test("configuration from the environment (the seed's YAP_* names and Hangar's), bad values named")
+    func environment() async throws {
+        let f5 = try await speech(["HANGAR_TTS_BACKEND": "f5", "HANGAR_TTS_URL": "tcp://gpu:9998", "YAP_PARALLEL": "3"], dataDirectory: "/data")
         #expect(f5.backend == .f5(host: "gpu", port: 9998, sampleRate: 24_000))
         #expect(f5.voicesDirectory.path == "/data/voices" && f5.parallel == 3)
-        let openAI = try SpeechConfiguration.fromEnvironment(
-            dataDirectory: "/data",
-            environment: [
-                "HANGAR_TTS_BACKEND": "openai", "HANGAR_TTS_URL": "https://api.openai.com", "HANGAR_TTS_API_KEY": "k", "YAP_VOICES_DIR": "/voices",
-            ]
-        )
+        let openAI = try await speech(
+            ["HANGAR_TTS_BACKEND": "openai", "HANGAR_TTS_URL": "https://api.openai.com", "HANGAR_TTS_API_KEY": "k", "YAP_VOICES_DIR": "/voices"],
+            dataDirectory: "/data")
         #expect(openAI.backend == .openAI(.init(url: "https://api.openai.com", apiKey: "k")))
         #expect(openAI.voicesDirectory.path == "/voices")
-        let defaults = try SpeechConfiguration.fromEnvironment(dataDirectory: ".hangar", environment: [:])
+        let defaults = try await speech([:], dataDirectory: ".hangar")
         #expect(defaults.backend == .espeak(executable: "espeak-ng") && defaults.format == AudioFormat(sampleRate: 48_000, frameMilliseconds: 20))
         #expect(defaults.maximumSegmentCharacters == 350 && defaults.parallel == 2)
-        #expect(throws: SpeechConfigurationError.self) {
-            try SpeechConfiguration.fromEnvironment(dataDirectory: ".", environment: ["YAP_PARALLEL": "many"])
-        }
-        #expect(throws: SpeechConfigurationError.self) {
-            try SpeechConfiguration.fromEnvironment(dataDirectory: ".", environment: ["HANGAR_TTS_BACKEND": "openai"])
-        }
-        #expect(throws: SpeechConfigurationError.self) {
-            try SpeechConfiguration.fromEnvironment(dataDirectory: ".", environment: ["YAP_SR": "44100", "YAP_FRAME_MS": "15"])
+        for (environment, says) in [
+            (["YAP_PARALLEL": "many"], "YAP_PARALLEL must be an integer from 1 to 64, got 'many'"),
+            (["HANGAR_TTS_BACKEND": "openai"], "HANGAR_TTS_URL must be the server's http(s) URL"),
+            (["YAP_SR": "44100", "YAP_FRAME_MS": "15"], "YAP_FRAME_MS 15 ms is not a whole number of samples"),
+            (["HANGAR_TTS_BACKEND": "festival"], "HANGAR_TTS_BACKEND must be espeak, openai or f5"),
+        ] {
+            do {
+                _ = try await speech(environment)
+                Issue.record("\(environment) must be refused")
+            } catch {
+                #expect(String(describing: error).hasPrefix(says), "\(error)")
+            }
         }
     }
 }

@@ -5,18 +5,21 @@ import HangarCore
 public import Logging
 import NIOCore
 
-/// Builds the model catalog from the environment (12-factor):
+/// Builds the model catalog from the `providers` area (`ProviderConfiguration+Settings`):
 ///
-/// - `OPENAI_API_KEY` (and optionally `OPENAI_BASE_URL`) → provider `openai`.
-/// - `OLLAMA_BASE_URL` (or `OLLAMA_HOST`; default `http://localhost:11434`) → provider
-///   `ollama` on Ollama's native API; always configured, since it needs no key.
-/// - `HANGAR_PROVIDERS`: a JSON array of further endpoints, e.g. vLLM, llama.cpp, LiteLLM or
+/// - `openai.api_key` (and optionally `openai.base_url`) → provider `openai`.
+/// - `ollama.base_url` (default `http://localhost:11434`) → provider `ollama` on Ollama's
+///   native API; always configured, since it needs no key.
+/// - `endpoints` (`HANGAR_PROVIDERS`): a JSON array of further endpoints, e.g. vLLM, llama.cpp, LiteLLM or
 ///   Azure: `[{"name": "vllm", "type": "openai", "base_url": "http://gpu:8000/v1",
 ///   "api_key_env": "VLLM_KEY", "api_key_secret": "VLLM_KEY", "auth_header": "api-key",
 ///   "query": {"api-version": "2024-10-21"}, "headers": {…}, "timeout_seconds": 300,
 ///   "max_retries": 3}]`. An entry may replace `openai` or `ollama`.
-/// - `HANGAR_DEFAULT_PROVIDER`: for models named without a `provider/` prefix (default `mock`).
-/// - `HANGAR_MODEL_PRICES`: see `PriceTable`.
+/// - `default` (`HANGAR_DEFAULT_PROVIDER`): for models named without a `provider/` prefix
+///   (default `mock`).
+/// - `prices` (`HANGAR_MODEL_PRICES`): see `PriceTable`.
+///
+/// `environment` is read only for the variables an endpoint names itself (`api_key_env`).
 public enum ProviderConfiguration {
     /// The HTTP client providers and tools use. A refused connection fails at once instead of
     /// being retried inside AsyncHTTPClient until the request's deadline (its default): the
@@ -31,33 +34,33 @@ public enum ProviderConfiguration {
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
-    public static func catalog(environment: [String: String], client: HTTPClient, logger: Logger) throws -> ModelCatalog {
+    public static func catalog(_ values: Values, environment: [String: String], client: HTTPClient, logger: Logger) throws -> ModelCatalog {
         var registry = ProviderRegistry()
-        for endpoint in try endpoints(environment: environment) {
+        for endpoint in try endpoints(values, environment: environment) {
             switch endpoint.kind {
             case .openai: registry.register(endpoint.name, OpenAICompatibleProvider(endpoint: endpoint, client: client, logger: logger))
             case .ollama: registry.register(endpoint.name, OllamaProvider(endpoint: endpoint, client: client, logger: logger))
             }
         }
-        if let name = environment["HANGAR_DEFAULT_PROVIDER"], !name.isEmpty {
+        if let name = values.defaultProvider {
             guard registry.providers[name] != nil else {
                 throw HangarError.invalid(field: "HANGAR_DEFAULT_PROVIDER", message: "names no configured provider ('\(name)'; configured: \(registry.names.joined(separator: ", ")))")
             }
             registry.defaultProvider = name
         }
-        let prices = try environment["HANGAR_MODEL_PRICES"].map(PriceTable.parse) ?? PriceTable()
+        let prices = try values.prices.map(PriceTable.parse) ?? PriceTable()
         return ModelCatalog(providers: registry, prices: prices)
     }
 
-    public static func endpoints(environment: [String: String]) throws -> [ProviderEndpoint] {
+    public static func endpoints(_ values: Values, environment: [String: String]) throws -> [ProviderEndpoint] {
         var endpoints: [String: ProviderEndpoint] = [:]
-        let ollama = environment["OLLAMA_BASE_URL"] ?? environment["OLLAMA_HOST"].map { $0.hasPrefix("http") ? $0 : "http://\($0)" } ?? "http://localhost:11434"
+        // `OLLAMA_HOST` is often a bare `host:port`.
+        let ollama = values.ollamaBaseURL.map { $0.hasPrefix("http") ? $0 : "http://\($0)" } ?? "http://localhost:11434"
         endpoints["ollama"] = ProviderEndpoint(name: "ollama", kind: .ollama, baseURL: ollama)
-        if let key = environment["OPENAI_API_KEY"], !key.isEmpty {
-            endpoints["openai"] = ProviderEndpoint(
-                name: "openai", kind: .openai, baseURL: environment["OPENAI_BASE_URL"] ?? "https://api.openai.com/v1", apiKey: key)
+        if let key = values.openAIKey {
+            endpoints["openai"] = ProviderEndpoint(name: "openai", kind: .openai, baseURL: values.openAIBaseURL ?? "https://api.openai.com/v1", apiKey: key)
         }
-        if let text = environment["HANGAR_PROVIDERS"], !text.isEmpty {
+        if let text = values.endpoints {
             let json: JSONValue
             do {
                 json = try JSONText.decode(text)

@@ -1,14 +1,17 @@
+import HangarAgents
 import HangarAuth
 import HangarBlobs
 import HangarCapture
 public import HangarSettings
+import HangarSpeech
 
 /// Every setting Hangar reads, by area, in the order docs/configuration.md lists them.
 /// Each area's reader is scoped to its name, so `http.port` is `port` inside the `http` area.
 public enum SettingsCatalogue {
     public static let areas: [SettingsArea] = [
-        HTTPSettings.area, JWTConfiguration.settings, DatabaseSettings.area, WorkerSettings.area, SecuritySettings.area, WebhookSettings.area,
-        BrowserSettings.area, BlobStoreConfiguration.settings, CaptureConfiguration.settings, ProcessSettings.area, LoggingSettings.area,
+        HTTPSettings.area, JWTConfiguration.settings, DatabaseSettings.area, ProviderConfiguration.settings, WorkerSettings.area, SecuritySettings.area, WebhookSettings.area,
+        BrowserSettings.area, BlobStoreConfiguration.settings, CaptureConfiguration.settings, SpeechConfiguration.settings,
+        ProcessSettings.area, LoggingSettings.area,
     ]
 }
 

@@ -40,6 +40,7 @@ let package = Package(
         // itself is built only by scripts/generate-openapi (Tools/openapi-generator).
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // Domain value types and errors. No dependencies.
@@ -263,6 +264,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                "HangarAPIServer",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: swiftSettings
@@ -271,6 +275,17 @@ let package = Package(
         // (scripts/generate-openapi writes them; scripts/check-generated catches a stale copy).
         .target(
             name: "HangarAPI",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["openapi-generator-config.yaml"],
+            swiftSettings: swiftSettings
+        ),
+        // The server's side of the contract: types and `APIProtocol` generated from openapi.json
+        // for the operations HangarServer serves through generated handlers (scripts/generate-openapi).
+        .target(
+            name: "HangarAPIServer",
             dependencies: [
                 .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

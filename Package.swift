@@ -38,6 +38,11 @@ let package = Package(
         .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
         // Settings: flags, environment and an optional JSON file through one reader (JSON is its default trait).
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        // The runtime of the committed generated code (Sources/HangarAPI/Generated); the generator
+        // itself is built only by scripts/generate-openapi (Tools/openapi-generator).
+        .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
+        .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
     ],
     targets: [
         // Domain value types and errors. No dependencies.
@@ -302,8 +307,33 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                "HangarAPIServer",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIHummingbird", package: "swift-openapi-hummingbird"),
             ],
             resources: [.copy("Resources")],
+            swiftSettings: swiftSettings
+        ),
+        // The API contract as Swift: types and client generated from openapi.json, committed
+        // (scripts/generate-openapi writes them; scripts/check-generated catches a stale copy).
+        .target(
+            name: "HangarAPI",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["openapi-generator-config.yaml"],
+            swiftSettings: swiftSettings
+        ),
+        // The server's side of the contract: types and `APIProtocol` generated from openapi.json
+        // for the operations HangarServer serves through generated handlers (scripts/generate-openapi).
+        .target(
+            name: "HangarAPIServer",
+            dependencies: [
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            exclude: ["openapi-generator-config.yaml"],
             swiftSettings: swiftSettings
         ),
         // Identity: API keys, JWTs, roles, the bootstrap admin key.
@@ -389,6 +419,10 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),
+                "HangarAPI",
+                .product(name: "OpenAPIRuntime", package: "swift-openapi-runtime"),
+                .product(name: "OpenAPIAsyncHTTPClient", package: "swift-openapi-async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings
         ),

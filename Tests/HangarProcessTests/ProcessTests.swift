@@ -223,6 +223,49 @@ struct ProcessTests {
         server.stop()
     }
 
+    @Test("the CLI's agents and tasks commands: the server's JSON as sent (nulls too), one line per listed item, refusals in words")
+    func cliCommands() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("hangar-cli-\(Identifier.leaseToken())").path
+        let port = try freePort()
+        // No workers: submitted tasks stay queued, so cancelling one is not a race.
+        let server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "0"], port: port)
+        try await server.waitUntilReady()
+        func cli(_ arguments: [String], status: Int32 = 0) async throws -> String {
+            let process = try HangarProcess(arguments + ["--url", server.baseURL])
+            try #require(await eventually(timeout: .seconds(60)) { !process.process.isRunning }, "\(arguments): \(process.output)")
+            #expect(process.process.terminationStatus == status, "\(arguments): \(process.output)")
+            return process.output
+        }
+
+        let agent = try JSONText.decode(
+            try await cli(["agents", "create", "writer", "--model", "mock/echo", "--config", #"{"temperature":0.5,"tags":["a"]}"#]))
+        let agentID = try #require(agent["id"]?.stringValue)
+        #expect(agent["name"] == "writer" && agent["kind"] == "llm" && agent["config"]?["temperature"] == 0.5 && agent["config"]?["tags"] == ["a"])
+        #expect(agent.objectValue?["description"] == .null && agent.objectValue?["budget_limit"] == .null, "nulls are printed: \(agent)")
+        #expect(try await cli(["agents", "list"]).contains("\(agentID)  writer  llm  mock/echo\n"))
+        #expect(try JSONText.decode(try await cli(["agents", "get", "writer"]))["id"]?.stringValue == agentID)
+
+        let submit = ["tasks", "submit", "writer", "--input", #"{"prompt":"hi"}"#, "--priority", "HIGH", "--idempotency-key", "once"]
+        let task = try JSONText.decode(try await cli(submit))
+        let taskID = try #require(task["id"]?.stringValue)
+        #expect(task["priority"] == 8 && task["status"] == "queued" && task["input"]?["prompt"] == "hi" && task["agent_id"]?.stringValue == agentID)
+        #expect(try JSONText.decode(try await cli(submit))["id"]?.stringValue == taskID, "the idempotency key is sent")
+        let unknown = try await cli(["tasks", "submit", "writer", "--input", "{}", "--priority", "asap"], status: 64)
+        #expect(unknown.contains("--priority must be 1-10 or one of low, normal, high, critical"), "\(unknown)")
+
+        #expect(try await cli(["tasks", "list", "--agent", "writer", "--status", "queued"]).contains("\(taskID)  queued  attempts=0  \(task["created_at"]?.stringValue ?? "?")\n"))
+        #expect(try await cli(["tasks", "list", "--status", "running"]).isEmpty)
+        #expect(try JSONText.decode(try await cli(["tasks", "get", taskID]))["id"]?.stringValue == taskID)
+        #expect(try JSONText.decode(try await cli(["tasks", "cancel", taskID]))["status"] == "cancelled")
+        let events = try await cli(["tasks", "events", taskID])
+        #expect(events.hasPrefix("[1] queued (attempt 0)\n") && events.contains("cancelled"), "\(events)")
+
+        #expect(try JSONText.decode(try await cli(["agents", "delete", agentID])).objectValue != nil)
+        let gone = try await cli(["agents", "get", "writer"], status: 1)
+        #expect(gone.contains("HTTP 404"), "\(gone)")
+        server.stop()
+    }
+
     @Test("the CLI's help and usage: every option explained, per-subcommand usage on mistakes, no database created by a look")
     func cliHelp() async throws {
         func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {

@@ -46,6 +46,12 @@ struct ModelAPITests {
                 #expect(health.status == .ok && health.json["detail"] == "ollama 0.9.0" && health.json["healthy"] == true)
                 let providers = try await client.send(.get, "/api/v1/models/providers").json
                 #expect(providers["providers"]?.arrayValue?.map { $0["status"]?.stringValue ?? "" } == ["healthy", "healthy"])
+                #expect(providers["providers"]?.arrayValue?.last?["base_url"]?.stringValue == url)
+                #expect(available["models"]?.arrayValue?.last?["size_bytes"] == 2_019_393_189)
+                #expect(available["models"]?.arrayValue?.first?["details"]?["description"] != nil, "free-form details pass through")
+                // Served through the generated protocol, a request it refuses still gets the API's error body.
+                let html = try await client.send(.get, "/api/v1/models/available", headers: [.accept: "text/html"])
+                #expect(html.status == .notAcceptable && html.json["status_code"] == 406 && html.json["detail"]?.stringValue?.contains("text/html") == true)
 
                 let pull = try await client.send(.post, "/api/v1/ollama/models/pull/llama3.2")
                 #expect(pull.headers[.contentType] == "text/event-stream")

@@ -6,43 +6,17 @@ import HangarSSE
 import Hummingbird
 import NIOCore
 
-/// The configured model providers: every provider's models with capabilities, and Ollama's
-/// native model management (seed 004 "Ollama Integration").
+/// The configured model providers: the catalogue (served by `ModelsAPI` through the generated
+/// protocol), and Ollama's native model management (seed 004 "Ollama Integration").
 struct ModelController {
     let models: ModelCatalog
 
     func addRoutes(to router: Router<HangarRequestContext>) {
-        router.get("/api/v1/models/available", use: available)
-        router.get("/api/v1/models/providers", use: providers)
+        ModelsAPI(models: models).addRoutes(to: router)
         router.get("/api/v1/ollama/models", use: ollamaModels)
         router.get("/api/v1/ollama/models/names", use: ollamaNames)
         router.get("/api/v1/ollama/health", use: ollamaHealth)
         router.post("/api/v1/ollama/models/pull/{model_name}", use: ollamaPull)
-    }
-
-    /// Every provider's models. A provider that cannot be reached is reported in `errors`
-    /// instead of failing the listing.
-    @Sendable func available(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let (list, errors) = await models.providers.availableModels()
-        var filtered = list
-        if let capability = request.uri.queryParameters.get("capability") {
-            filtered = list.filter { $0.capabilities.contains(capability) }
-        }
-        return JSONResponse.make([
-            "models": .array(filtered.map(Self.json)), "count": .int(Int64(filtered.count)),
-            "providers": .array(models.providers.names.map(JSONValue.string)),
-            "errors": .object(errors.mapValues(JSONValue.string)),
-        ])
-    }
-
-    /// Each provider's health, including an open circuit breaker.
-    @Sendable func providers(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        var result: [JSONValue] = []
-        for name in models.providers.names {
-            let health = await models.providers.providers[name]!.health()
-            result.append(Self.json(name: name, health: health, provider: models.providers.providers[name]!))
-        }
-        return JSONResponse.make(["providers": .array(result)])
     }
 
     @Sendable func ollamaModels(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -141,14 +115,19 @@ struct ModelController {
     }
 
     static func json(name: String, health: ProviderHealth, provider: any ModelProvider) -> JSONValue {
-        var endpoint: JSONValue = .null
-        if let openai = provider as? OpenAICompatibleProvider { endpoint = .string(openai.endpoint.baseURL) }
-        if let ollama = provider as? OllamaProvider { endpoint = .string(ollama.endpoint.baseURL) }
-        return [
-            "provider": .string(name), "status": .string(health.status), "healthy": .bool(health.isHealthy), "base_url": endpoint,
+        [
+            "provider": .string(name), "status": .string(health.status), "healthy": .bool(health.isHealthy),
+            "base_url": baseURL(of: provider).map(JSONValue.string) ?? .null,
             "detail": health.detail.map(JSONValue.string) ?? .null, "latency_seconds": health.latencySeconds.map { .double($0) } ?? .null,
         ]
     }
+}
+
+/// Where a provider sends its requests, for the health answers (`nil` for in-process providers).
+func baseURL(of provider: any ModelProvider) -> String? {
+    if let openai = provider as? OpenAICompatibleProvider { return openai.endpoint.baseURL }
+    if let ollama = provider as? OllamaProvider { return ollama.endpoint.baseURL }
+    return nil
 }
 
 private actor LastValue {

@@ -68,48 +68,13 @@ struct SystemController {
 
 /// The API document and its viewer ship as resources of this module.
 ///
-/// `openapi.json` holds the core routes; each feature area adds an `openapi-<area>.json`
-/// fragment (its `paths`, `components.schemas` and `tags`), merged here once, so that
-/// features can document themselves without editing one shared file.
+/// `openapi.json` is the one source of the API contract: served as it is here, and the input
+/// of `scripts/generate-openapi`, which writes the `HangarAPI` module from it.
 public enum APIDocument {
-    private static let merged: Result<Data, any Error> = Result { try merge() }
+    private static let document: Result<Data, any Error> = Result { try resource("openapi", "json") }
 
-    public static func openAPI() throws -> Data { try merged.get() }
+    public static func openAPI() throws -> Data { try document.get() }
     static func viewer() throws -> Data { try resource("docs", "html") }
-
-    private static func merge() throws -> Data {
-        guard case .object(var document) = try JSONText.decode(String(decoding: try resource("openapi", "json"), as: UTF8.self)) else {
-            throw APIError(.internalServerError, "openapi.json is not an object")
-        }
-        for url in fragmentURLs() {
-            guard case .object(let fragment) = try JSONText.decode(String(decoding: try Data(contentsOf: url), as: UTF8.self)) else { continue }
-            document["paths"] = mergeObjects(document["paths"], fragment["paths"])
-            var components = document["components"]?.objectValue ?? [:]
-            components["schemas"] = mergeObjects(components["schemas"], fragment["components"]?["schemas"])
-            components["responses"] = mergeObjects(components["responses"], fragment["components"]?["responses"])
-            document["components"] = .object(components)
-            if let tags = fragment["tags"]?.arrayValue {
-                document["tags"] = .array((document["tags"]?.arrayValue ?? []) + tags)
-            }
-        }
-        return Data(JSONText.encode(.object(document)).utf8)
-    }
-
-    private static func mergeObjects(_ base: JSONValue?, _ addition: JSONValue?) -> JSONValue {
-        var result = base?.objectValue ?? [:]
-        for (key, value) in addition?.objectValue ?? [:] { result[key] = value }
-        return .object(result)
-    }
-
-    private static func fragmentURLs() -> [URL] {
-        let directories = [Bundle.module.resourceURL?.appendingPathComponent("Resources"), Bundle.module.resourceURL].compactMap { $0 }
-        for directory in directories {
-            guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { continue }
-            let fragments = names.filter { $0.hasPrefix("openapi-") && $0.hasSuffix(".json") }.sorted()
-            if !fragments.isEmpty || names.contains("openapi.json") { return fragments.map { directory.appendingPathComponent($0) } }
-        }
-        return []
-    }
 
     private static func resource(_ name: String, _ ext: String) throws -> Data {
         guard let url = Bundle.module.url(forResource: name, withExtension: ext, subdirectory: "Resources") ?? Bundle.module.url(forResource: name, withExtension: ext) else {

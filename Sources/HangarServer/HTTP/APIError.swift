@@ -4,6 +4,7 @@ import HangarCore
 import HangarStore
 import Logging
 public import Hummingbird
+import OpenAPIRuntime
 
 /// Every error leaves the server as `{"detail": "...", "status_code": N}` (the seeds' shape),
 /// plus `field` when one input field is to blame.
@@ -77,6 +78,12 @@ public struct APIError: Error, HTTPResponseError, Sendable {
             return .blobs(fault)
         case let error as HTTPError:
             return APIError(error.status, error.body ?? error.status.reasonPhrase, headers: error.headers)
+        case let error as ServerError:
+            // From a generated handler (HangarAPIServer): what the handler threw, or a request
+            // the generated code refused (a malformed parameter, an Accept it cannot meet).
+            if let inner = from(error.underlyingError) { return inner }
+            guard error.httpStatus.kind == .clientError else { return nil }
+            return APIError(error.httpStatus, "\(error.underlyingError)")
         case let error as any HTTPResponseError:
             return APIError(error.status, error.status.reasonPhrase)
         default:

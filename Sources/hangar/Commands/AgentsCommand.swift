@@ -1,6 +1,7 @@
 import ArgumentParser
+import Foundation
+import HangarAPI
 import HangarCore
-import NIOHTTP1
 
 struct AgentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,12 +23,11 @@ struct AgentsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var body: [String: JSONValue] = ["name": .string(name), "kind": .string(kind)]
-            if let model { body["model"] = .string(model) }
-            if let config { body["config"] = try parseJSONArgument(config, name: "--config") }
-            if let maxConcurrency { body["max_concurrency"] = .int(Int64(maxConcurrency)) }
-            if let description { body["description"] = .string(description) }
-            printJSON(try await client.client().send(.POST, "/api/v1/agents", body: .object(body)))
+            let agent = Components.Schemas.AgentCreate(
+                name: name, description: description, kind: kind, model: model,
+                config: try config.map { try decodeJSONArgument($0, name: "--config", as: Components.Schemas.AgentCreate.ConfigPayload.self) },
+                maxConcurrency: maxConcurrency)
+            printJSON(try await client.client().call { try await $0.createAgent(body: .json(agent)).created.body.json }.json)
         }
     }
 
@@ -36,10 +36,9 @@ struct AgentsCommand: AsyncParsableCommand {
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
-            let agents = try await client.client().send(.GET, "/api/v1/agents?limit=1000")
-            for agent in agents.arrayValue ?? [] {
-                let model = agent["model"]?.stringValue ?? "-"
-                print("\(agent["id"]?.stringValue ?? "")  \(agent["name"]?.stringValue ?? "")  \(agent["kind"]?.stringValue ?? "")  \(model)")
+            let agents = try await client.client().call { try await $0.listAgents(query: .init(limit: 1000)).ok.body.json }.value
+            for agent in agents {
+                print("\(agent.id)  \(agent.name)  \(agent.kind)  \(agent.model ?? "-")")
             }
         }
     }
@@ -50,7 +49,7 @@ struct AgentsCommand: AsyncParsableCommand {
         @Argument(help: "Agent id or name.") var agent: String
 
         func run() async throws {
-            printJSON(try await client.client().send(.GET, "/api/v1/agents/\(pathEscape(agent))"))
+            printJSON(try await client.client().call { try await $0.getAgent(path: .init(agentId: agent)).ok.body.json }.json)
         }
     }
 
@@ -60,13 +59,7 @@ struct AgentsCommand: AsyncParsableCommand {
         @Argument(help: "Agent id or name.") var agent: String
 
         func run() async throws {
-            printJSON(try await client.client().send(.DELETE, "/api/v1/agents/\(pathEscape(agent))"))
+            printJSON(try await client.client().call { try await $0.deleteAgent(path: .init(agentId: agent)).ok.body.json }.json)
         }
     }
 }
-
-func pathEscape(_ text: String) -> String {
-    text.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(.init(charactersIn: "/"))) ?? text
-}
-
-import Foundation

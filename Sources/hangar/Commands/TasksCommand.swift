@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+import HangarAPI
 import HangarCore
-import NIOHTTP1
+import OpenAPIRuntime
 
 struct TasksCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -35,30 +36,46 @@ struct TasksCommand: AsyncParsableCommand {
         @Flag(help: "Stream the task's progress until it ends.") var follow = false
 
         func validate() throws {
-            _ = try parseJSONArgument(input, name: "--input")
+            _ = try decodeJSONArgument(input, name: "--input", as: Components.Schemas.TaskCreateFields.InputPayload.self)
+            _ = try Self.priority(priority)
+        }
+
+        /// 1-10, or a name the document lists (the server reads names case-insensitively).
+        static func priority(_ text: String?) throws -> Components.Schemas.Priority? {
+            guard let text else { return nil }
+            if let number = Int(text) { return .case1(number) }
+            guard let name = Components.Schemas.Priority.Case2Payload(rawValue: text.lowercased()) else {
+                let names = Components.Schemas.Priority.Case2Payload.allCases.map(\.rawValue).joined(separator: ", ")
+                throw ValidationError("--priority must be 1-10 or one of \(names), got '\(text)'")
+            }
+            return .case2(name)
         }
 
         func run() async throws {
-            var body: [String: JSONValue] = ["agent_id": .string(agent), "input": try parseJSONArgument(input, name: "--input")]
-            if let priority { body["priority"] = Int(priority).map { .int(Int64($0)) } ?? .string(priority) }
-            if let timeout { body["timeout"] = .double(timeout) }
-            if let maxAttempts { body["max_attempts"] = .int(Int64(maxAttempts)) }
+            let fields = Components.Schemas.TaskCreateFields(
+                agentId: agent, input: try decodeJSONArgument(input, name: "--input", as: Components.Schemas.TaskCreateFields.InputPayload.self),
+                priority: try Self.priority(priority), maxAttempts: maxAttempts, timeout: timeout)
+            // The document's either/or rules (agent_id or agent, input or task) as the generator
+            // types them: the branches `fields` meets, with nothing of their own to send.
+            let body = Components.Schemas.TaskCreate(value1: fields, value2: .init(value1: .init()), value3: .init(value1: .init()))
             let api = client.client()
-            let task = try await api.send(
-                .POST, "/api/v1/tasks", body: .object(body), headers: idempotencyKey.map { [("Idempotency-Key", $0)] } ?? [])
-            guard follow, let id = task["id"]?.stringValue else {
-                printJSON(task)
+            let task = try await api.call {
+                try await $0.submitTask(headers: .init(idempotencyKey: idempotencyKey), body: .json(body)).created.body.json
+            }
+            guard follow else {
+                printJSON(task.json)
                 return
             }
+            let id = task.value.id
             FileHandle.standardError.write(Data("task \(id) queued\n".utf8))
             let printer = EventPrinter()
             try await api.followEvents(taskID: id) { event in
                 FileHandle.standardError.write(Data(printer.line(event).utf8))
             }
             FileHandle.standardError.write(Data(printer.finish().utf8))
-            let final = try await api.send(.GET, "/api/v1/tasks/\(id)")
-            printJSON(final)
-            throw TasksCommand.exitCode(for: final["status"]?.stringValue ?? "")
+            let final = try await api.call { try await $0.getTask(path: .init(taskId: id)).ok.body.json }
+            printJSON(final.json)
+            throw TasksCommand.exitCode(for: final.value.status.rawValue)
         }
     }
 
@@ -68,7 +85,7 @@ struct TasksCommand: AsyncParsableCommand {
         @Argument(help: "Task id.") var id: String
 
         func run() async throws {
-            printJSON(try await client.client().send(.GET, "/api/v1/tasks/\(pathEscape(id))"))
+            printJSON(try await client.client().call { try await $0.getTask(path: .init(taskId: id)).ok.body.json }.json)
         }
     }
 
@@ -80,11 +97,12 @@ struct TasksCommand: AsyncParsableCommand {
         @Option(help: "Most tasks to list (1-1000).") var limit = 50
 
         func run() async throws {
-            var query = "limit=\(limit)"
-            if let agent { query += "&agent_id=\(pathEscape(agent))" }
-            if let status { query += "&status=\(status)" }
-            for task in try await client.client().send(.GET, "/api/v1/tasks?\(query)").arrayValue ?? [] {
-                print("\(task["id"]?.stringValue ?? "")  \(task["status"]?.stringValue ?? "")  attempts=\(task["attempts"]?.intValue ?? 0)  \(task["created_at"]?.stringValue ?? "")")
+            let tasks = try await client.client().call {
+                try await $0.listTasks(query: .init(status: status, agentId: agent, limit: limit)).ok.body.json
+            }
+            // `created_at` as the server wrote it: through `Date` and back it can lose a millisecond.
+            for (task, sent) in zip(tasks.value, tasks.json.arrayValue ?? []) {
+                print("\(task.id)  \(task.status.rawValue)  attempts=\(task.attempts)  \(sent["created_at"]?.stringValue ?? "")")
             }
         }
     }
@@ -95,7 +113,7 @@ struct TasksCommand: AsyncParsableCommand {
         @Argument(help: "Task id.") var id: String
 
         func run() async throws {
-            printJSON(try await client.client().send(.DELETE, "/api/v1/tasks/\(pathEscape(id))"))
+            printJSON(try await client.client().call { try await $0.cancelTask(path: .init(taskId: id)).ok.body.json }.json)
         }
     }
 
@@ -112,8 +130,12 @@ struct TasksCommand: AsyncParsableCommand {
             if follow {
                 try await api.followEvents(taskID: id, after: after) { print(printer.line($0), terminator: "") }
             } else {
-                let page = try await api.send(.GET, "/api/v1/tasks/\(pathEscape(id))/events?after=\(after)&limit=1000")
-                for event in page["events"]?.arrayValue ?? [] { print(printer.line(event), terminator: "") }
+                let page = try await api.call {
+                    try await $0.listTaskEvents(
+                        path: .init(taskId: id), query: .init(after: Int(after), limit: 1000), headers: .init(accept: [.init(contentType: .json)])
+                    ).ok.body.json
+                }
+                for event in page.json["events"]?.arrayValue ?? [] { print(printer.line(event), terminator: "") }
             }
             print(printer.finish(), terminator: "")
         }

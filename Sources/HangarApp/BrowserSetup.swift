@@ -14,9 +14,9 @@ import Logging
 ///   screenshots go to;
 /// - the capture (`capture`; datasets in `<data-dir>/mds` by default);
 /// - in a process with workers, the persistent sessions (`browser.max_sessions`,
-///   `browser.session_idle_timeout`). Chromium is found through `HANGAR_CHROME_PATH`,
-///   `CHROME_PATH` or `PATH`, and only launched when a task needs it; its egress proxy refuses
-///   private networks unless `security.allow_private_networks`;
+///   `browser.session_idle_timeout`). Chromium is `browser.chrome_path` or found on `PATH`,
+///   and only launched when a task needs it; its egress proxy refuses private networks unless
+///   `security.allow_private_networks`;
 /// - the policy for the browser URLs requests name (the same setting) and the operator's
 ///   named environments (`browser.environments`).
 enum BrowserSetup {
@@ -35,23 +35,23 @@ enum BrowserSetup {
         if keepsSessions {
             sessions = BrowserSessionRegistry(
                 maxSessions: settings.maxSessions, defaultIdleTimeout: TimeInterval(settings.sessionIdleTimeout),
-                factory: environmentFactory(policy))
+                factory: environmentFactory(policy, chromePath: settings.chromePath))
         }
-        return BrowserServices(blobs: blobs, sessions: sessions, capture: capture, policy: policy)
+        return BrowserServices(blobs: blobs, sessions: sessions, capture: capture, policy: policy, chromePath: settings.chromePath)
     }
 
     static func executor(catalog: ModelCatalog, services: BrowserServices) -> BrowserExecutor {
         BrowserExecutor(
             catalog: catalog,
-            environments: StandardEnvironmentProvider(sessions: services.sessions, factory: environmentFactory(services.policy)),
+            environments: StandardEnvironmentProvider(sessions: services.sessions, factory: environmentFactory(services.policy, chromePath: services.chromePath)),
             blobs: services.blobs, capture: services.capture, policy: services.policy)
     }
 
     /// Launched browsers, and the remote browsers tenants name, get the same private-network
     /// rule as tools, webhooks and the URLs a request names.
-    private static func environmentFactory(_ policy: BrowserPolicy) -> BrowserEnvironmentFactory {
+    private static func environmentFactory(_ policy: BrowserPolicy, chromePath: String?) -> BrowserEnvironmentFactory {
         StandardEnvironments.factory(
-            allowPrivateNetworks: policy.network.allowPrivateNetworks, trustedEndpoints: policy.environments.endpointURLs,
+            allowPrivateNetworks: policy.network.allowPrivateNetworks, trustedEndpoints: policy.environments.endpointURLs, chromePath: chromePath,
             logger: Logger(label: "hangar.browser"))
     }
 

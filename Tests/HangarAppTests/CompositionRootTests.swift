@@ -63,12 +63,19 @@ struct CompositionRootTests {
     @Test("a bad value in the settings is refused before the application is built, naming the key")
     func refusesBadSettings() async throws {
         try await withTestStore(.sqlite) { store, _ in
-            let settings = Settings(areas: SettingsCatalogue.areas, values: ["http.auth": "none", "http.host": "0.0.0.0"])
-            do {
-                _ = try await HangarServe.buildApplication(settings: settings, store: store, logger: Logger(label: "hangar.test"))
-                Issue.record("built an application that serves everyone as admin on 0.0.0.0")
-            } catch {
-                #expect(String(describing: error).hasPrefix("http.auth none serves everyone as admin"), "\(error)")
+            for (values, says) in [
+                (["http.auth": "none", "http.host": "0.0.0.0"], "http.auth none serves everyone as admin"),
+                (["browser.chrome_path": "/nonexistent/chromium"], "browser.chrome_path must name an executable file"),
+                (["speech.parallel": "0"], "speech.parallel must be an integer from 1 to 64"),
+                (["blobs.s3.bucket": "b"], "HANGAR_S3_ACCESS_KEY_ID is not set: S3 needs credentials"),
+            ] {
+                do {
+                    _ = try await HangarServe.buildApplication(
+                        settings: Settings(areas: SettingsCatalogue.areas, values: values), store: store, logger: Logger(label: "hangar.test"))
+                    Issue.record("built an application with \(values)")
+                } catch {
+                    #expect(String(describing: error).hasPrefix(says), "\(error)")
+                }
             }
         }
     }

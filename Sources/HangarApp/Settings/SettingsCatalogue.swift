@@ -139,6 +139,10 @@ enum Keys {
     }
 
     enum Browser {
+        static let chromePath = Setting(
+            "chrome_path", environment: "HANGAR_CHROME_PATH", aliases: ["CHROME_PATH"], value: "path of an executable",
+            default: "`chromium`, `chromium-browser` or `google-chrome` on `PATH`",
+            help: "The browser `browser` agents launch (only when a task needs one).")
         static let maxSessions = Setting(
             "max_sessions", environment: "HANGAR_BROWSER_MAX_SESSIONS", value: "integer ≥ 1", default: "8",
             help: "Persistent browser sessions this process keeps.")

@@ -12,7 +12,7 @@ public enum StandardEnvironments {
     /// rule, unless its URL is one of `trustedEndpoints` — the operator's named environments.
     /// Where that remote browser's pages go is its own network's business.
     public static func factory(
-        allowPrivateNetworks: Bool = false, trustedEndpoints: Set<String> = [], endpointDecider: EgressDecider? = nil,
+        allowPrivateNetworks: Bool = false, trustedEndpoints: Set<String> = [], chromePath: String? = nil, endpointDecider: EgressDecider? = nil,
         logger: Logger = Logger(label: "hangar.browser")
     ) -> BrowserEnvironmentFactory {
         let network = NetworkPolicy.browsing(allowPrivateNetworks: allowPrivateNetworks)
@@ -24,7 +24,7 @@ public enum StandardEnvironments {
             let options = CDPEnvironmentOptions(mode: mode == .phone ? .phone : .web, screen: resolution)
             switch spec {
             case .cdp(let path, nil):
-                let launcher = ChromiumLauncher(executablePath: path, network: network)
+                let launcher = ChromiumLauncher(executablePath: path ?? chromePath, network: network)
                 return try await CDPEnvironment.launch(launcher, options: options, logger: logger)
             case .cdp(_, let address?):
                 return try await CDPEnvironment.attach(to: address, options: options, logger: logger, route: try await route(address))

@@ -15,11 +15,14 @@ public struct BrowserServices: Sendable {
     public var policy: BrowserPolicy
     /// With a shared database: who owns each session, and how to reach the other processes.
     public var directory: SessionDirectory?
+    /// The operator's Chromium (`browser.chrome_path`); `nil`: found on `PATH`.
+    public var chromePath: String?
 
     public init(
         blobs: any BlobStore, sessions: BrowserSessionRegistry? = nil, capture: CaptureManager? = nil, policy: BrowserPolicy = BrowserPolicy(),
-        directory: SessionDirectory? = nil
+        directory: SessionDirectory? = nil, chromePath: String? = nil
     ) {
+        self.chromePath = chromePath
         self.policy = policy
         self.blobs = blobs
         self.sessions = sessions

@@ -6,10 +6,11 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     public var defaultTimeoutSeconds: Double
     public var defaultMaxAttempts: Int
-    /// The model of an `llm` agent registered without one.
-    public var defaultModel: String
-    /// The model of a chat session created without one (`HANGAR_CHAT_DEFAULT_MODEL`).
-    public var chatDefaultModel: String
+    /// The model of an `llm` agent registered without one; `nil`: the model is required.
+    public var defaultModel: String?
+    /// The model of a chat session created without one (`HANGAR_CHAT_DEFAULT_MODEL`); `nil`:
+    /// the model is required. Never the mock by default: it answers with the input.
+    public var chatDefaultModel: String?
     /// How often an idle SSE stream sends a keep-alive comment.
     public var sseKeepAlive: Duration
     public var rateLimits: RateLimits
@@ -37,9 +38,9 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,
-        defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String = "mock/echo",
+        defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String? = nil,
         sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits(), security: SecurityPolicy = .moderate,
-        chatDefaultModel: String = "mock/echo", webSockets: WebSocketLimits = WebSocketLimits()
+        chatDefaultModel: String? = nil, webSockets: WebSocketLimits = WebSocketLimits()
     ) {
         self.webSockets = webSockets
         self.chatDefaultModel = chatDefaultModel

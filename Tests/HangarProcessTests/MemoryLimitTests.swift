@@ -101,7 +101,7 @@ struct MemoryLimitTests {
         defer { server.stop() }
         try await server.waitUntilReady()
         let base = server.baseURL
-        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"]).status == 201)
         let session = try await HTTP.send(.POST, base + "/api/v1/chat/sessions", json: ["model": "mock/echo"])
         let sessionID = try #require(session.json["id"]?.stringValue, "\(session.json)")
         let targets = [base + "/api/v1/chat/sessions/\(sessionID)/messages", base + "/api/v1/tasks"]

@@ -320,7 +320,7 @@ struct ProcessTests {
         var server = try HangarProcess(["serve", "--data-dir", dir, "--workers", "2"], port: port)
         try await server.waitUntilReady()
         let base = server.baseURL
-        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"])
+        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"])
         let acknowledged = Acknowledged()
         let submitters = (0..<4).map { _ in
             Task {
@@ -352,7 +352,7 @@ struct ProcessTests {
         let api = try HangarProcess(["serve", "--database", database.url, "--workers", "0", "--lease-seconds", "2"], port: port)
         try await api.waitUntilReady()
         let base = api.baseURL
-        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "sleepy", "config": ["latency_ms": 400]])
+        _ = try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "sleepy", "config": ["latency_ms": 400]])
         let workerArguments = ["worker", "--database", database.url, "--workers", "8", "--lease-seconds", "2"]
         let doomed = try HangarProcess(workerArguments)
         let survivor = try HangarProcess(workerArguments)
@@ -403,8 +403,8 @@ struct ProcessTests {
         let port = try freePort()
         let server = try HangarProcess(["serve", "--data-dir", dir], port: port)
         try await server.waitUntilReady()
-        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "echo"])
-        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "broken", "config": ["fail_times": 9]])
+        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"])
+        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["model": "mock/echo", "name": "broken", "config": ["fail_times": 9]])
 
         let ok = try HangarProcess([
             "tasks", "submit", "echo", "--url", server.baseURL, "--follow",
@@ -436,7 +436,7 @@ struct SecretsAtRestTests {
     static let plaintext = "plaintext-canary-\(Identifier.leaseToken())"
 
     static func createSecret(_ server: HangarProcess) async throws {
-        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "vaulted"])
+        _ = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["model": "mock/echo", "name": "vaulted"])
         let reply = try await HTTP.send(.POST, server.baseURL + "/api/v1/agents/vaulted/secrets", json: ["secret_key": "api_key", "secret_value": .string(plaintext)])
         #expect(reply.status == 201)
         let value = try await HTTP.send(.GET, server.baseURL + "/api/v1/agents/vaulted/secrets/api_key/value")

@@ -154,7 +154,7 @@ extension SessionOwnerProcessTests {
         try await api.waitUntilReady()
         let base = api.baseURL
         // The model answers after 2 s, so the listener is attached before anything is said.
-        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "talker", "config": ["latency_ms": 2000]]).status == 201)
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "talker", "config": ["latency_ms": 2000]]).status == 201)
         // Wait for the worker to register its internal listener (what the replica forwards to).
         #expect(await eventually(timeout: .seconds(60), every: .milliseconds(200)) {
             ((try? await store.processList(liveWithin: .seconds(3))) ?? []).contains { $0.kind == "worker" && $0.internalURL != nil }

@@ -50,7 +50,7 @@ struct StorageFaultTests {
         defer { server.stop() }
         try await server.waitUntilReady()
         let base = server.baseURL
-        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"]).status == 201)
         var accepted: [String] = []
         for _ in 0..<5 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
 
@@ -102,7 +102,7 @@ struct StorageFaultTests {
         var server = try HangarProcess(["serve", "--data-dir", dataDir, "--workers", "0"], port: try freePort(), environment: fullSync)
         defer { server.stop() }
         try await server.waitUntilReady()
-        #expect(try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        #expect(try await HTTP.send(.POST, server.baseURL + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"]).status == 201)
         var accepted: [String] = []
         for _ in 0..<5 { accepted.append(try #require(try await Self.submit(server.baseURL).json["id"]?.stringValue)) }
 
@@ -150,7 +150,7 @@ struct StorageFaultTests {
         defer { server.stop() }
         try await server.waitUntilReady()
         let base = server.baseURL
-        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"]).status == 201)
         var accepted: [String] = []
         for _ in 0..<5 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
 
@@ -210,7 +210,7 @@ struct StorageFaultTests {
         defer { server.stop() }
         try await server.waitUntilReady()
         let base = server.baseURL
-        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"]).status == 201)
         // Another process takes the write lock for 14 s (the busy timeout is 10 s).
         let holder = Process()
         holder.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -243,7 +243,7 @@ struct StorageFaultTests {
         defer { server.kill(SIGKILL) }
         try await server.waitUntilReady()
         let base = server.baseURL
-        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"]).status == 201)
         var accepted: [String] = []
         for round in 0..<3 {
             for _ in 0..<5 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
@@ -296,7 +296,7 @@ struct StorageFaultTests {
         defer { server.kill(SIGKILL) }
         try await server.waitUntilReady()
         let base = server.baseURL
-        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["name": "echo"]).status == 201)
+        #expect(try await HTTP.send(.POST, base + "/api/v1/agents", json: ["model": "mock/echo", "name": "echo"]).status == 201)
         var accepted: [String] = []
         for _ in 0..<3 { accepted.append(try #require(try await Self.submit(base).json["id"]?.stringValue)) }
 

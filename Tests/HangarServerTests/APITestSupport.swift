@@ -24,8 +24,10 @@ func withAPI(
     _ body: @escaping @Sendable (any TestClientProtocol, any HangarStore) async throws -> Void
 ) async throws {
     try await withTestStore(backend) { store, _ in
+        // Chat sessions without a model get the mock, named here as an operator would
+        // (HANGAR_CHAT_DEFAULT_MODEL): the server itself defaults to none.
         var configuration = ServerConfiguration(
-            maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200), rateLimits: rateLimits, security: security)
+            maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200), rateLimits: rateLimits, security: security, chatDefaultModel: "mock/echo")
         configure(&configuration)
         let authenticator = try await Authenticator(store: store, mode: auth, cacheTTL: 0)
         let router = buildRouter(
@@ -85,8 +87,16 @@ extension TestClientProtocol {
         try await execute(uri: uri, method: method, headers: [.contentType: "application/json"], body: ByteBuffer(string: body))
     }
 
-    /// Registers an agent and returns its JSON.
+    /// Registers an agent and returns its JSON. An `llm` agent without a model gets the mock,
+    /// named: the server picks no model by itself.
     func agent(_ fields: JSONValue) async throws -> JSONValue {
+        var fields = fields
+        if case .object(var object) = fields, object["model"] == nil, object["model_name"] == nil,
+            (object["kind"]?.stringValue ?? "llm") == "llm"
+        {
+            object["model"] = "mock/echo"
+            fields = .object(object)
+        }
         let response = try await send(.post, "/api/v1/agents", json: fields)
         guard response.status == .created else { throw WaitTimeout(description: "agent create failed: \(response.text)") }
         return response.json

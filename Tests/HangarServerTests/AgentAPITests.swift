@@ -67,6 +67,10 @@ struct AgentAPITests {
                 (["name": "x", "resources": ["gpu": -1]], "resources.gpu", .unprocessableContent),
                 (["name": "x", "secrets": [["key": "k"]]], "secrets[0]", .unprocessableContent),
                 (["name": .int(7)], "name", .unprocessableContent),
+                // No model is picked for a caller: above all never the mock, which answers with the input.
+                (["name": "x"], "model", .unprocessableContent),
+                (["name": "x", "model": "llama2"], "model", .unprocessableContent),
+                (["name": "x", "model": "openai/gpt-4o"], "model", .unprocessableContent),
             ]
             for (body, field, status) in cases {
                 let response = try await client.send(.post, "/api/v1/agents", json: body)
@@ -75,7 +79,7 @@ struct AgentAPITests {
                 #expect(response.json["status_code"] == .int(Int64(status.code)))
             }
             _ = try await client.agent(["name": "dup"])
-            let duplicate = try await client.send(.post, "/api/v1/agents", json: ["name": "dup"])
+            let duplicate = try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "dup"])
             #expect(duplicate.status == .conflict)
         }
     }

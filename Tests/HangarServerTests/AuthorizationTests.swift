@@ -115,7 +115,7 @@ struct AuthorizationTests {
             let asAcme: HTTPFields = [.authorization: "Bearer \(acme.token)"]
             let asGlobex: HTTPFields = [.authorization: "Bearer \(globex.token)"]
 
-            #expect(try await client.send(.post, "/api/v1/agents", json: ["name": "writer"], headers: asAcme).status == .created)
+            #expect(try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "writer"], headers: asAcme).status == .created)
             let submitted = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "writer", "input": ["prompt": "secret plans"]], headers: asAcme)
             let id = try #require(submitted.json["id"]?.stringValue)
 
@@ -125,7 +125,7 @@ struct AuthorizationTests {
             #expect(foreign.status == .notFound)
             #expect(!foreign.text.contains("secret plans"))
             // The same name is free in another tenant.
-            #expect(try await client.send(.post, "/api/v1/agents", json: ["name": "writer"], headers: asGlobex).status == .created)
+            #expect(try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "writer"], headers: asGlobex).status == .created)
 
             let whoami = try await client.send(.get, "/api/v1/auth/whoami", headers: asAcme).json
             #expect(whoami["tenant_id"] == "acme")

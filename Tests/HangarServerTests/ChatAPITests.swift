@@ -1,3 +1,4 @@
+import HangarServer
 import Foundation
 import HangarAgents
 import HangarAuth
@@ -230,6 +231,10 @@ struct ChatAPITests {
             }
             let missingAgent = try await client.send(.post, "/api/v1/chat/sessions", json: ["agent_id": "nobody"])
             #expect(missingAgent.status == .notFound && missingAgent.json["field"] == "agent_id")
+            // An unprefixed model with no default provider: refused, never sent to the mock.
+            let unprefixed = try await client.send(.post, "/api/v1/chat/sessions", json: ["model_name": "llama2"])
+            #expect(unprefixed.status == .unprocessableContent && unprefixed.json["field"] == "model_name", "\(unprefixed.text)")
+            #expect(unprefixed.json["detail"]?.stringValue?.contains("no default provider is configured") == true, "\(unprefixed.text)")
 
             let id = try #require(try await client.send(.post, "/api/v1/chat/sessions", json: [:]).json["id"]?.stringValue)
             let sends: [(JSONValue, String)] = [
@@ -298,6 +303,17 @@ struct ChatAPITests {
             }
             #expect(try await client.send(.get, "/api/v1/chat/sessions", headers: asGlobex).json["total"] == 0)
             #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages", headers: asAcme).json["messages"]?.arrayValue?.count == 2)
+        }
+    }
+
+    @Test("with no default chat model set (the server's default), a session must name its model")
+    func noDefaultModel() async throws {
+        try await withAPI(workers: false, configure: { $0.chatDefaultModel = nil }) { client, _ in
+            let response = try await client.send(.post, "/api/v1/chat/sessions", json: ["title": "t"])
+            #expect(response.status == .unprocessableContent && response.json["field"] == "model_name", "\(response.text)")
+            #expect(response.json["detail"]?.stringValue?.contains("HANGAR_CHAT_DEFAULT_MODEL") == true, "\(response.text)")
+            let status = try await client.send(.get, "/api/v1/chat/models")
+            #expect(status.json["default_model"] == .null, "\(status.text)")
         }
     }
 }

@@ -40,20 +40,20 @@ struct LimitsTests {
             let key = try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .operator, name: "busy")
             let headers: HTTPFields = [.authorization: "Bearer \(key.token)"]
             // Refused attempts use no token (issue 24): bad fields, a duplicate name.
-            #expect(try await first.send(.post, "/api/v1/agents", json: ["name": "x", "max_concurrency": 0], headers: headers).status == .unprocessableContent)
-            #expect(try await first.send(.post, "/api/v1/agents", json: ["name": "x", "colour": "blue"], headers: headers).status == .unprocessableContent)
+            #expect(try await first.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "x", "max_concurrency": 0], headers: headers).status == .unprocessableContent)
+            #expect(try await first.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "x", "colour": "blue"], headers: headers).status == .unprocessableContent)
             for index in 0..<10 {
                 if index == 3 {
-                    let duplicate = try await first.send(.post, "/api/v1/agents", json: ["name": "a0"], headers: headers)
+                    let duplicate = try await first.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "a0"], headers: headers)
                     #expect(duplicate.status == .conflict, "\(duplicate.text)")
                 }
                 let client = index.isMultiple(of: 2) ? first : other
-                let response = try await client.send(.post, "/api/v1/agents", json: ["name": .string("a\(index)")], headers: headers)
+                let response = try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": .string("a\(index)")], headers: headers)
                 #expect(response.status == .created, "\(index): \(response.text)")
                 #expect(response.headers[HTTPField.Name("X-RateLimit-Remaining")!] == String(9 - index))
             }
             for client in [first, other] {
-                let refused = try await client.send(.post, "/api/v1/agents", json: ["name": "one-too-many"], headers: headers)
+                let refused = try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "one-too-many"], headers: headers)
                 #expect(refused.status == .tooManyRequests)
                 #expect(Int(refused.headers[.retryAfter] ?? "") ?? 0 >= 300)
                 #expect(refused.json["detail"]?.stringValue?.contains("agent_create") == true)
@@ -61,7 +61,7 @@ struct LimitsTests {
             }
             // Another caller has its own bucket.
             let fresh = try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .operator, name: "fresh")
-            #expect(try await other.send(.post, "/api/v1/agents", json: ["name": "theirs"], headers: [.authorization: "Bearer \(fresh.token)"]).status == .created)
+            #expect(try await other.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "theirs"], headers: [.authorization: "Bearer \(fresh.token)"]).status == .created)
         }
     }
 
@@ -79,8 +79,8 @@ struct LimitsTests {
             #expect(set.status == .ok)
             #expect(try await other.send(.get, "/api/v1/quotas", headers: asAcme).json["max_tasks_per_hour"] == 5)
 
-            #expect(try await first.send(.post, "/api/v1/agents", json: ["name": "only"], headers: asAcme).status == .created)
-            let second = try await other.send(.post, "/api/v1/agents", json: ["name": "second"], headers: asAcme)
+            #expect(try await first.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "only"], headers: asAcme).status == .created)
+            let second = try await other.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "second"], headers: asAcme)
             #expect(second.status == .forbidden)
             #expect(second.json["detail"]?.stringValue?.contains("max_agents") == true)
 

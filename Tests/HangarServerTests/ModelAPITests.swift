@@ -118,9 +118,17 @@ struct ModelAPITests {
         try await withAPI { client, _ in
             let refused = try await client.send(.post, "/api/v1/agents", json: ["name": "gpt", "model": "openai/gpt-4o-mini"])
             #expect(refused.status == .unprocessableContent && refused.json["field"] == "model")
-            #expect(refused.json["detail"]?.stringValue?.contains("no model provider 'openai' is configured") == true)
+            #expect(refused.json["detail"]?.stringValue?.contains("no model provider named 'openai' is configured") == true, "\(refused.text)")
+            // No default provider is configured here: an unprefixed model is refused, never given to the mock.
             let plain = try await client.send(.post, "/api/v1/agents", json: ["name": "plain", "model": "llama2"])
-            #expect(plain.status == .created)
+            #expect(plain.status == .unprocessableContent && plain.json["field"] == "model", "\(plain.text)")
+            #expect(plain.json["detail"]?.stringValue?.contains("no default provider is configured") == true, "\(plain.text)")
+        }
+        // With a default provider (the operator named one), the same model goes there.
+        let models = ModelCatalog(providers: ProviderRegistry(providers: ["mock": MockProvider(), "ollama": MockProvider()], defaultProvider: "ollama"))
+        try await withAPI(models: models) { client, _ in
+            let plain = try await client.send(.post, "/api/v1/agents", json: ["name": "plain", "model": "llama2"])
+            #expect(plain.status == .created, "\(plain.text)")
         }
     }
 }

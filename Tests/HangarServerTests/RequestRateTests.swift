@@ -34,11 +34,11 @@ struct RequestRateTests {
     func hourlyBucket() async throws {
         try await withAPI(workers: false, rateLimits: RateLimits(agentCreationsPerHour: 3)) { client, _ in
             for index in 0..<3 {
-                let response = try await client.send(.post, "/api/v1/agents", json: ["name": .string("a\(index)")])
+                let response = try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": .string("a\(index)")])
                 #expect(response.status == .created, "\(index): \(response.text)")
                 #expect(response.headers[Self.limit] == "3")
             }
-            let refused = try await client.send(.post, "/api/v1/agents", json: ["name": "one-too-many"])
+            let refused = try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "one-too-many"])
             #expect(refused.status == .tooManyRequests)
             let retryAfter = try #require(Int(refused.headers[.retryAfter] ?? ""))
             #expect((1100...1200).contains(retryAfter), "\(retryAfter)")

@@ -21,7 +21,7 @@ struct SecretsAPITests {
 
             let created = try await client.send(
                 .post, "/api/v1/agents/create",
-                json: ["name": "mailer", "secrets": [["key": "imap_password", "value": "hunter2-imap", "description": "IMAP"]]], headers: asOperator)
+                json: ["name": "mailer", "model": "mock/echo", "secrets": [["key": "imap_password", "value": "hunter2-imap", "description": "IMAP"]]], headers: asOperator)
             #expect(created.status == .created)
             let added = try await client.send(
                 .post, "/api/v1/agents/mailer/secrets", json: ["secret_key": "api_key", "secret_value": "sk-1234567890abcdef"], headers: asOperator)

@@ -32,21 +32,21 @@ struct SecurityAPITests {
 
             // act: a definition with a blocked tool type, then one with too many tools (neither counts against the rate limit)
             let blocked = try await client.send(
-                .post, "/api/v1/agents", json: ["name": "shell", "config": ["tools": [["type": "system_command"]]]], headers: op)
+                .post, "/api/v1/agents", json: ["model": "mock/echo", "name": "shell", "config": ["tools": [["type": "system_command"]]]], headers: op)
             #expect(blocked.status == .unprocessableContent)
             #expect(blocked.json["field"] == "config.tools[0]")
             let crowded = try await client.send(
-                .post, "/api/v1/agents", json: ["name": "crowded", "config": ["tools": .array((0..<9).map { .string("t\($0)") })]], headers: op)
+                .post, "/api/v1/agents", json: ["model": "mock/echo", "name": "crowded", "config": ["tools": .array((0..<9).map { .string("t\($0)") })]], headers: op)
             #expect(crowded.status == .unprocessableContent && crowded.json["field"] == "config.tools")
             let deep = try await client.send(
-                .post, "/api/v1/agents", json: ["name": "deep", "config": ["a": ["b": ["c": ["d": ["e": ["f": ["g": 1]]]]]]]], headers: op)
+                .post, "/api/v1/agents", json: ["model": "mock/echo", "name": "deep", "config": ["a": ["b": ["c": ["d": ["e": ["f": ["g": 1]]]]]]]], headers: op)
             #expect(deep.status == .unprocessableContent && deep.text.contains("nests 6 levels"))
             // the agent-creation rate limit: 3 created, the 4th refused
             for name in ["a1", "a2", "a3"] {
-                #expect(try await client.send(.post, "/api/v1/agents", json: ["name": .string(name), "config": ["tools": ["http_request"]]], headers: op).status == .created)
+                #expect(try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": .string(name), "config": ["tools": ["http_request"]]], headers: op).status == .created)
             }
-            #expect(try await client.send(.post, "/api/v1/agents", json: ["name": "a4"], headers: op).status == .tooManyRequests)
-            #expect(try await client.send(.post, "/api/v1/agents", json: ["name": "a5"], headers: op).status == .tooManyRequests)
+            #expect(try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "a4"], headers: op).status == .tooManyRequests)
+            #expect(try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "a5"], headers: op).status == .tooManyRequests)
             // tool checks: a cloud metadata address, loopback by name, a domain off the list, a tool the agent lacks
             let metadata = try await client.send(
                 .post, "/api/v1/security/validate-tool-execution",
@@ -154,7 +154,7 @@ struct SecurityAPITests {
     func levels() async throws {
         let tools: JSONValue = ["tools": ["a", "b", "c", "d", "e"]]
         try await withAPI(workers: false, security: .strict) { client, _ in
-            let refused = try await client.send(.post, "/api/v1/agents", json: ["name": "five", "config": tools])
+            let refused = try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "five", "config": tools])
             #expect(refused.status == .unprocessableContent && refused.text.contains("strict"))
             _ = try await client.agent(["name": "ok"])
             let long = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "ok", "input": ["prompt": "x"], "timeout": 3600])
@@ -163,7 +163,7 @@ struct SecurityAPITests {
             #expect(limits["security_level"] == "strict" && limits["schema_limits"]?["max_tools_per_agent"] == 4)
         }
         try await withAPI(workers: false, security: .lenient) { client, _ in
-            #expect(try await client.send(.post, "/api/v1/agents", json: ["name": "five", "config": tools]).status == .created)
+            #expect(try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "five", "config": tools]).status == .created)
             #expect(try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "five", "input": ["prompt": "x"], "timeout": 3600]).status == .created)
             // Lenient allows any public host, never an internal one; a token is taken per check.
             let publicHost = try await client.send(.post, "/api/v1/security/validate-tool-execution", json: ["tool_name": "http_request", "url": "https://93.184.215.14/"])

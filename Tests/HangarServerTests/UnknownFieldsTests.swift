@@ -24,7 +24,7 @@ struct UnknownFieldsTests {
             let chatID = try #require(chat.json["id"]?.stringValue ?? chat.json["session_id"]?.stringValue, "\(chat.text)")
 
             let routes: [(HTTPRequest.Method, String, JSONValue)] = [
-                (.post, "/api/v1/agents", ["name": "a2"]),
+                (.post, "/api/v1/agents", ["model": "mock/echo", "name": "a2"]),
                 (.post, "/api/v1/agents/create", ["name": "a3"]),
                 (.put, "/api/v1/agents/\(agentID)", ["description": "d"]),
                 (.post, "/api/v1/tasks", ["agent_id": "echo", "input": ["prompt": "y"]]),
@@ -71,7 +71,7 @@ struct UnknownFieldsTests {
             #expect(try await store.taskGet(tenantID: nil, id: taskID)?.input["prompt"] == "before")
 
             let secret = try await client.send(
-                .post, "/api/v1/agents", json: ["name": "s", "secrets": [["key": "k", "value": "v", "scope": "all"]]])
+                .post, "/api/v1/agents", json: ["model": "mock/echo", "name": "s", "secrets": [["key": "k", "value": "v", "scope": "all"]]])
             #expect(secret.status == .unprocessableContent && secret.json["field"] == "secrets[0].scope", "\(secret.text)")
 
             // Seed 002's agent: Hangar has no `type`/`docker_image` fields (yet): named, not turned into an llm agent.

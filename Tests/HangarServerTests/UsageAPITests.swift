@@ -20,7 +20,7 @@ struct UsageAPITests {
             #expect(try await client.send(.put, "/api/v1/agents/\(id)", json: ["budget_limit": nil]).json["budget_limit"] == .null)
             #expect(try await client.agent(["name": "free"])["budget_limit"] == .null)
             for bad: JSONValue in [-1, "lots", true] {
-                let create = try await client.send(.post, "/api/v1/agents", json: ["name": "bad", "budget_limit": bad])
+                let create = try await client.send(.post, "/api/v1/agents", json: ["model": "mock/echo", "name": "bad", "budget_limit": bad])
                 #expect(create.status == .unprocessableContent && create.json["field"] == "budget_limit", "\(create.text)")
                 let update = try await client.send(.put, "/api/v1/agents/\(id)", json: ["budget_limit": bad])
                 #expect(update.status == .unprocessableContent && update.json["field"] == "budget_limit", "\(update.text)")
@@ -29,7 +29,7 @@ struct UsageAPITests {
             // apply: refused, saying how to price it (issue 14).
             let unpriced = try await client.send(.post, "/api/v1/agents", json: ["name": "u", "model": "mock/echo", "budget_limit": 1])
             #expect(unpriced.status == .created, "mock/* is priced (free): \(unpriced.text)")
-            let models = ModelCatalog(providers: ProviderRegistry(providers: ["mock": MockProvider(), "vllm": MockProvider()]))
+            let models = ModelCatalog(providers: ProviderRegistry(providers: ["mock": MockProvider(), "vllm": MockProvider()], defaultProvider: "mock"))
             #expect(models.isPriced("mock/echo") && !models.isPriced("vllm/llama") && models.isPriced("echo"))
         }
         try await withAPI(workers: false, models: ModelCatalog(providers: ProviderRegistry(providers: ["mock": MockProvider(), "vllm": MockProvider()]))) {

@@ -223,10 +223,12 @@ extension ModelProvider {
 /// Providers by name; an agent's `model` is `provider/name`.
 public struct ProviderRegistry: Sendable {
     public private(set) var providers: [String: any ModelProvider]
-    /// Used when a model has no `provider/` prefix.
-    public var defaultProvider: String
+    /// Used when a model has no `provider/` prefix; `nil` refuses such a model. Never `mock`
+    /// unless an operator names it: the mock answers with its input, and a default that quietly
+    /// picked it would show users fake answers.
+    public var defaultProvider: String?
 
-    public init(providers: [String: any ModelProvider] = ["mock": MockProvider()], defaultProvider: String = "mock") {
+    public init(providers: [String: any ModelProvider] = ["mock": MockProvider()], defaultProvider: String? = nil) {
         self.providers = providers
         self.defaultProvider = defaultProvider
     }
@@ -244,19 +246,30 @@ public struct ProviderRegistry: Sendable {
     public func resolve(_ model: String) throws -> (provider: any ModelProvider, model: String) {
         let (providerName, modelName) = split(model)
         guard let provider = providers[providerName] else {
-            throw TaskFailure(
-                code: "unknown_provider",
-                message: "no model provider named '\(providerName)' is configured (configured: \(names.joined(separator: ", ")))", retryable: false)
+            throw TaskFailure(code: "unknown_provider", message: problem(with: model) ?? "no model provider for '\(model)'", retryable: false)
         }
         return (provider, modelName)
     }
 
-    /// `(provider name, model name)` for an agent's `model`, without checking the provider exists.
+    /// `(provider name, model name)` for an agent's `model`, without checking the provider
+    /// exists; an unprefixed model with no default provider has provider `""`, which never does.
     public func split(_ model: String) -> (provider: String, model: String) {
         if let slash = model.firstIndex(of: "/") {
             return (String(model[..<slash]), String(model[model.index(after: slash)...]))
         }
-        return (defaultProvider, model)
+        return (defaultProvider ?? "", model)
+    }
+
+    /// Why `model` cannot be called, in words that say what to change; `nil` when it can.
+    public func problem(with model: String) -> String? {
+        let (providerName, modelName) = split(model)
+        if providers[providerName] != nil { return modelName.isEmpty ? "'\(model)' names no model after the provider" : nil }
+        guard model.contains("/") else {
+            return "'\(model)' names no provider and no default provider is configured: write provider/model "
+                + "(\(names.map { "\($0)/…" }.joined(separator: ", ")); mock/echo answers with the input, for tests), "
+                + "or set OLLAMA_BASE_URL, OPENAI_API_KEY or HANGAR_DEFAULT_PROVIDER"
+        }
+        return "no model provider named '\(providerName)' is configured (configured: \(names.joined(separator: ", ")))"
     }
 
     /// Every provider's models, in provider order; a provider that fails is left out and

@@ -16,8 +16,9 @@ extension ProviderConfiguration {
             "endpoints", environment: "HANGAR_PROVIDERS", value: "JSON array (a string in a config file)", default: "none",
             help: "More OpenAI-compatible or Ollama endpoints (vLLM, llama.cpp, LiteLLM, Azure); an entry may replace `openai` or `ollama` ([llm](llm.md)).")
         static let defaultProvider = Setting(
-            "default", environment: "HANGAR_DEFAULT_PROVIDER", value: "provider name", default: "mock",
-            help: "Provider of a model named without `provider/`.")
+            "default", environment: "HANGAR_DEFAULT_PROVIDER", value: "provider name",
+            default: "`ollama` when `ollama.base_url` is set, else `openai` when its key is, else none",
+            help: "Provider of a model named without `provider/`; with none, such a model is refused (the mock answers only when named).")
         static let prices = Setting(
             "prices", environment: "HANGAR_MODEL_PRICES", value: "JSON object (a string in a config file)", default: "list prices",
             help: "USD per million tokens by model, over the built-in list prices.")

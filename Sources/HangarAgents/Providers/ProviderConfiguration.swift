@@ -16,7 +16,8 @@ import NIOCore
 ///   "query": {"api-version": "2024-10-21"}, "headers": {…}, "timeout_seconds": 300,
 ///   "max_retries": 3}]`. An entry may replace `openai` or `ollama`.
 /// - `default` (`HANGAR_DEFAULT_PROVIDER`): for models named without a `provider/` prefix
-///   (default `mock`).
+///   (default: `ollama` when its address is set, else `openai` when its key is; else such a
+///   model is refused — the mock only ever answers when named).
 /// - `prices` (`HANGAR_MODEL_PRICES`): see `PriceTable`.
 ///
 /// `environment` is read only for the variables an endpoint names itself (`api_key_env`).
@@ -41,6 +42,13 @@ public enum ProviderConfiguration {
             case .openai: registry.register(endpoint.name, OpenAICompatibleProvider(endpoint: endpoint, client: client, logger: logger))
             case .ollama: registry.register(endpoint.name, OllamaProvider(endpoint: endpoint, client: client, logger: logger))
             }
+        }
+        // An unprefixed model goes where the operator pointed: the named default, else the
+        // provider whose address was given (Ollama's, then OpenAI's); never the mock by itself.
+        if values.ollamaBaseURL != nil {
+            registry.defaultProvider = "ollama"
+        } else if values.openAIKey != nil {
+            registry.defaultProvider = "openai"
         }
         if let name = values.defaultProvider {
             guard registry.providers[name] != nil else {

@@ -38,7 +38,7 @@ struct HTTPSettings {
         self.auth = auth
         server = ServerConfiguration(
             host: host, port: port, maxBodyBytes: maxBodyBytes, rateLimits: try Self.rateLimits(config), security: security,
-            chatDefaultModel: try config.text(Keys.HTTP.chatDefaultModel) ?? "mock/echo", webSockets: try Self.webSockets(config))
+            chatDefaultModel: try config.text(Keys.HTTP.chatDefaultModel), webSockets: try Self.webSockets(config))
         server.metricsPublic = try config.bool(Keys.HTTP.metricsPublic) ?? false
         server.logRequests = try config.bool(Keys.HTTP.logRequests) ?? false
         server.dataDirectory = dataDirectory

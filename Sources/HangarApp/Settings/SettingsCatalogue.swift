@@ -28,7 +28,7 @@ enum Keys {
             "auth", environment: "HANGAR_AUTH", flag: "--auth", value: "required, none", default: "required",
             help: "`none` serves every request as admin: local development only, loopback addresses only.")
         static let chatDefaultModel = Setting(
-            "chat_default_model", environment: "HANGAR_CHAT_DEFAULT_MODEL", value: "provider/model", default: "mock/echo",
+            "chat_default_model", environment: "HANGAR_CHAT_DEFAULT_MODEL", value: "provider/model", default: "none (the model is required)",
             help: "Model of a chat session created without one.")
         static let metricsPublic = Setting(
             "metrics_public", environment: "HANGAR_METRICS_PUBLIC", value: "true/false", default: "false",

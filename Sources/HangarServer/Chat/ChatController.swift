@@ -36,13 +36,14 @@ struct ChatController {
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: Self.createFields, allowEmpty: true)
         let modelField = body.has("model") ? "model" : "model_name"
-        let requested = try body.string(modelField, maxLength: 256) ?? configuration.chatDefaultModel
-        guard !requested.isEmpty else { throw APIError.invalid(modelField, "must not be empty") }
-        let (providerName, modelName) = models.providers.split(requested)
-        guard models.providers.providers[providerName] != nil, !modelName.isEmpty else {
+        guard let requested = try body.string(modelField, maxLength: 256) ?? configuration.chatDefaultModel else {
             throw APIError.invalid(
-                modelField, "no model provider for '\(requested)'; give provider/name with one of: \(models.providers.names.joined(separator: ", "))")
+                modelField, "is required (no default chat model is set: HANGAR_CHAT_DEFAULT_MODEL): provider/model, such as ollama/llama3.2 (mock/echo answers with the input, for tests)")
         }
+        guard !requested.isEmpty else { throw APIError.invalid(modelField, "must not be empty") }
+        if let problem = models.providers.problem(with: requested) { throw APIError.invalid(modelField, problem) }
+        // Stored qualified: a later change of the default provider does not move the session.
+        let (providerName, modelName) = models.providers.split(requested)
         var config = try body.object("config")?.objectValue ?? [:]
         var template: ChatTemplate?
         if let value = config["template"], value != .null {
@@ -158,7 +159,7 @@ struct ChatController {
         }
         return JSONResponse.make([
             "models": .array(list), "errors": .object(errors.mapValues(JSONValue.string)),
-            "default_model": .string(configuration.chatDefaultModel), "providers": .array(models.providers.names.map(JSONValue.string)),
+            "default_model": configuration.chatDefaultModel.map(JSONValue.string) ?? .null, "providers": .array(models.providers.names.map(JSONValue.string)),
         ])
     }
 

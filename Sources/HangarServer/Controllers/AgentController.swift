@@ -62,6 +62,11 @@ struct AgentController {
             config: config, resources: try parseResources(body) ?? .zero,
             maxConcurrency: try body.int("max_concurrency", in: 1...100_000), budgetLimit: budget,
             isActive: try body.bool("is_active") ?? true)
+        // Checked after the other fields, so a body with several mistakes names the first of them.
+        if kind == "llm", model == nil {
+            throw APIError.invalid(
+                "model", "is required for an llm agent: provider/model, such as ollama/llama3.2 or openai/gpt-4o-mini (mock/echo answers with the input, for tests)")
+        }
         try await QuotaController.checkAgentCreation(store, tenantID: context.tenantID)
         if try await store.agentGet(tenantID: context.tenantID, idOrName: name) != nil {
             throw APIError(.conflict, "an agent named '\(name)' exists already", field: "name")
@@ -167,11 +172,9 @@ struct AgentController {
         let field = body.has("model") ? "model" : "model_name"
         guard let model = try body.string(field, maxLength: 256) else { return nil }
         guard !model.isEmpty else { throw APIError.invalid(field, "must not be empty") }
-        // `openai/gpt-4o` with no `openai` provider configured is refused now, not at run time.
-        if model.contains("/"), models.providers.providers[models.providers.split(model).provider] == nil {
-            throw APIError.invalid(
-                field, "no model provider '\(models.providers.split(model).provider)' is configured (configured: \(models.providers.names.joined(separator: ", ")))")
-        }
+        // `openai/gpt-4o` with no `openai` provider, or `llama2` with no default provider, is
+        // refused now, not at run time.
+        if let problem = models.providers.problem(with: model) { throw APIError.invalid(field, problem) }
         return model
     }
 

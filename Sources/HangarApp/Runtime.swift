@@ -99,6 +99,14 @@ enum Runtime {
         LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
     }
 
+    /// One line per setting read from another name than Hangar's (the seeds' `SECURITY_LEVEL`,
+    /// AWS's `AWS_REGION`), naming Hangar's.
+    static func logAliases(_ settings: Settings, logger: Logger) {
+        for (variable, setting) in settings.aliasesRead {
+            logger.notice("read \(variable) as \(setting)", metadata: ["variable": .string(variable), "hangar_name": .string(setting)])
+        }
+    }
+
     static func logger(_ label: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel = logging.withLock { $0?.level } ?? .info

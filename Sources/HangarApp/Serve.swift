@@ -21,6 +21,7 @@ public enum HangarServe {
         let http = try readHTTP(settings, configuration)
         Runtime.startLogging(configuration.logging)
         let logger = Runtime.logger("hangar")
+        Runtime.logAliases(settings, logger: logger)
         Runtime.bootstrapMetrics()
         let tracing = try Runtime.bootstrapTracing(process: "serve", logger: logger)
         let host = http.server.host, port = http.server.port

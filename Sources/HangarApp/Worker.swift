@@ -20,6 +20,7 @@ public enum HangarWorker {
         }
         Runtime.startLogging(configuration.logging)
         let logger = Runtime.logger("hangar.worker")
+        Runtime.logAliases(settings, logger: logger)
         Runtime.bootstrapMetrics()
         let tracing = try Runtime.bootstrapTracing(process: "worker", logger: logger)
         let database = configuration.database

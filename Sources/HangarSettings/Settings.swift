@@ -83,6 +83,14 @@ public struct Settings: Sendable {
         }
     }
 
+    /// Settings read from another variable than their own (`SECURITY_LEVEL` for
+    /// `HANGAR_SECURITY_LEVEL`, `AWS_REGION` for `HANGAR_S3_REGION`): a process logs each, so an
+    /// operator sees which names it honoured.
+    public var aliasesRead: [(variable: String, setting: String)] {
+        origins.filter { $0.key != $0.value && $0.value != $0.key + "_FILE" }.map { (variable: $0.value, setting: $0.key) }
+            .sorted { $0.variable < $1.variable }
+    }
+
     /// Where the value of `key` (absolute) came from, in the words an operator would search for;
     /// for a value given nowhere (a required one missing), the variable that would set it.
     public func source(of key: String) -> String {

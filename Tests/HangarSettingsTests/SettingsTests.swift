@@ -35,6 +35,19 @@ struct SettingsTests {
         #expect(try flags.area("http") { try $0.int(Self.port) } == 7200)
     }
 
+    @Test("an alias is read when the setting's own variable is unset, reported by its name and listed as read")
+    func aliases() async throws {
+        let level = Setting("level", environment: "HANGAR_SECURITY_LEVEL", aliases: ["SECURITY_LEVEL"], value: "level", default: "moderate", help: "Level.")
+        let area = SettingsArea("security", summary: "S.", settings: [level])
+        let seed = try await Settings(areas: [area], environment: ["SECURITY_LEVEL": "strict"])
+        #expect(try seed.area("security") { try $0.text(level) } == "strict")
+        #expect(seed.source(of: "security.level") == "SECURITY_LEVEL")
+        #expect(seed.aliasesRead.map(\.variable) == ["SECURITY_LEVEL"] && seed.aliasesRead.map(\.setting) == ["HANGAR_SECURITY_LEVEL"])
+        let both = try await Settings(areas: [area], environment: ["SECURITY_LEVEL": "strict", "HANGAR_SECURITY_LEVEL": "lenient"])
+        #expect(try both.area("security") { try $0.text(level) } == "lenient", "Hangar's own name wins")
+        #expect(both.aliasesRead.isEmpty)
+    }
+
     @Test("unset is nil (an empty variable too), so the caller's default applies; variables outside the catalogue are never read")
     func unset() async throws {
         let settings = try await Settings(areas: [Self.area], environment: ["HANGAR_PORT": "", "HTTP_DEBUG": "true", "HANGAR_UNLISTED_SETTING": "1"])

@@ -108,10 +108,10 @@ enum Keys {
 
     enum Security {
         static let level = Setting(
-            "level", environment: "HANGAR_SECURITY_LEVEL", value: "strict, moderate, lenient", default: "moderate",
+            "level", environment: "HANGAR_SECURITY_LEVEL", aliases: ["SECURITY_LEVEL"], value: "strict, moderate, lenient", default: "moderate",
             help: "Limits on agent definitions, timeouts, tools and the network.")
         static let allowedDomains = Setting(
-            "allowed_domains", environment: "HANGAR_ALLOWED_DOMAINS", value: "host names, comma-separated; `*`: any public host",
+            "allowed_domains", environment: "HANGAR_ALLOWED_DOMAINS", aliases: ["ALLOWED_DOMAINS"], value: "host names, comma-separated; `*`: any public host",
             default: "the level's", help: "Hosts tools and browser agents may reach.")
         static let allowPrivateNetworks = Setting(
             "allow_private_networks", environment: "HANGAR_ALLOW_PRIVATE_NETWORKS", value: "true/false", default: "the level's",
@@ -123,7 +123,7 @@ enum Keys {
             "secret_key", environment: "HANGAR_SECRET_KEY", value: "key", default: "`<data-dir>/secret.key`", secret: true,
             help: "Master key of agent secrets; processes sharing a database need the same one.")
         static let adminKey = Setting(
-            "admin_key", environment: "HANGAR_ADMIN_KEY", value: "API key", default: "created on first start", secret: true,
+            "admin_key", environment: "HANGAR_ADMIN_KEY", aliases: ["API_KEY"], value: "API key", default: "created on first start", secret: true,
             help: "The first admin API key, instead of a generated one.")
     }
 

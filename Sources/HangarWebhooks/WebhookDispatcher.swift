@@ -251,8 +251,10 @@ public struct WebhookDispatcher: Service {
     /// retry sends the same envelope.
     static func body(_ delivery: WebhookDelivery, data: JSONValue) -> [UInt8] {
         guard delivery.subscriptionID != nil else { return Array(JSONText.encode(data).utf8) }
+        // `type` is Standard Webhooks' name for the event; seed 004's receivers read `event`.
         let envelope: JSONValue = .object([
-            "type": .string(delivery.eventType), "timestamp": .string(Timestamp.format(delivery.createdAt)), "data": data,
+            "type": .string(delivery.eventType), "event": .string(delivery.eventType), "timestamp": .string(Timestamp.format(delivery.createdAt)),
+            "data": data,
         ])
         return Array(JSONText.encode(envelope).utf8)
     }

@@ -15,9 +15,12 @@ public enum WebhookSignature {
         return SymmetricKey(data: Data(secret.utf8))
     }
 
-    /// `true` for `whsec_` followed by the base64 of 16 to 64 bytes.
+    /// `true` for `whsec_` followed by the base64 of 16 to 64 bytes (Standard Webhooks), or for
+    /// any other text of 16 to 200 characters, used as its UTF-8 bytes (seed 004's
+    /// `"webhook-secret-123"`, as `HANGAR_WEBHOOK_SECRET` is). Shorter is guessable.
     public static func isValidSecret(_ secret: String) -> Bool {
-        guard secret.hasPrefix(secretPrefix), let data = Data(base64Encoded: String(secret.dropFirst(secretPrefix.count))) else { return false }
+        guard secret.hasPrefix(secretPrefix) else { return (16...200).contains(secret.count) }
+        guard let data = Data(base64Encoded: String(secret.dropFirst(secretPrefix.count))) else { return false }
         return (16...64).contains(data.count)
     }
 

@@ -25,6 +25,9 @@ struct WebhookTests {
         #expect(WebhookSignature.isValidSecret(WebhookSignature.generateSecret()))
         #expect(!WebhookSignature.isValidSecret("whsec_"))
         #expect(!WebhookSignature.isValidSecret("hunter2"))
+        // Seed 004's secret: any text of at least 16 characters is an HMAC key.
+        #expect(WebhookSignature.isValidSecret("webhook-secret-123"))
+        #expect(!WebhookSignature.isValidSecret("whsec_not base64!"))
     }
 
     static var privateAllowed: SecurityPolicy {
@@ -43,6 +46,16 @@ struct WebhookTests {
             let metadata = try await client.send(
                 .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://169.254.169.254/latest", "events": ["task.completed"]])
             #expect(metadata.status == .unprocessableContent)
+        }
+        try await withAPI(workers: false, security: Self.privateAllowed) { client, _ in
+            // Seed 004's body, as written: a plain-text secret of 18 characters.
+            let seed = try await client.send(
+                .post, "/api/v1/integration/webhooks/subscribe",
+                json: ["url": "http://127.0.0.1/seed-hook", "events": ["task.completed", "task.failed"], "secret": "webhook-secret-123"])
+            #expect(seed.status == .created, "\(seed.text)")
+            let short = try await client.send(
+                .post, "/api/v1/integration/webhooks/subscribe", json: ["url": "http://127.0.0.1/hook", "events": ["task.completed"], "secret": "hunter2"])
+            #expect(short.status == .unprocessableContent && short.json["field"] == "secret", "\(short.text)")
         }
         try await withAPI(workers: false, security: Self.privateAllowed) { client, store in
             let bad = try await client.send(
@@ -194,6 +207,7 @@ struct WebhookTests {
                     let sub = try #require(accepted.first { $0.path == "/sub" })
                     let envelope = try JSONText.decode(bytes: sub.body)
                     #expect(envelope["type"] == "task.completed" && envelope["data"]?["id"]?.stringValue == taskID)
+                    #expect(envelope["event"] == "task.completed", "seed 004's receiver reads `event`")
                     #expect(envelope["timestamp"]?.stringValue.flatMap(Timestamp.parse) != nil)
 
                     let deliveries = try await client.send(.get, "/api/v1/tasks/\(taskID)/deliveries")

@@ -37,7 +37,7 @@ struct WebhookController {
         }
         let secret = try body.string("secret", maxLength: 200) ?? WebhookSignature.generateSecret()
         guard WebhookSignature.isValidSecret(secret) else {
-            throw APIError.invalid("secret", "must be 'whsec_' followed by the base64 of 16 to 64 bytes (or omitted: one is generated)")
+            throw APIError.invalid("secret", "must be 'whsec_' followed by the base64 of 16 to 64 bytes, or any other text of 16 to 200 characters (or omitted: one is generated)")
         }
         var agentID: String?
         if let reference = try body.string("agent_id", maxLength: 256) {

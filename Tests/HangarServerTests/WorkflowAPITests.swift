@@ -138,6 +138,10 @@ struct WorkflowAPITests {
             let badUpdate = try await refusal(["steps": ["a": ["type": "x", "dependencies": ["a"]]]], .put, "/api/v1/workflows/definitions/\(id)")
             #expect(badUpdate["detail"] == "steps.a.dependencies[0]: a step cannot depend on itself")
             #expect(try await client.send(.get, "/api/v1/workflows/definitions/\(id)").json["version"] == 1, "refused updates add no version")
+            // A name may equal another definition's id; the id still addresses its own definition.
+            let named = try await client.send(.post, "/api/v1/workflows/definitions", json: ["name": .string(id), "steps": ["a": ["type": "x"]]])
+            #expect(named.status == .created, "\(named.text)")
+            #expect(try await client.send(.get, "/api/v1/workflows/definitions/\(id)").json["name"] == "w")
         }
     }
 

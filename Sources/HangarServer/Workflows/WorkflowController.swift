@@ -23,7 +23,8 @@ struct WorkflowController {
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: WorkflowDraft.fields)
         let draft = try WorkflowDraft.read(body.fields)
         try await checkAgents(draft, context: context)
-        if try await store.workflowGet(tenantID: context.tenantID, idOrName: draft.name) != nil {
+        // Answered here to name the field; the store's unique index decides races.
+        if try await store.workflowGet(tenantID: context.tenantID, idOrName: draft.name)?.name == draft.name {
             throw APIError(.conflict, "a workflow named '\(draft.name)' exists already", field: "name")
         }
         let workflow = try await store.workflowInsert(WorkflowWriteParams(tenantID: context.tenantID, draft: draft))

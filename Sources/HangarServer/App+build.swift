@@ -49,6 +49,7 @@ public func buildRouter(
     TaskEventsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)
     LogsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)
     WebhookController(store: store, configuration: configuration, vault: vault).addRoutes(to: router)
+    WorkflowController(store: store, configuration: configuration).addRoutes(to: router)
     ChatController(store: store, models: models, configuration: configuration).addRoutes(to: router)
     let speechController = speech.map { SpeechController(service: $0, configuration: configuration) }
     speechController?.addRoutes(to: router)

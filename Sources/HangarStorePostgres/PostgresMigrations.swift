@@ -314,5 +314,34 @@ enum PostgresMigrations {
                 """),
         // The submitting request's W3C traceparent: a task's attempts join its trace.
         Migration(version: 13, name: "task_trace_parent", sql: "ALTER TABLE tasks ADD COLUMN trace_parent text"),
+        // Workflow definitions (issue 18): the definition row points at its latest version;
+        // versions are append-only so that an execution keeps the one it started with, and a
+        // delete only marks the definition.
+        Migration(
+            version: 14, name: "workflow_definitions",
+            sql: """
+                CREATE TABLE workflow_definitions (
+                    id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    name text NOT NULL,
+                    latest_version integer NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL,
+                    deleted_at timestamptz
+                );
+                CREATE UNIQUE INDEX workflow_definitions_tenant_name ON workflow_definitions (tenant_id, name) WHERE deleted_at IS NULL;
+                CREATE INDEX workflow_definitions_tenant_created ON workflow_definitions (tenant_id, created_at);
+                CREATE TABLE workflow_versions (
+                    workflow_id text NOT NULL REFERENCES workflow_definitions(id),
+                    version integer NOT NULL,
+                    name text NOT NULL,
+                    description text,
+                    steps jsonb NOT NULL,
+                    priority text NOT NULL,
+                    max_execution_time integer NOT NULL,
+                    created_at timestamptz NOT NULL,
+                    PRIMARY KEY (workflow_id, version)
+                );
+                """),
     ]
 }

@@ -329,6 +329,36 @@ enum SQLiteMigrations {
         migrator.registerMigration("0013_task_trace_parent") { db in
             try db.execute(sql: "ALTER TABLE tasks ADD COLUMN trace_parent TEXT")
         }
+        // Workflow definitions (issue 18): the definition row points at its latest version;
+        // versions are append-only so that an execution keeps the one it started with, and a
+        // delete only marks the definition.
+        migrator.registerMigration("0014_workflow_definitions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE workflow_definitions (
+                        id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        latest_version INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL,
+                        deleted_at REAL
+                    );
+                    CREATE UNIQUE INDEX workflow_definitions_tenant_name ON workflow_definitions (tenant_id, name) WHERE deleted_at IS NULL;
+                    CREATE INDEX workflow_definitions_tenant_created ON workflow_definitions (tenant_id, created_at);
+                    CREATE TABLE workflow_versions (
+                        workflow_id TEXT NOT NULL REFERENCES workflow_definitions(id),
+                        version INTEGER NOT NULL,
+                        name TEXT NOT NULL,
+                        description TEXT,
+                        steps TEXT NOT NULL,
+                        priority TEXT NOT NULL,
+                        max_execution_time INTEGER NOT NULL,
+                        created_at REAL NOT NULL,
+                        PRIMARY KEY (workflow_id, version)
+                    );
+                    """)
+        }
         return migrator
     }
 }

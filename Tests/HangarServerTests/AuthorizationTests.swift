@@ -46,6 +46,8 @@ struct AuthorizationTests {
                 id: Identifier.make(), tenantID: "acme", agentID: agent.id, key: "api_token", description: nil,
                 ciphertext: try SecretBox.testing.seal("s3cr3t"), keyID: SecretBox.testing.keyID, createdAt: Date(), updatedAt: Date())
             try await store.secretInsert(secret)
+            let workflow = try await store.workflowInsert(
+                WorkflowWriteParams(tenantID: "acme", draft: WorkflowDraft(name: "w", steps: [WorkflowStep(id: "a", name: "a", type: "x")])))
             let callers = [
                 Caller(name: "no credential", token: nil),
                 Caller(name: "bad credential", token: "hgr_nope_notavalidsecret"),
@@ -60,7 +62,9 @@ struct AuthorizationTests {
                 store: store, registry: .standard, configuration: ServerConfiguration(), authenticator: authenticator, vault: .testing,
                 speech: .testing())
             let routes = router.routes.map { (method: $0.method, path: $0.path.description) }
-            let parameters = ["agent_id": agent.id, "task_id": task.id, "key_id": victim.id, "secret_id": secret.id]
+            let parameters = [
+                "agent_id": agent.id, "task_id": task.id, "key_id": victim.id, "secret_id": secret.id, "workflow_id": workflow.id, "version": "1",
+            ]
             let app = Application(router: router)
             try await app.test(.router) { client in
                 for route in routes {

@@ -5,8 +5,8 @@ import HangarCore
 ///
 /// | role | may |
 /// | --- | --- |
-/// | viewer | read agents, their usage, tasks, events, chat sessions, queue statistics; `whoami` |
-/// | operator | also create, change and delete agents and their secrets, decrypt secrets (audited); submit, change and cancel tasks; chat; speak |
+/// | viewer | read agents, their usage, workflow definitions, tasks, events, chat sessions, queue statistics; `whoami` |
+/// | operator | also create, change and delete agents and their secrets and workflow definitions, decrypt secrets (audited); submit, change and cancel tasks; chat; speak |
 /// | admin | also manage API keys, read the audit log, security status, incidents and agent reports of its tenant |
 /// | admin of the default tenant | also create tenants, manage any tenant's keys, change the voice registry |
 /// | viewer of the default tenant | Prometheus metrics (`/metrics`, `/api/v1/metrics`: process-wide, every tenant's agent ids); `/metrics` is public with `HANGAR_METRICS_PUBLIC=true` |
@@ -103,6 +103,14 @@ public enum RoutePolicy {
         "GET /api/v1/integration/webhooks": .role(.viewer),
         "POST /api/v1/integration/webhooks/subscribe": .role(.operator),
         "DELETE /api/v1/integration/webhooks/{subscription_id}": .role(.operator),
+
+        // Workflow definitions (issue 18), per tenant, like agents.
+        "GET /api/v1/workflows/definitions": .role(.viewer),
+        "GET /api/v1/workflows/definitions/{workflow_id}": .role(.viewer),
+        "GET /api/v1/workflows/definitions/{workflow_id}/versions/{version}": .role(.viewer),
+        "POST /api/v1/workflows/definitions": .role(.operator),
+        "PUT /api/v1/workflows/definitions/{workflow_id}": .role(.operator),
+        "DELETE /api/v1/workflows/definitions/{workflow_id}": .role(.operator),
 
         // Chat sessions (seed 004): reading is for viewers; creating, sending, changing the
         // status and deleting are for operators (sending spends model tokens).

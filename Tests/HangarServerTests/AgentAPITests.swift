@@ -15,6 +15,11 @@ struct AgentAPITests {
             #expect(health.json["app_name"] == "Hangar")
             #expect(health.json["version"]?.stringValue != nil)
             #expect(health.json["timestamp"]?.stringValue.flatMap(Timestamp.parse) != nil)
+            // Seed 000's liveness probe path and seed 004's reference page, without a credential.
+            let probe = try await client.send(.get, "/health")
+            #expect(probe.status == .ok && probe.json["status"] == "healthy")
+            let redoc = try await client.send(.get, "/redoc")
+            #expect(redoc.status == .ok && redoc.headers[.contentType]?.hasPrefix("text/html") == true && redoc.text.contains("openapi.json"))
             let ready = try await client.send(.get, "/api/v1/ready")
             #expect(ready.status == .ok)
             #expect(ready.headers[HTTPField.Name("X-Request-ID")!] != nil)

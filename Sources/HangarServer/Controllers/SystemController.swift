@@ -12,10 +12,12 @@ struct SystemController {
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/", use: root)
         router.get("/api/v1/health", use: health)
+        router.get("/health", use: health)  // seed 000's liveness probe
         router.get("/api/v1/ready", use: ready)
         router.get("/api/v1/queue/stats", use: queueStats)
         router.get("/openapi.json", use: openAPI)
         router.get("/docs", use: docs)
+        router.get("/redoc", use: docs)  // seed 004's reference page: the same offline viewer
     }
 
     @Sendable func root(_ request: Request, context: HangarRequestContext) async throws -> Response {

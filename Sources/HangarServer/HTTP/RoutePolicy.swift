@@ -25,9 +25,11 @@ public enum RoutePolicy {
     public static let table: [String: Requirement] = [
         "GET /": .public,
         "GET /api/v1/health": .public,
+        "GET /health": .public,
         "GET /api/v1/ready": .public,
         "GET /openapi.json": .public,
         "GET /docs": .public,
+        "GET /redoc": .public,
 
         "GET /api/v1/queue/stats": .role(.viewer),
 

@@ -1,4 +1,5 @@
 public import HangarAgents
+import HangarBlobs
 public import HangarAuth
 import HangarCore
 public import HangarRuntime
@@ -33,7 +34,7 @@ public func buildRouter(
     if let perMinute = configuration.rateLimits.requestsPerMinute {
         router.add(middleware: RequestRateMiddleware(store: store, perMinute: perMinute))
     }
-    SystemController(store: store, storage: storage).addRoutes(to: router)
+    SystemController(store: store, storage: storage, blobs: browser?.blobs as? FaultRecordingBlobStore).addRoutes(to: router)
     MetricsController(store: store, metrics: metrics).addRoutes(to: router)
     SystemMetricsController(dataDirectory: configuration.dataDirectory).addRoutes(to: router)
     AccessController(store: store, authenticator: authenticator, configuration: configuration).addRoutes(to: router)

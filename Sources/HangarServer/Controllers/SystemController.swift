@@ -1,4 +1,5 @@
 import Foundation
+import HangarBlobs
 import HangarCore
 import HangarStore
 import HangarTimers
@@ -8,6 +9,8 @@ import Hummingbird
 struct SystemController {
     let store: any StoreLifecycle & TaskStore
     var storage: StorageFaults?
+    /// The blob store's fault episode, when this process keeps blobs.
+    var blobs: FaultRecordingBlobStore?
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/", use: root)
@@ -40,7 +43,11 @@ struct SystemController {
         }
         do {
             try await withTimeout(.seconds(3)) { try await store.ping() }
-            return JSONResponse.make(["status": "ready", "database": "ok"])
+            // A blob store fault degrades but does not unready: tasks and the API go on, and every
+            // replica shares the blob store, so pulling them from a load balancer would be an outage.
+            guard let blobs else { return JSONResponse.make(["status": "ready", "database": "ok", "blobs": "none"]) }
+            guard let fault = blobs.current else { return JSONResponse.make(["status": "ready", "database": "ok", "blobs": "ok"]) }
+            return JSONResponse.make(["status": "degraded", "database": "ok", "blobs": .string("\(fault.kind.rawValue): \(fault.detail)")])
         } catch HangarError.unavailable(let reason) {
             throw APIError(.serviceUnavailable, "database unavailable: \(reason)")
         } catch is TimeoutError {

@@ -369,6 +369,15 @@ struct LiveSocketTests {
             #expect(try JSONText.decode(String(buffer: other.body))["count"] == 0)
             let bad = try await live.client.execute(uri: "/api/v1/logs/history?level=loud", method: .get, headers: auth)
             #expect(bad.status == .unprocessableContent)
+
+            // Seed 004's `GET /api/v1/logs/{task_id}`: the task's entries, the same filters; another tenant's task is a 404.
+            let ofTask = try await live.client.execute(uri: "/api/v1/logs/\(task.id)?level=warning", method: .get, headers: auth)
+            let messages = try JSONText.decode(String(buffer: ofTask.body))["logs"]?.arrayValue?.compactMap { $0["message"]?.stringValue }
+            #expect(ofTask.status == .ok && messages == ["retrying 100%_done", "Page FAILED to load"], "\(String(buffer: ofTask.body))")
+            let hidden = try await live.client.execute(uri: "/api/v1/logs/\(task.id)", method: .get, headers: [.authorization: "Bearer \(live.globex)"])
+            #expect(hidden.status == .notFound)
+            // The constant path still wins over the parameter.
+            #expect(try await live.client.execute(uri: "/api/v1/logs/history", method: .get, headers: auth).status == .ok)
         }
     }
 }

@@ -14,6 +14,7 @@ struct LogsController {
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/api/v1/logs/history", use: history)
+        router.get("/api/v1/logs/{task_id}", use: taskLogs)
         router.get("/api/v1/logs/stream/{task_id}", use: stream)
     }
 
@@ -22,6 +23,18 @@ struct LogsController {
     /// case-insensitive substring of the message; `before` (a timestamp) pages back.
     @Sendable func history(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let query = Query(request)
+        return try await search(query, agentID: query.string("agent_id"), taskID: query.string("task_id"), context: context)
+    }
+
+    /// Seed 004's `GET /api/v1/logs/{task_id}`: one task's entries, with `history`'s filters
+    /// and paging; 404 for a task the tenant does not have.
+    @Sendable func taskLogs(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let taskID = try context.parameters.require("task_id")
+        guard try await store.taskGet(tenantID: context.tenantID, id: taskID) != nil else { throw APIError.notFound("task", taskID) }
+        return try await search(Query(request), agentID: nil, taskID: taskID, context: context)
+    }
+
+    private func search(_ query: Query, agentID: String?, taskID: String?, context: HangarRequestContext) async throws -> Response {
         let limit = try query.int("limit", in: 1...1000, default: 100)
         var levels: [String]?
         if let level = query.string("level") {
@@ -39,7 +52,7 @@ struct LogsController {
         if let search = query.string("search"), search.count > 200 { throw APIError.invalid("search", "at most 200 characters") }
         let hits = try await store.eventSearch(
             EventSearchParams(
-                tenantID: context.tenantID, agentID: query.string("agent_id"), taskID: query.string("task_id"), types: [NewTaskEvent.Kind.log],
+                tenantID: context.tenantID, agentID: agentID, taskID: taskID, types: [NewTaskEvent.Kind.log],
                 levels: levels, search: query.string("search"), before: before, limit: limit))
         let logs = hits.map { LiveMessages.logEntry($0.event, agentID: $0.agentID) }
         return JSONResponse.make([

@@ -34,6 +34,7 @@ public enum RoutePolicy {
         "GET /api/v1/queue/stats": .role(.viewer),
 
         "GET /api/v1/logs/history": .role(.viewer),
+        "GET /api/v1/logs/{task_id}": .role(.viewer),
         "GET /api/v1/logs/stream/{task_id}": .role(.viewer),
 
         // Metrics (docs/observability.md). Prometheus text needs a default-tenant credential

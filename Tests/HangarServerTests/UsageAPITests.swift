@@ -44,7 +44,7 @@ struct UsageAPITests {
         }
     }
 
-    @Test("a spent budget refuses task submission and chat replies with 403, recorded as an incident", arguments: TestBackend.allCases)
+    @Test("a spent budget refuses task submission and chat replies with 429 (seed 004's resource limit), recorded as an incident", arguments: TestBackend.allCases)
     func budgetRefusal(_ backend: TestBackend) async throws {
         try await withAPI(backend, workers: false) { client, store in
             // setup
@@ -65,11 +65,11 @@ struct UsageAPITests {
             try await store.usageAppend(
                 UsageRecord(tenantID: Tenant.defaultID, agentID: agentID, model: "openai/gpt-4o", promptTokens: 1000, completionTokens: 10, costUSD: 0.5))
             let task = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "thrifty", "input": ["prompt": "hi"]])
-            #expect(task.status == .forbidden)
+            #expect(task.status == .tooManyRequests)
             let detail = try #require(task.json["detail"]?.stringValue)
             #expect(detail.contains("thrifty") && detail.contains("$1.10") && detail.contains("$1.00") && detail.contains("budget_limit"), "\(detail)")
             let chat = try await client.send(.post, "/api/v1/chat/sessions/\(sessionID)/messages", json: ["message": "more"])
-            #expect(chat.status == .forbidden)
+            #expect(chat.status == .tooManyRequests)
             #expect(chat.json["detail"]?.stringValue == detail)
             let incidents = try await store.incidentList(IncidentListParams(tenantID: Tenant.defaultID, kind: .resourceExceeded))
             #expect(incidents.incidents.contains { $0.agentID == agentID })

@@ -601,7 +601,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// Rate limit or quota reached (Retry-After, X-RateLimit-*)
+            /// Rate limit or quota reached (Retry-After, X-RateLimit-*). Also: quota max_agents reached (seed 004 answers resource limits with 429).
             ///
             /// - Remark: Generated from `#/paths//api/v1/agents/post(createAgent)/responses/429`.
             ///
@@ -652,7 +652,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// Role not enough, or quota max_agents reached
+            /// Role not enough
             ///
             /// - Remark: Generated from `#/paths//api/v1/agents/post(createAgent)/responses/403`.
             ///
@@ -1793,7 +1793,7 @@ public enum Operations {
                     self.body = body
                 }
             }
-            /// Rate limit or quota reached (Retry-After, X-RateLimit-*)
+            /// Rate limit or quota reached (Retry-After, X-RateLimit-*). Also: the agent's budget_limit or the tenant's token_budget is spent, or the agent reserves more than the tenant's quota (seed 004's "Resource Limit Exceeded").
             ///
             /// - Remark: Generated from `#/paths//api/v1/tasks/post(submitTask)/responses/429`.
             ///

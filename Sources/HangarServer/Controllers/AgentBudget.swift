@@ -7,13 +7,13 @@ import HTTPTypes
 /// task submission and chat replies. Spending is the store's usage ledger, shared by every
 /// process, so the check holds across API replicas.
 enum AgentBudget {
-    /// Refuses (403, recorded as a RESOURCE_EXCEEDED incident) once the agent's recorded
+    /// Refuses (429 as seed 004's "Resource Limit Exceeded", recorded as a RESOURCE_EXCEEDED incident) once the agent's recorded
     /// spending has reached its limit.
     static func check(_ store: any UsageStore, agent: Agent) async throws {
         guard let limit = agent.budgetLimit else { return }
         let spent = try await store.usageCost(tenantID: agent.tenantID, agentID: agent.id)
         guard spent < limit else {
-            throw APIError(.forbidden, "agent '\(agent.name)' has spent \(usd(spent)) of its budget_limit \(usd(limit)); raise the limit to continue")
+            throw APIError(.tooManyRequests, "agent '\(agent.name)' has spent \(usd(spent)) of its budget_limit \(usd(limit)); raise the limit to continue")
                 .recording(.resourceExceeded, .medium, agentID: agent.id)
         }
     }

@@ -67,7 +67,7 @@ struct QuotaController {
 
     /// Refuses a submission beyond the tenant's hourly quota (429, naming it), one whose agent
     /// reserves more than the tenant's reservation quota allows at all, or one after the token
-    /// budget is spent (403, naming it).
+    /// budget is spent (429, naming it: seed 004's "Resource Limit Exceeded").
     static func checkSubmission(_ store: any QuotaStore & TaskStore, tenantID: String, agent: Agent) async throws {
         let quota = try await store.quotaGet(tenantID: tenantID)
         if let limit = quota.reservationLimit, !agent.resources.fits(in: limit) {
@@ -75,11 +75,11 @@ struct QuotaController {
             if let cpu = quota.maxCPU, agent.resources.cpu > cpu { names.append("max_cpu") }
             if let memory = quota.maxMemoryMB, agent.resources.memoryMB > memory { names.append("max_memory_mb") }
             if let gpu = quota.maxGPU, agent.resources.gpu > gpu { names.append("max_gpu") }
-            throw APIError(.forbidden, "agent '\(agent.name)' reserves more than the tenant's quota \(names.joined(separator: ", ")) allows; its tasks could never start")
+            throw APIError(.tooManyRequests, "agent '\(agent.name)' reserves more than the tenant's quota \(names.joined(separator: ", ")) allows; its tasks could never start")
                 .recording(.resourceExceeded, .medium, agentID: agent.id)
         }
         if quota.budgetExhausted, let budget = quota.tokenBudget {
-            throw APIError(.forbidden, "quota token_budget (\(budget) tokens) is spent for tenant '\(tenantID)' (\(quota.tokensUsed) used)")
+            throw APIError(.tooManyRequests, "quota token_budget (\(budget) tokens) is spent for tenant '\(tenantID)' (\(quota.tokensUsed) used)")
                 .recording(.resourceExceeded, .medium, agentID: agent.id)
         }
         guard let limit = quota.maxTasksPerHour else { return }
@@ -90,11 +90,11 @@ struct QuotaController {
         }
     }
 
-    /// Refuses an agent beyond the tenant's quota (403, naming it).
+    /// Refuses an agent beyond the tenant's quota (429, naming it, as seed 004 answers).
     static func checkAgentCreation(_ store: any QuotaStore & AgentStore, tenantID: String) async throws {
         guard let limit = try await store.quotaGet(tenantID: tenantID).maxAgents else { return }
         guard try await store.agentCount(tenantID: tenantID) < limit else {
-            throw APIError(.forbidden, "quota max_agents (\(limit)) reached for tenant '\(tenantID)'").recording(.resourceExceeded, .medium)
+            throw APIError(.tooManyRequests, "quota max_agents (\(limit)) reached for tenant '\(tenantID)'").recording(.resourceExceeded, .medium)
         }
     }
 }

@@ -57,7 +57,7 @@ public func buildRouter(
     if speechController != nil || browser?.directory != nil {
         NarrationController(store: store, speech: speechController, directory: browser?.directory).addRoutes(to: router)
     }
-    ModelController(models: models).addRoutes(to: router)
+    ModelController(models: models, defaultChatModel: configuration.chatDefaultModel).addRoutes(to: router)
     browser?.addRoutes(to: router, store: store, configuration: configuration)
     return router
 }

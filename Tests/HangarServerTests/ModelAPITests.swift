@@ -44,6 +44,8 @@ struct ModelAPITests {
                 #expect(names["models"] == ["llama3.2:latest"])
                 let health = try await client.send(.get, "/api/v1/ollama/health")
                 #expect(health.status == .ok && health.json["detail"] == "ollama 0.9.0" && health.json["healthy"] == true)
+                // Seed 004's fields: how many models, and the default model when Ollama serves it (none here).
+                #expect(health.json["status"] == "healthy" && health.json["models_available"] == 1 && health.json["default_model"] == .null, "\(health.text)")
                 let providers = try await client.send(.get, "/api/v1/models/providers").json
                 #expect(providers["providers"]?.arrayValue?.map { $0["status"]?.stringValue ?? "" } == ["healthy", "healthy"])
                 #expect(providers["providers"]?.arrayValue?.last?["base_url"]?.stringValue == url)
@@ -66,8 +68,9 @@ struct ModelAPITests {
         }
         // Ollama down: 503 naming the problem, and the listing still answers, naming the provider that failed.
         try await withAPI(models: Self.ollamaCatalog("http://127.0.0.1:1")) { client, _ in
+            // 200 as the seed answers; `status` says it is down.
             let health = try await client.send(.get, "/api/v1/ollama/health")
-            #expect(health.status == .serviceUnavailable && health.json["status"] == "unhealthy")
+            #expect(health.status == .ok && health.json["status"] == "unhealthy" && health.json["models_available"] == 0, "\(health.text)")
             let names = try await client.send(.get, "/api/v1/ollama/models/names")
             #expect(names.status == .serviceUnavailable && names.json["detail"]?.stringValue?.contains("ollama") == true)
             let available = try await client.send(.get, "/api/v1/models/available").json

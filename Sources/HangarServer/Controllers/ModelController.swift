@@ -10,6 +10,8 @@ import NIOCore
 /// protocol), and Ollama's native model management (seed 004 "Ollama Integration").
 struct ModelController {
     let models: ModelCatalog
+    /// `HANGAR_CHAT_DEFAULT_MODEL`, which the seed's Ollama health reports as `default_model`.
+    var defaultChatModel: String? = nil
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         ModelsAPI(models: models).addRoutes(to: router)
@@ -32,11 +34,23 @@ struct ModelController {
     }
 
     /// 200 with `status: healthy`, or 503 with the reason (unreachable, circuit open).
+    /// Always 200, as seed 004 answers (`status` says whether Ollama answers), with the seed's
+    /// `models_available` and `default_model` beside Hangar's fields.
     @Sendable func ollamaHealth(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let ollama = try self.ollama()
         let health = await ollama.health()
-        return JSONResponse.make(
-            Self.json(name: "ollama", health: health, provider: ollama), status: health.isHealthy ? .ok : .serviceUnavailable)
+        guard case .object(var fields) = Self.json(name: "ollama", health: health, provider: ollama) else { throw APIError(.internalServerError, "health") }
+        let models = health.isHealthy ? (try? await ollama.listModels().count) ?? 0 : 0
+        fields["models_available"] = .int(Int64(models))
+        fields["default_model"] = defaultOllamaModel.map(JSONValue.string) ?? .null
+        return JSONResponse.make(.object(fields))
+    }
+
+    /// The default chat model's name when Ollama serves it.
+    var defaultOllamaModel: String? {
+        guard let model = defaultChatModel else { return nil }
+        let (provider, name) = models.providers.split(model)
+        return provider == "ollama" ? name : nil
     }
 
     /// Streams Ollama's pull progress as server-sent events (`progress` with `status`,

@@ -21,7 +21,9 @@ struct ModelAPITests {
 
     static func ollamaServer() async -> ModelServer {
         let server = ModelServer()
-        await server.setTags(["models": [["name": "llama3.2:latest", "size": 2_019_393_189, "modified_at": "2026-10-01T10:00:00Z"]]])
+        await server.setTags([
+            "models": [["name": "llama3.2:latest", "size": 2_019_393_189, "modified_at": "2026-10-01T10:00:00Z", "digest": "sha256:a80c4f17acd5"]]
+        ])
         await server.setShow("llama3.2:latest", ["capabilities": ["completion", "tools"], "model_info": ["llama.context_length": 8192]])
         await server.setPull([["status": "pulling manifest"], ["status": "downloading", "digest": "sha256:1", "total": 200, "completed": 50], ["status": "success"]])
         return server
@@ -40,6 +42,10 @@ struct ModelAPITests {
                 let tools = try await client.send(.get, "/api/v1/models/available?capability=tools").json
                 #expect(tools["count"] == 1)
 
+                // Seed 004's Ollama listing: Ollama's own `size` and `digest` beside Hangar's fields.
+                let ollamaModels = try await client.send(.get, "/api/v1/ollama/models").json
+                #expect(ollamaModels["models"]?.arrayValue?.first?["size"] == 2_019_393_189, "\(ollamaModels)")
+                #expect(ollamaModels["models"]?.arrayValue?.first?["digest"] == "sha256:a80c4f17acd5", "\(ollamaModels)")
                 let names = try await client.send(.get, "/api/v1/ollama/models/names").json
                 #expect(names["models"] == ["llama3.2:latest"])
                 let health = try await client.send(.get, "/api/v1/ollama/health")

@@ -24,7 +24,14 @@ struct ModelController {
     @Sendable func ollamaModels(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let ollama = try self.ollama()
         let list = try await call { try await ollama.listModels() }
-        return JSONResponse.make(["models": .array(list.map(Self.json)), "count": .int(Int64(list.count))])
+        // Seed 004's client reads Ollama's own `size` and `digest`; Hangar's fields stay beside them.
+        let models: [JSONValue] = list.map { model in
+            guard case .object(var fields) = Self.json(model) else { return Self.json(model) }
+            fields["size"] = model.sizeBytes.map { .int($0) } ?? .null
+            fields["digest"] = model.details["digest"] ?? .null
+            return .object(fields)
+        }
+        return JSONResponse.make(["models": .array(models), "count": .int(Int64(list.count))])
     }
 
     @Sendable func ollamaNames(_ request: Request, context: HangarRequestContext) async throws -> Response {

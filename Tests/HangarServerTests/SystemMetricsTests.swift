@@ -79,8 +79,12 @@ struct SystemMetricsTests {
     @Test("GPU answers 200; without nvidia-smi, available is false with a reason; the summary has every section")
     func gpuAndSummary() async throws {
         try await withAPI(workers: false) { client, _ in
-            let gpu = try await client.send(.get, "/api/v1/system/metrics/gpu")
+            // Seed 004's shape: an array its client iterates; Hangar's object behind ?status=true.
+            let list = try await client.send(.get, "/api/v1/system/metrics/gpu")
+            #expect(list.status == .ok && list.json.arrayValue != nil, "\(list.text)")
+            let gpu = try await client.send(.get, "/api/v1/system/metrics/gpu?status=true")
             #expect(gpu.status == .ok)
+            #expect(gpu.json["gpus"]?.arrayValue?.count == list.json.arrayValue?.count)
             let hasNvidiaSMI = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":")
                 .contains { FileManager.default.isExecutableFile(atPath: "\($0)/nvidia-smi") }
             if !hasNvidiaSMI {

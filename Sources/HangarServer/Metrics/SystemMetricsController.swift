@@ -17,8 +17,11 @@ struct SystemMetricsController {
         router.get("/api/v1/system/metrics/memory") { _, _ in JSONResponse.make(system.memory()) }
         router.get("/api/v1/system/metrics/disk") { _, _ in JSONResponse.make(await system.disk()) }
         router.get("/api/v1/system/metrics/network") { _, _ in JSONResponse.make(await system.network()) }
-        router.get("/api/v1/system/metrics/gpu") { _, _ in
+        // Seed 004's client iterates the answer (`gpus.forEach`): the bare array is the default,
+        // Hangar's object with availability and the reason is `?status=true`.
+        router.get("/api/v1/system/metrics/gpu") { request, _ in
             let gpu = SystemMetrics.gpu()
+            guard request.uri.queryParameters.get("status") == "true" else { return JSONResponse.make(.array(gpu.gpus)) }
             var body: [String: JSONValue] = ["available": .bool(gpu.available), "gpus": .array(gpu.gpus)]
             if let detail = gpu.detail { body["detail"] = .string(detail) }
             return JSONResponse.make(.object(body))

@@ -61,13 +61,18 @@ struct ModelAPITests {
                 let html = try await client.send(.get, "/api/v1/models/available", headers: [.accept: "text/html"])
                 #expect(html.status == .notAcceptable && html.json["status_code"] == 406 && html.json["detail"]?.stringValue?.contains("text/html") == true)
 
-                let pull = try await client.send(.post, "/api/v1/ollama/models/pull/llama3.2")
+                let pull = try await client.send(.post, "/api/v1/ollama/models/pull/llama3.2?stream=true")
                 #expect(pull.headers[.contentType] == "text/event-stream")
                 let events = pull.text.components(separatedBy: "\n\n").filter { !$0.isEmpty }
                 #expect(events.count == 4 && events.last?.hasPrefix("event: complete") == true)
                 #expect(events[1].contains("\"percent\":25"))
                 let waited = try await client.send(.post, "/api/v1/ollama/models/pull/llama3.2?stream=false").json
                 #expect(waited == ["model": "llama3.2", "status": "success"])
+                // Seed 004's default is one JSON answer; an event-stream Accept asks for progress.
+                let plain = try await client.send(.post, "/api/v1/ollama/models/pull/llama3.2")
+                #expect(plain.json == ["model": "llama3.2", "status": "success"], "\(plain.text)")
+                let accepted = try await client.send(.post, "/api/v1/ollama/models/pull/llama3.2", headers: [.accept: "text/event-stream"])
+                #expect(accepted.headers[.contentType] == "text/event-stream")
                 let bad = try await client.send(.post, "/api/v1/ollama/models/pull/%20bad%20")
                 #expect(bad.status == .unprocessableContent)
             }

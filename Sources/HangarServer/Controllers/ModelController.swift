@@ -60,16 +60,19 @@ struct ModelController {
         return provider == "ollama" ? name : nil
     }
 
-    /// Streams Ollama's pull progress as server-sent events (`progress` with `status`,
-    /// `digest`, `total`, `completed`, `percent`; then `complete` or `error`), or with
-    /// `?stream=false` waits and answers once.
+    /// Waits for the pull and answers once in JSON (seed 004's default), or with `?stream=true`
+    /// (or `Accept: text/event-stream`) streams Ollama's progress as server-sent events
+    /// (`progress` with `status`, `digest`, `total`, `completed`, `percent`; then `complete` or
+    /// `error`).
     @Sendable func ollamaPull(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let ollama = try self.ollama()
         let name = try context.parameters.require("model_name")
         guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,199}$"#, options: .regularExpression) != nil else {
             throw APIError(.unprocessableContent, "model_name: must be an Ollama model name such as llama3.2 or library/qwen2.5:7b")
         }
-        if request.uri.queryParameters.get("stream") == "false" {
+        let streams = request.uri.queryParameters.get("stream").map { $0 == "true" }
+            ?? (request.headers[.accept]?.contains("text/event-stream") == true)
+        if !streams {
             let last = LastValue()
             try await call { try await ollama.pull(model: name) { await last.set($0) } }
             return JSONResponse.make(["model": .string(name), "status": .string(await last.value?["status"]?.stringValue ?? "success")])

@@ -127,6 +127,10 @@ struct SecurityAPITests {
             let status = try await client.send(.get, "/api/v1/security/status", headers: admin).json
             #expect(status["total_incidents"] == 4 && status["unresolved_incidents"] == 2 && status["security_level"] == "moderate")
             #expect(status["recent_incidents"]?.arrayValue?.count == 4)
+            // Seed 004's fields: limits by its names (null: none set) and the memory running tasks hold.
+            #expect(status["resource_limits"]?["max_concurrent_agents"] == .null && status["resource_limits"]?["max_memory_mb"] == .null)
+            #expect(status["resource_limits"]?["max_execution_time"]?.doubleValue != nil)
+            #expect(status["current_usage"]?["total_memory_mb"] == 0 && status["current_usage"]?["active_agents"] == 0, "\(status)")
         }
     }
 

@@ -45,6 +45,7 @@ struct SecurityController {
             "resource_limits": try await resourceLimits(tenant),
             "current_usage": [
                 "active_agents": .int(Int64(running.agents)), "running_tasks": .int(Int64(running.tasks)),
+                "total_memory_mb": .int(Int64(running.memoryMB)),
                 "agents": .int(Int64(try await store.agentCount(tenantID: tenant))),
                 "tasks_last_hour": .int(Int64(try await store.taskCountSince(tenantID: tenant, since: Date().addingTimeInterval(-3600)))),
             ],
@@ -222,15 +223,25 @@ struct SecurityController {
         return params
     }
 
-    private func runningAgents(_ tenant: String) async throws -> (agents: Int, tasks: Int) {
+    private func runningAgents(_ tenant: String) async throws -> (agents: Int, tasks: Int, memoryMB: Int) {
         let running = try await store.taskList(TaskListParams(tenantID: tenant, statuses: [.running], limit: 10_000))
-        return (Set(running.map(\.agentID)).count, running.count)
+        // The memory the running tasks' agents reserve (seed 004's `total_memory_mb`).
+        var tasksByAgent: [String: Int] = [:]
+        for task in running { tasksByAgent[task.agentID, default: 0] += 1 }
+        var memoryMB = 0
+        for (agentID, tasks) in tasksByAgent {
+            memoryMB += (try await store.agentGet(tenantID: tenant, idOrName: agentID)?.resources.memoryMB ?? 0) * tasks
+        }
+        return (tasksByAgent.count, running.count, memoryMB)
     }
 
     private func resourceLimits(_ tenant: String) async throws -> JSONValue {
         let quota = try await store.quotaGet(tenantID: tenant)
         return [
             "max_concurrent_tasks": quota.maxConcurrentTasks.map { .int(Int64($0)) } ?? .null,
+            // Seed 004's names for the same limits.
+            "max_concurrent_agents": quota.maxConcurrentTasks.map { .int(Int64($0)) } ?? .null,
+            "max_memory_mb": quota.maxMemoryMB.map { .int(Int64($0)) } ?? .null,
             "max_tasks_per_hour": quota.maxTasksPerHour.map { .int(Int64($0)) } ?? .null,
             "max_agents": quota.maxAgents.map { .int(Int64($0)) } ?? .null,
             "max_execution_time": .double(policy.maxExecutionSeconds),

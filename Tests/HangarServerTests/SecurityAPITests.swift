@@ -54,6 +54,9 @@ struct SecurityAPITests {
             #expect(metadata.status == .ok)
             #expect(metadata.json["allowed"] == false)
             #expect(metadata.json["violations"]?.arrayValue?.first?["type"] == "ssrf_blocked")
+            // Seed 004's `validation_time`: when the check ran, in seconds since 1970.
+            let checkedAt = try #require(metadata.json["validation_time"]?.doubleValue)
+            #expect(abs(checkedAt - Date().timeIntervalSince1970) < 60)
             let loopback = try await client.send(
                 .post, "/api/v1/security/validate-tool-execution", json: ["tool_name": "http_request", "url": "http://localhost:8000/api/v1/keys"], headers: op)
             #expect(loopback.json["allowed"] == false && loopback.json["violations"]?.arrayValue?.first?["type"] == "ssrf_blocked")

@@ -195,6 +195,8 @@ struct SecurityController {
                 "agent_id": agentID.map(JSONValue.string) ?? .null, "violations": .array(violations),
                 "resolved_addresses": .array(addresses.map(JSONValue.string)), "step_timeout": .double(policy.stepTimeoutSeconds),
                 "security_level": .string(policy.level.rawValue),
+                // Seed 004's field: when the check ran, in seconds since 1970.
+                "validation_time": .double(Date().timeIntervalSince1970),
             ], headers: headers)
     }
 

@@ -150,7 +150,12 @@ struct SecurityAPITests {
             }
             #expect(timeouts.first?["task_id"] == .string(id))
             let report = try await client.send(.get, "/api/v1/security/agents/slow/report", json: nil).json
-            #expect(report["incidents"]?["by_type"]?["EXECUTION_TIMEOUT"] == 1)
+            #expect(report["incident_summary"]?["by_type"]?["EXECUTION_TIMEOUT"] == 1)
+            // Seed 004's shape: the incidents as a list, the events, the verdict, the start.
+            #expect(report["incidents"]?.arrayValue?.first?["type"] == "EXECUTION_TIMEOUT", "\(report)")
+            #expect(report["security_events"]?.arrayValue?.count == 1 && report["is_secure"] == false)
+            #expect(report["start_time"]?.stringValue.flatMap(Timestamp.parse) != nil)
+            #expect(report["resource_usage"]?["memory_peak_mb"] == .null && (report["resource_usage"]?["run_seconds"]?.doubleValue ?? 0) > 0.2)
             #expect(report["recent_tasks"]?["by_status"]?["timed_out"] == 1)
             #expect(report["definition"]?["compliant"] == true)
             #expect(try await client.send(.get, "/api/v1/security/agents/nobody/report").status == .notFound)

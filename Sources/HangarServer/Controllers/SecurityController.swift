@@ -115,18 +115,38 @@ struct SecurityController {
         let bySeverity = counts(page.incidents.map(\.severity.rawValue))
         let taskStatus = counts(tasks.map(\.status.rawValue))
         let violations = policy.violations(inAgentConfig: agent.config)
+        let unresolved = page.incidents.filter { !$0.resolved }.count
+        let recent = page.incidents.prefix(100)
+        // Seconds the agent's examined tasks ran, start to end (wall time, not CPU time).
+        let runSeconds = tasks.compactMap { task in task.startedAt.map { (task.completedAt ?? Date()).timeIntervalSince($0) } }.reduce(0, +)
         return JSONResponse.make([
             "agent_id": .string(agent.id), "agent_name": .string(agent.name), "agent_type": .string(agent.kind),
             "security_level": .string(policy.level.rawValue),
+            // Seed 004's shape: `incidents` is the list, `is_secure` the verdict, `start_time` when
+            // the agent was registered. Hangar does not measure an in-process agent's memory peak or
+            // CPU time, so those are null rather than a guess; `reserved_memory_mb` and
+            // `run_seconds` say what is known.
+            "is_secure": .bool(violations.isEmpty && unresolved == 0),
+            "start_time": .string(Timestamp.format(agent.createdAt)),
+            "incidents": .array(recent.map(IncidentRepresentation.json)),
+            "security_events": .array(
+                recent.map {
+                    [
+                        "type": .string($0.kind.rawValue), "severity": .string($0.severity.rawValue), "timestamp": .string(Timestamp.format($0.createdAt)),
+                        "description": .string($0.description),
+                    ]
+                }),
+            "resource_usage": [
+                "memory_peak_mb": .null, "cpu_time_seconds": .null, "reserved_memory_mb": .int(Int64(agent.resources.memoryMB)),
+                "run_seconds": .double(runSeconds),
+            ],
             "definition": [
                 "compliant": .bool(violations.isEmpty),
                 "violations": .array(violations.map { ["field": .string($0.field), "message": .string($0.message), "type": .string($0.kind.rawValue)] }),
                 "tools": .int(Int64(agent.config["tools"]?.arrayValue?.count ?? 0)),
             ],
-            "incidents": [
-                "total": .int(Int64(page.total)), "unresolved": .int(Int64(page.incidents.filter { !$0.resolved }.count)),
-                "by_type": byType, "by_severity": bySeverity,
-                "recent": .array(page.incidents.prefix(10).map(IncidentRepresentation.json)),
+            "incident_summary": [
+                "total": .int(Int64(page.total)), "unresolved": .int(Int64(unresolved)), "by_type": byType, "by_severity": bySeverity,
             ],
             "recent_tasks": ["examined": .int(Int64(tasks.count)), "by_status": taskStatus],
             "resources": [

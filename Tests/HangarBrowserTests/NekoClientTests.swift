@@ -1,6 +1,7 @@
 import Foundation
 import HangarBrowser
 import HangarCore
+import HangarTestSupport
 import Testing
 
 /// NekoEnvironment against a stand-in speaking Neko v3's wire protocol.
@@ -27,8 +28,9 @@ struct NekoClientTests {
                 #expect(env.client.sessionId == NekoStandIn.sessionId)
                 #expect(env.client.token == "tok+en/admin=")
                 #expect(await server.waitForActions(1) == [NekoEvent(NekoEvent.Name.controlRequest)])
-                // The heartbeat the server sent right after init was answered.
-                #expect(await server.received.contains(NekoEvent(NekoEvent.Name.clientHeartbeat)))
+                // The heartbeat the server sent right after init was answered (the answer may still
+                // be on its way when control is granted: wait for it).
+                #expect(await eventually(timeout: .seconds(5)) { await server.received.contains(NekoEvent(NekoEvent.Name.clientHeartbeat)) })
                 await server.clear()
 
                 let click = BrowserAction(kind: .click, position: RelativePoint(x: 0.5, y: 0.25))

@@ -6,8 +6,6 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     public var defaultTimeoutSeconds: Double
     public var defaultMaxAttempts: Int
-    /// The model of an `llm` agent registered without one; `nil`: the model is required.
-    public var defaultModel: String?
     /// The model of a chat session created without one (`HANGAR_CHAT_DEFAULT_MODEL`); `nil`:
     /// the model is required. Never the mock by default: it answers with the input.
     public var chatDefaultModel: String?
@@ -38,7 +36,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,
-        defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, defaultModel: String? = nil,
+        defaultTimeoutSeconds: Double = 300, defaultMaxAttempts: Int = 3, 
         sseKeepAlive: Duration = .seconds(15), rateLimits: RateLimits = RateLimits(), security: SecurityPolicy = .moderate,
         chatDefaultModel: String? = nil, webSockets: WebSocketLimits = WebSocketLimits()
     ) {
@@ -51,7 +49,6 @@ public struct ServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.defaultTimeoutSeconds = defaultTimeoutSeconds
         self.defaultMaxAttempts = defaultMaxAttempts
-        self.defaultModel = defaultModel
         self.sseKeepAlive = sseKeepAlive
     }
 }

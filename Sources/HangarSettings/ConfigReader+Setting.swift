@@ -7,10 +7,11 @@ import Foundation
 /// so environment variables, flags and the config file's strings go through one parser with one
 /// set of messages; a config file's numbers and booleans are read as what they are.
 extension ConfigReader {
-    /// The value as text; empty means unset (`HANGAR_X=` in a shell or a compose file).
+    /// The value as text, without surrounding blanks; empty means unset (`HANGAR_X=` in a shell
+    /// or a compose file).
     public func text(_ setting: Setting) throws -> String? {
         let key = ConfigKey(setting.key)
-        if let text = string(forKey: key, isSecret: setting.isSecret) { return text.isEmpty ? nil : text }
+        if let text = string(forKey: key, isSecret: setting.isSecret)?.trimmingCharacters(in: .whitespaces) { return text.isEmpty ? nil : text }
         // A config file's typed values.
         if let number = int(forKey: key) { return String(number) }
         if let number = double(forKey: key) { return String(number) }
@@ -30,6 +31,24 @@ extension ConfigReader {
     public func int(_ setting: Setting) throws -> Int? {
         guard let text = try text(setting) else { return nil }
         guard let value = Int(text) else { throw InvalidSetting(key: setting.key, problem: "must be an integer, got '\(text)'") }
+        return value
+    }
+
+    /// An integer within `range`, or `nil` when unset.
+    public func int(_ setting: Setting, in range: ClosedRange<Int>) throws -> Int? {
+        guard let text = try text(setting) else { return nil }
+        guard let value = Int(text), range.contains(value) else {
+            throw InvalidSetting(key: setting.key, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
+        return value
+    }
+
+    /// A number within `range`, or `nil` when unset.
+    public func double(_ setting: Setting, in range: ClosedRange<Double>) throws -> Double? {
+        guard let text = try text(setting) else { return nil }
+        guard let value = Double(text), range.contains(value) else {
+            throw InvalidSetting(key: setting.key, problem: "must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
+        }
         return value
     }
 

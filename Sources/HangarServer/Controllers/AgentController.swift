@@ -53,7 +53,7 @@ struct AgentController {
         let config = try body.object("config") ?? .emptyObject
         try checkDefinition(config)
         try await registry.executor(for: kind)?.validate(agentConfig: config)
-        let model = try parseModel(body) ?? (kind == "llm" ? configuration.defaultModel : nil)
+        let model = try parseModel(body)
         let budget = try parseBudget(body)
         try checkBudgetApplies(budget, model: model)
         let params = AgentInsertParams(

@@ -36,18 +36,17 @@ struct ModelController {
 
     @Sendable func ollamaNames(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let ollama = try self.ollama()
-        let list = try await call { try await ollama.listModels() }
-        return JSONResponse.make(["models": .array(list.map { .string($0.name) })])
+        let names = try await call { try await ollama.modelNames() }
+        return JSONResponse.make(["models": .array(names.map(JSONValue.string))])
     }
 
-    /// 200 with `status: healthy`, or 503 with the reason (unreachable, circuit open).
     /// Always 200, as seed 004 answers (`status` says whether Ollama answers), with the seed's
     /// `models_available` and `default_model` beside Hangar's fields.
     @Sendable func ollamaHealth(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let ollama = try self.ollama()
         let health = await ollama.health()
         guard case .object(var fields) = Self.json(name: "ollama", health: health, provider: ollama) else { throw APIError(.internalServerError, "health") }
-        let models = health.isHealthy ? (try? await ollama.listModels().count) ?? 0 : 0
+        let models = health.isHealthy ? (try? await ollama.modelNames().count) ?? 0 : 0
         fields["models_available"] = .int(Int64(models))
         fields["default_model"] = defaultOllamaModel.map(JSONValue.string) ?? .null
         return JSONResponse.make(.object(fields))

@@ -45,7 +45,7 @@ struct SecurityController {
             "resource_limits": try await resourceLimits(tenant),
             "current_usage": [
                 "active_agents": .int(Int64(running.agents)), "running_tasks": .int(Int64(running.tasks)),
-                "total_memory_mb": .int(Int64(running.memoryMB)),
+                "total_memory_mb": .int(Int64(try await reservedMemoryMB(tenant, running: running.byAgent))),
                 "agents": .int(Int64(try await store.agentCount(tenantID: tenant))),
                 "tasks_last_hour": .int(Int64(try await store.taskCountSince(tenantID: tenant, since: Date().addingTimeInterval(-3600)))),
             ],
@@ -245,16 +245,21 @@ struct SecurityController {
         return params
     }
 
-    private func runningAgents(_ tenant: String) async throws -> (agents: Int, tasks: Int, memoryMB: Int) {
+    /// Running tasks by agent id.
+    private func runningAgents(_ tenant: String) async throws -> (agents: Int, tasks: Int, byAgent: [String: Int]) {
         let running = try await store.taskList(TaskListParams(tenantID: tenant, statuses: [.running], limit: 10_000))
-        // The memory the running tasks' agents reserve (seed 004's `total_memory_mb`).
-        var tasksByAgent: [String: Int] = [:]
-        for task in running { tasksByAgent[task.agentID, default: 0] += 1 }
+        var byAgent: [String: Int] = [:]
+        for task in running { byAgent[task.agentID, default: 0] += 1 }
+        return (byAgent.count, running.count, byAgent)
+    }
+
+    /// The memory the running tasks' agents reserve (seed 004's `total_memory_mb`).
+    private func reservedMemoryMB(_ tenant: String, running byAgent: [String: Int]) async throws -> Int {
         var memoryMB = 0
-        for (agentID, tasks) in tasksByAgent {
+        for (agentID, tasks) in byAgent {
             memoryMB += (try await store.agentGet(tenantID: tenant, idOrName: agentID)?.resources.memoryMB ?? 0) * tasks
         }
-        return (tasksByAgent.count, running.count, memoryMB)
+        return memoryMB
     }
 
     private func resourceLimits(_ tenant: String) async throws -> JSONValue {

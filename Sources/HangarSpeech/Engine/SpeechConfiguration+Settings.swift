@@ -99,91 +99,65 @@ extension SpeechConfiguration {
 
     /// Reads the `speech` area, with the voices directory defaulting to `<dataDirectory>/voices`.
     public init(config: ConfigReader, dataDirectory: String) throws {
-        let reader = SpeechSettingsReader(config: config)
-        let directory = try reader.string(Keys.voicesDir) ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("voices").path
+        let directory = try config.text(Keys.voicesDir) ?? URL(fileURLWithPath: dataDirectory).appendingPathComponent("voices").path
         var configuration = SpeechConfiguration(voicesDirectory: URL(fileURLWithPath: directory))
-        let timeout = try reader.double(Keys.timeout, in: 1...600) ?? 30
+        let timeout = try config.double(Keys.timeout, in: 1...600) ?? 30
         configuration.synthesisTimeout = .milliseconds(Int(timeout * 1000))
-        switch try reader.string(Keys.backend)?.lowercased() ?? "espeak" {
+        switch try config.text(Keys.backend)?.lowercased() ?? "espeak" {
         case "espeak", "espeak-ng":
-            configuration.backend = .espeak(executable: try reader.string(Keys.espeak) ?? "espeak-ng")
+            configuration.backend = .espeak(executable: try config.text(Keys.espeak) ?? "espeak-ng")
         case "openai":
-            guard let url = try reader.string(Keys.url), url.hasPrefix("http://") || url.hasPrefix("https://") else {
+            guard let url = try config.text(Keys.url), url.hasPrefix("http://") || url.hasPrefix("https://") else {
                 throw InvalidSetting(key: Keys.url.key, problem: "must be the server's http(s) URL for the openai backend")
             }
-            var settings = OpenAISettings(url: url, apiKey: try reader.string(Keys.apiKey), model: try reader.string(Keys.model) ?? "tts-1")
-            if let format = try reader.string(Keys.responseFormat) {
+            var settings = OpenAISettings(url: url, apiKey: try config.text(Keys.apiKey), model: try config.text(Keys.model) ?? "tts-1")
+            if let format = try config.text(Keys.responseFormat) {
                 guard let parsed = OpenAISpeechSynthesizer.ResponseFormat(rawValue: format) else {
                     throw InvalidSetting(key: Keys.responseFormat.key, problem: "must be wav or pcm, got '\(format)'")
                 }
                 settings.responseFormat = parsed
             }
-            settings.pcmSampleRate = try reader.int(Keys.serverSampleRate, in: 8000...192_000) ?? 24_000
+            settings.pcmSampleRate = try config.int(Keys.serverSampleRate, in: 8000...192_000) ?? 24_000
             settings.sendReference = try config.bool(Keys.sendReference) ?? false
             configuration.backend = .openAI(settings)
         case "f5", "f5-tts":
-            guard let address = try reader.string(Keys.url), let (host, port) = Self.hostAndPort(address, defaultPort: 9998) else {
+            guard let address = try config.text(Keys.url), let (host, port) = Self.hostAndPort(address, defaultPort: 9998) else {
                 throw InvalidSetting(key: Keys.url.key, problem: "must be the f5 socket server's address for the f5 backend, e.g. tcp://gpu-host:9998")
             }
-            configuration.backend = .f5(host: host, port: port, sampleRate: try reader.int(Keys.serverSampleRate, in: 8000...192_000) ?? 24_000)
+            configuration.backend = .f5(host: host, port: port, sampleRate: try config.int(Keys.serverSampleRate, in: 8000...192_000) ?? 24_000)
         case let other:
             throw InvalidSetting(key: Keys.backend.key, problem: "must be espeak, openai or f5, got '\(other)'")
         }
-        if let voice = try reader.string(Keys.engineVoice) {
+        if let voice = try config.text(Keys.engineVoice) {
             guard VoiceValidator.checkEngineVoice(voice) else { throw InvalidSetting(key: Keys.engineVoice.key, problem: "is not a voice name: '\(voice)'") }
             configuration.engineVoice = voice
         }
-        if let id = try reader.string(Keys.defaultVoice) {
+        if let id = try config.text(Keys.defaultVoice) {
             if let issue = VoiceValidator.checkID(id) { throw InvalidSetting(key: Keys.defaultVoice.key, problem: "is not usable: \(issue.message)") }
             configuration.defaultVoiceID = id
         }
-        let rate = try reader.int(Keys.sampleRate, in: 8000...192_000) ?? 48_000
-        let frame = try reader.int(Keys.frameMs, in: 10...120) ?? 20
+        let rate = try config.int(Keys.sampleRate, in: 8000...192_000) ?? 48_000
+        let frame = try config.int(Keys.frameMs, in: 10...120) ?? 20
         guard (rate * frame) % 1000 == 0 else {
             throw InvalidSetting(key: Keys.frameMs.key, problem: "\(frame) ms is not a whole number of samples at \(rate) Hz")
         }
         configuration.format = AudioFormat(sampleRate: rate, frameMilliseconds: frame)
-        configuration.maximumSegmentCharacters = try reader.int(Keys.maxSegmentChars, in: 20...5000) ?? 350
-        configuration.firstSegmentCharacters = try reader.int(Keys.firstSegmentChars, in: 20...5000) ?? 120
-        configuration.parallel = try reader.int(Keys.parallel, in: 1...64) ?? 2
-        configuration.overlapMilliseconds = try reader.int(Keys.overlapMs, in: 0...200) ?? 30
-        configuration.jitterTargetMilliseconds = try reader.int(Keys.jitterMs, in: 0...5000) ?? 60
-        configuration.bufferAhead = .milliseconds(Int((try reader.double(Keys.aheadSeconds, in: 0.5...600) ?? 6) * 1000))
-        configuration.registryPollInterval = .milliseconds(try reader.int(Keys.voicesPollMs, in: 50...60_000) ?? 1000)
+        configuration.maximumSegmentCharacters = try config.int(Keys.maxSegmentChars, in: 20...5000) ?? 350
+        configuration.firstSegmentCharacters = try config.int(Keys.firstSegmentChars, in: 20...5000) ?? 120
+        configuration.parallel = try config.int(Keys.parallel, in: 1...64) ?? 2
+        configuration.overlapMilliseconds = try config.int(Keys.overlapMs, in: 0...200) ?? 30
+        configuration.jitterTargetMilliseconds = try config.int(Keys.jitterMs, in: 0...5000) ?? 60
+        configuration.bufferAhead = .milliseconds(Int((try config.double(Keys.aheadSeconds, in: 0.5...600) ?? 6) * 1000))
+        configuration.registryPollInterval = .milliseconds(try config.int(Keys.voicesPollMs, in: 50...60_000) ?? 1000)
         var limits = Limits()
-        limits.maximumTextCharacters = try reader.int(Keys.maxTextChars, in: 1...1_000_000) ?? limits.maximumTextCharacters
-        limits.maximumQueuedCharacters = try reader.int(Keys.maxQueuedChars, in: 1...10_000_000) ?? limits.maximumQueuedCharacters
-        limits.maximumSessions = try reader.int(Keys.maxSessions, in: 1...100_000) ?? limits.maximumSessions
-        limits.maximumActiveRequests = try reader.int(Keys.maxRequests, in: 1...100_000) ?? limits.maximumActiveRequests
-        limits.maximumStoredAudioBytes = (try reader.int(Keys.maxStoredAudioMb, in: 1...1_000_000) ?? 256) << 20
-        limits.requestRetention = .seconds(try reader.int(Keys.resultTtl, in: 1...86_400 * 7) ?? 600)
-        limits.sessionIdleTimeout = .seconds(try reader.int(Keys.sessionIdleTimeout, in: 1...86_400) ?? 300)
+        limits.maximumTextCharacters = try config.int(Keys.maxTextChars, in: 1...1_000_000) ?? limits.maximumTextCharacters
+        limits.maximumQueuedCharacters = try config.int(Keys.maxQueuedChars, in: 1...10_000_000) ?? limits.maximumQueuedCharacters
+        limits.maximumSessions = try config.int(Keys.maxSessions, in: 1...100_000) ?? limits.maximumSessions
+        limits.maximumActiveRequests = try config.int(Keys.maxRequests, in: 1...100_000) ?? limits.maximumActiveRequests
+        limits.maximumStoredAudioBytes = (try config.int(Keys.maxStoredAudioMb, in: 1...1_000_000) ?? 256) << 20
+        limits.requestRetention = .seconds(try config.int(Keys.resultTtl, in: 1...86_400 * 7) ?? 600)
+        limits.sessionIdleTimeout = .seconds(try config.int(Keys.sessionIdleTimeout, in: 1...86_400) ?? 300)
         configuration.limits = limits
         self = configuration
-    }
-}
-
-/// Bounded reads of the speech settings, in the words of the pipeline's limits.
-private struct SpeechSettingsReader {
-    let config: ConfigReader
-
-    func string(_ setting: Setting) throws -> String? {
-        try config.text(setting)?.trimmingCharacters(in: .whitespaces)
-    }
-
-    func int(_ setting: Setting, in range: ClosedRange<Int>) throws -> Int? {
-        guard let text = try string(setting) else { return nil }
-        guard let value = Int(text), range.contains(value) else {
-            throw InvalidSetting(key: setting.key, problem: "must be an integer from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-        }
-        return value
-    }
-
-    func double(_ setting: Setting, in range: ClosedRange<Double>) throws -> Double? {
-        guard let text = try string(setting) else { return nil }
-        guard let value = Double(text), range.contains(value) else {
-            throw InvalidSetting(key: setting.key, problem: "must be a number from \(range.lowerBound) to \(range.upperBound), got '\(text)'")
-        }
-        return value
     }
 }

@@ -118,6 +118,12 @@ public struct OllamaProvider: ModelProvider {
 
     // MARK: Native model management
 
+    /// The names of the models Ollama has: `GET /api/tags` alone (no `/api/show` per model),
+    /// for answers that need only the names or their count.
+    public func modelNames() async throws -> [String] {
+        try await getJSON("/api/tags")["models"]?.arrayValue?.compactMap { $0["name"]?.stringValue ?? $0["model"]?.stringValue } ?? []
+    }
+
     /// `GET /api/tags`, with each model's capabilities from `POST /api/show` (Ollama ≥ 0.6
     /// reports them; older servers get a guess from the name).
     public func listModels() async throws -> [ModelInfo] {

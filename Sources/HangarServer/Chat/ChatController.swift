@@ -102,7 +102,7 @@ struct ChatController {
     }
 
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         guard try await store.chatSessionDelete(tenantID: context.tenantID, id: id) else { throw APIError.notFound("chat session", id) }
         return JSONResponse.make(["id": .string(id), "session_id": .string(id), "deleted": true])
     }
@@ -128,7 +128,7 @@ struct ChatController {
 
     /// `active`, `paused`, `archived` or `completed`; only an active session takes messages.
     @Sendable func status(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["status"])
         guard let name = try body.string("status", maxLength: 32), let status = ChatSessionRecord.Status(rawValue: name) else {
             throw Self.invalidStatus("status")
@@ -169,7 +169,7 @@ struct ChatController {
     }
 
     func session(_ context: HangarRequestContext) async throws -> ChatSessionRecord {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         guard let session = try await store.chatSessionGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("chat session", id) }
         return session
     }

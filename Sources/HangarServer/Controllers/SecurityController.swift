@@ -134,7 +134,7 @@ struct SecurityController {
     }
 
     @Sendable func resolve(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("incident_id")
+        let id = try context.parameters.decoded("incident_id")
         let notes = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["resolution_notes"], allowEmpty: true).string("resolution_notes", maxLength: 10_000)
         guard let incident = try await store.incidentResolve(tenantID: context.tenantID, id: id, by: context.actor, notes: notes) else {
             throw APIError.notFound("incident", id)
@@ -144,7 +144,7 @@ struct SecurityController {
     }
 
     @Sendable func agentReport(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let reference = try context.parameters.require("agent_id")
+        let reference = try context.parameters.decoded("agent_id")
         guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else { throw APIError.notFound("agent", reference) }
         let page = try await store.incidentList(IncidentListParams(tenantID: context.tenantID, agentID: agent.id, limit: 1000))
         let tasks = try await store.taskList(TaskListParams(tenantID: context.tenantID, agentID: agent.id, limit: 1000))

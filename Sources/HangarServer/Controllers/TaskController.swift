@@ -151,7 +151,7 @@ struct TaskController {
     }
 
     private func task(_ context: HangarRequestContext) async throws -> TaskRecord {
-        let id = try context.parameters.require("task_id")
+        let id = try context.parameters.decoded("task_id")
         guard let task = try await store.taskGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("task", id) }
         return task
     }

@@ -13,13 +13,17 @@ struct JSONParser {
 
     private let bytes: [UInt8]
     private var index = 0
+    /// For request bodies: refuse an object that names a key twice (instead of keeping the last
+    /// value) and the escape `\u0000`, which PostgreSQL's `text` and `jsonb` cannot store.
+    private let strict: Bool
 
-    init(_ bytes: [UInt8]) {
+    init(_ bytes: [UInt8], strict: Bool = false) {
         self.bytes = bytes
+        self.strict = strict
     }
 
-    static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
-        var parser = JSONParser(bytes)
+    static func parse(_ bytes: [UInt8], strict: Bool = false) throws(JSONParseError) -> JSONValue {
+        var parser = JSONParser(bytes, strict: strict)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
@@ -73,7 +77,11 @@ struct JSONParser {
         while true {
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
             let key = try parseString()
+            if strict, object[key] != nil {
+                throw JSONParseError(message: "duplicate key \"\(key)\"", offset: keyOffset)
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
@@ -165,6 +173,8 @@ struct JSONParser {
                         scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                     } else if (0xDC00...0xDFFF).contains(scalar) {
                         throw error("unpaired surrogate in \\u escape")
+                    } else if scalar == 0, strict {
+                        throw error("\\u0000 (NUL) is not accepted in text")
                     }
                     guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
                     buffer.append(contentsOf: Array(String(Character(unicode)).utf8))

@@ -152,8 +152,11 @@ public enum JSONText {
         try JSONParser.parse(Array(text.utf8))
     }
 
-    public static func decode(bytes: [UInt8]) throws -> JSONValue {
-        try JSONParser.parse(bytes)
+    /// `strict`, for request bodies: refuse an object naming a key twice (which of two values a
+    /// reader takes is parser-dependent, so a repeated key is refused, not silently resolved)
+    /// and `\u0000`, which PostgreSQL cannot store (one answer on both backends).
+    public static func decode(bytes: [UInt8], strict: Bool = false) throws -> JSONValue {
+        try JSONParser.parse(bytes, strict: strict)
     }
 
     public static func decodeOrNull(_ text: String?) -> JSONValue? {

@@ -53,6 +53,18 @@ struct JSONCodecTests {
         #expect(throws: JSONParseError.self) { try JSONText.decode(bytes: [0x22, 0xFF, 0xFE, 0x22]) }
     }
 
+    @Test("a repeated key or a NUL: kept by default, an error naming it in strict mode (request bodies)")
+    func duplicateKeys() throws {
+        let text = #"{"a":1,"b":{"c":1,"c":2}}"#
+        #expect(try JSONText.decode(text)["b"]?["c"] == 2)
+        let error = #expect(throws: JSONParseError.self) { try JSONText.decode(bytes: Array(text.utf8), strict: true) }
+        #expect(error?.message == "duplicate key \"c\"" && error?.offset == 18, "\(String(describing: error))")
+        #expect(try JSONText.decode(bytes: Array(#"{"a":{"c":1},"b":{"c":2}}"#.utf8), strict: true)["b"]?["c"] == 2, "the same key in two objects is fine")
+        // NUL: kept by default, refused where the text will be stored.
+        #expect(try JSONText.decode(#"["a\u0000b"]"#).arrayValue?.first == "a\u{0}b")
+        #expect(throws: JSONParseError.self) { try JSONText.decode(bytes: Array(#"["a\u0000b"]"#.utf8), strict: true) }
+    }
+
     @Test("integers beyond Int64 become doubles; numbers compare by value")
     func numbers() throws {
         #expect(try JSONText.decode("99999999999999999999") == .double(1e20))

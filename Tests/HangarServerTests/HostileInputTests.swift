@@ -9,6 +9,46 @@ import Testing
 
 @Suite("API: malformed and hostile input")
 struct HostileInputTests {
+    @Test("a key named twice in a body is refused naming it, not resolved to one of its values; nested objects too")
+    func duplicateKeys() async throws {
+        try await withAPI(workers: false) { client, store in
+            _ = try await client.agent(["name": "echo"])
+            for body in [
+                #"{"name":"first","name":"second","model":"mock/echo"}"#,
+                #"{"agent_id":"echo","input":{"prompt":"a","prompt":"b"}}"#,
+            ] {
+                let refused = try await client.raw(.post, body.contains("agent_id") ? "/api/v1/tasks" : "/api/v1/agents", body: body)
+                #expect(refused.status == .badRequest, "\(body): \(refused.text)")
+                let detail = refused.json["detail"]?.stringValue ?? ""
+                #expect(detail.contains("duplicate key") && (detail.contains("\"name\"") || detail.contains("\"prompt\"")), "\(detail)")
+            }
+            #expect(try await store.agentList(AgentListParams(tenantID: Tenant.defaultID)).count == 1)
+            #expect(try await store.taskList(TaskListParams(tenantID: Tenant.defaultID)).isEmpty)
+            // In a path or a query string it matches nothing.
+            #expect(try await client.send(.get, "/api/v1/agents/ec%00ho").status == .notFound)
+            let filtered = try await client.send(.get, "/api/v1/tasks?agent_id=%00&kind=a%00b")
+            #expect(filtered.status == .ok && filtered.json == [], "\(filtered.text)")
+            #expect(try await client.send(.get, "/api/v1/logs/history?search=%00").status == .ok)
+        }
+    }
+
+    @Test("\\u0000 in a body gets the same 400 on both backends (PostgreSQL's text cannot hold it), not a 500 on one", arguments: TestBackend.allCases)
+    func nulCharacters(_ backend: TestBackend) async throws {
+        try await withAPI(backend, workers: false) { client, store in
+            _ = try await client.agent(["name": "echo"])
+            for (path, body) in [
+                ("/api/v1/agents", #"{"name":"nul","model":"mock/echo","description":"a\u0000b"}"#),
+                ("/api/v1/tasks", #"{"agent_id":"echo","input":{"prompt":"x\u0000y"}}"#),
+            ] {
+                let refused = try await client.raw(.post, path, body: body)
+                #expect(refused.status == .badRequest, "\(path): \(refused.text)")
+                #expect(refused.json["detail"]?.stringValue?.contains("NUL") == true, "\(refused.text)")
+            }
+            #expect(try await store.agentList(AgentListParams(tenantID: Tenant.defaultID)).count == 1)
+            #expect(try await store.taskList(TaskListParams(tenantID: Tenant.defaultID)).isEmpty)
+        }
+    }
+
     @Test("every malformed body gets a 4xx JSON error and accepted tasks survive")
     func malformedBodies() async throws {
         try await withAPI(workers: false, maxBodyBytes: 64 * 1024) { client, store in

@@ -49,7 +49,7 @@ struct JSONBody {
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "request body is empty; expected a JSON object") }
         let value: JSONValue
         do {
-            value = try JSONText.decode(bytes: Array(buffer.readableBytesView))
+            value = try JSONText.decode(bytes: Array(buffer.readableBytesView), strict: true)
         } catch {
             throw APIError(.badRequest, "request body is not valid JSON: \(ErrorText.describe(error))")
         }
@@ -104,7 +104,8 @@ struct Query {
 
     init(_ request: Request) {
         var parameters: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value) }
+        // `%00` would reach PostgreSQL, which cannot hold it in text: such a value matches nothing.
+        for (key, value) in request.uri.queryParameters { parameters[String(key)] = String(value).replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") }
         self.parameters = parameters
     }
 

@@ -145,6 +145,12 @@ struct TelegramBotTests {
             #expect(shown.json["deployment"]?["messages_in"] == 3 && shown.json["deployment"]?["replies_out"] == 3, "\(shown.text)")
             #expect(shown.json["deployment"]?["status"] == "running" && shown.json["deployment"]?["last_activity_at"] != JSONValue.null)
 
+            // Per-bot metrics, in HangarMetrics' names.
+            let metrics = try await Self.send(client, .get, "/metrics").text
+            #expect(metrics.contains("bot_messages_received_total{agent_id=\"\(agentID)\",platform=\"telegram\"} 3"), "\(metrics)")
+            #expect(metrics.contains("bot_replies_sent_total{agent_id=\"\(agentID)\",platform=\"telegram\"} 3"))
+            #expect(metrics.contains("bot_reply_latency_seconds_count{agent_id=\"\(agentID)\",platform=\"telegram\"} 3"))
+
             // Restart: a new secret; the old one no longer opens the webhook.
             let restarted = try await Self.send(client, .post, "/agents/\(agentID)/restart")
             #expect(restarted.status == .ok && restarted.json["status"] == "running", "\(restarted.text)")
@@ -162,6 +168,8 @@ struct TelegramBotTests {
             #expect(try await Self.post(client, agentID, Self.update(5, text: "anyone?"), secret: newSecret).status == .notFound)
             #expect(try await store.secretList(tenantID: Tenant.defaultID, agentID: agentID).isEmpty)
             #expect(try await store.botDeploymentGet(agentID: agentID) == nil)
+            let after = try await Self.send(client, .get, "/metrics").text
+            #expect(!after.contains("agent_id=\"\(agentID)\",platform"), "a deleted bot's series go")
         }
     }
 

@@ -266,4 +266,23 @@ struct TelegramBotTests {
             #expect(await telegram.delivered.count == 6)
         }
     }
+
+    @Test("a model failure is retried: the reply comes once, and the chat's session holds the user's message once")
+    func retriedAnswer() async throws {
+        try await Self.withBotServer { client, telegram, store in
+            // The mock fails the first attempt of each task (retryable), then answers.
+            let deployed = try await Self.deploy(client, name: "flaky", config: ["fail_times": 1])
+            let agentID = try #require(deployed.json["id"]?.stringValue, "\(deployed.text)")
+            let secret = try await Self.secret(telegram)
+            let accepted = try await Self.post(client, agentID, Self.update(1, text: "are you there?"), secret: secret)
+            let taskID = try #require(accepted.json["task_id"]?.stringValue, "\(accepted.text)")
+            #expect(try await eventually(timeout: .seconds(15)) { try await store.taskGet(tenantID: nil, id: taskID)?.status == .completed })
+            #expect(try await store.taskGet(tenantID: nil, id: taskID)?.attempts == 2)
+            #expect(await telegram.delivered.compactMap { $0.body["text"]?.stringValue } == ["are you there?"])
+            let sessions = try await Self.send(client, .get, "/api/v1/chat/sessions")
+            let sessionID = try #require(sessions.json["sessions"]?.arrayValue?.first?["id"]?.stringValue, "\(sessions.text)")
+            let messages = try await Self.send(client, .get, "/api/v1/chat/sessions/\(sessionID)/messages")
+            #expect(messages.json["messages"]?.arrayValue?.map { $0["role"]?.stringValue ?? "" } == ["user", "assistant"], "\(messages.text)")
+        }
+    }
 }

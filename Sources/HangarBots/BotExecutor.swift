@@ -89,10 +89,7 @@ public struct BotExecutor: AgentExecutor {
         }
         metrics.botPlatformError(agentID: deployment.agentID, platform: platform, kind: kind)
         guard case .unauthorized(let reason) = error else { return }
-        var failed = deployment
-        failed.status = .error
-        failed.lastError = reason
-        _ = try await store.botDeploymentUpdate(failed)
+        _ = try await store.botDeploymentUpdate(BotDeploymentTransitions.apply(.tokenRefused(reason: reason), to: deployment))
     }
 
     /// `/start`, `/help`, also addressed to the bot (`/start@my_bot`) and with arguments.

@@ -51,7 +51,7 @@ extension BotController {
         } catch let error as BotPlatformError {
             throw APIError(.badRequest, "malformed update: \(error.description)")
         }
-        guard let update, deployment.status != .stopped else {
+        guard let update, BotDeploymentTransitions.answersUpdates(deployment.status) else {
             // A sticker, a photo, an edit: acknowledged, so the platform does not deliver it again.
             return JSONResponse.make(["ok": true, "ignored": true])
         }

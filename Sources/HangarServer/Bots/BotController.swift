@@ -92,13 +92,14 @@ struct BotController {
                 ["key": .string(BotExecutor.tokenSecret), "value": .string(token), "description": .string("\(platformName) bot token (set by deploy)")],
                 agent: agent, vault: vault, store: store, field: "")
             let secret = BotSecretToken.make()
+            let url = configuration.bots.webhookURL(agentID: agent.id)!
             let now = Date()
             var deployment = BotDeployment(
-                agentID: agent.id, tenantID: agent.tenantID, platform: platformName, webhookURL: configuration.bots.webhookURL(agentID: agent.id),
-                botUsername: identity.username, secretTokenHash: BotSecretToken.hash(secret), createdAt: now, updatedAt: now)
+                agentID: agent.id, tenantID: agent.tenantID, platform: platformName, webhookURL: url, botUsername: identity.username,
+                secretTokenHash: BotSecretToken.hash(secret), createdAt: now, updatedAt: now)
             try await store.botDeploymentInsert(deployment)
-            try await platform.registerWebhook(token: token, url: deployment.webhookURL!, secret: secret)
-            deployment.status = .running
+            try await platform.registerWebhook(token: token, url: url, secret: secret)
+            deployment = BotDeploymentTransitions.apply(.webhookRegistered(url: url, secretHash: deployment.secretTokenHash), to: deployment)
             deployment = try await store.botDeploymentUpdate(deployment) ?? deployment
             await AuditLog.record(
                 store, context, action: "agent.deploy", resourceType: "agent", resourceID: agent.id,
@@ -133,15 +134,10 @@ struct BotController {
         do {
             try await platform.registerWebhook(token: token, url: url, secret: secret)
         } catch let error as BotPlatformError {
-            deployment.status = .error
-            deployment.lastError = error.description
-            _ = try await store.botDeploymentUpdate(deployment)
+            _ = try await store.botDeploymentUpdate(BotDeploymentTransitions.apply(.registrationFailed(reason: error.description), to: deployment))
             throw Self.answer(error, field: nil)
         }
-        deployment.status = .running
-        deployment.lastError = nil
-        deployment.webhookURL = url
-        deployment.secretTokenHash = BotSecretToken.hash(secret)
+        deployment = BotDeploymentTransitions.apply(.webhookRegistered(url: url, secretHash: BotSecretToken.hash(secret)), to: deployment)
         deployment = try await store.botDeploymentUpdate(deployment) ?? deployment
         await AuditLog.record(store, context, action: "agent.restart", resourceType: "agent", resourceID: agent.id)
         return JSONResponse.make(BotDeployments.json(agent, deployment))

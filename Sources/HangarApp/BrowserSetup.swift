@@ -29,7 +29,7 @@ enum BrowserSetup {
             onEpisode: { kind, active in HangarMetrics.shared.blobFault(kind: kind, active: active) })
         let capture = CaptureManager(
             configuration: configuration.capture, blobs: blobs, httpClient: client,
-            logger: Logger(label: "hangar.capture"))
+            logger: Logger(label: "hangar.capture"), started: { HangarMetrics.shared.captureEpisodeStarted() })
         let policy = BrowserPolicy(allowPrivateNetworks: allowPrivateNetworks, environments: settings.environments)
         var sessions: BrowserSessionRegistry?
         if keepsSessions {

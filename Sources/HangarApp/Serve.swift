@@ -79,7 +79,9 @@ public enum HangarServe {
         let database = configuration.database
         let authenticator = try await Authenticator(store: store, mode: http.auth, jwt: http.jwt)
         let vault = try Runtime.vault(database: database, secretKey: configuration.security.secretKey, logger: logger)
-        let speech = SpeechService(configuration: configuration.speech, logger: Runtime.logger("hangar.speech"))
+        let speech = SpeechService(
+            configuration: configuration.speech, logger: Runtime.logger("hangar.speech"),
+            accepted: { HangarMetrics.shared.ttsAccepted(kind: $0.rawValue) })
         let models = try Runtime.models(providers: configuration.providers, security: configuration.security, logger: logger)
         let workers = configuration.workers.count
         // Only a process with workers keeps browser sessions (its workers run the tasks in them).

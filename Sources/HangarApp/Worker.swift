@@ -38,7 +38,8 @@ public enum HangarWorker {
             // Narrated tasks are spoken here, by this process's synthesiser; listeners reach the audio
             // through any API replica (`/api/v1/tasks/{id}/narration/audio`, forwarded to the internal listener).
             let speech = SpeechService(
-                configuration: configuration.speech, logger: Runtime.logger("hangar.speech"))
+                configuration: configuration.speech, logger: Runtime.logger("hangar.speech"),
+                accepted: { HangarMetrics.shared.ttsAccepted(kind: $0.rawValue) })
             var services =
                 (tracing.map { [$0] } ?? [])
                 + Runtime.services(

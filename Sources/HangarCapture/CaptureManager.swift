@@ -27,6 +27,8 @@ public actor CaptureManager: EpisodeRecorderFactory {
     public let maxRecording: Int
     /// Finished episodes remembered for `episode(id:)`; the oldest are forgotten first.
     public let historyLimit: Int
+    /// Told of each episode that starts recording (the process's metrics count them).
+    let started: (@Sendable () -> Void)?
 
     private var episodes: [String: EpisodeState] = [:]
     private var finishedOrder: [String] = []
@@ -35,8 +37,9 @@ public actor CaptureManager: EpisodeRecorderFactory {
 
     public init(
         configuration: CaptureConfiguration, blobs: any BlobStore, httpClient: HTTPClient = .shared, maxRecording: Int = 64,
-        historyLimit: Int = 1000, logger: Logger = Logger(label: "hangar.capture")
+        historyLimit: Int = 1000, logger: Logger = Logger(label: "hangar.capture"), started: (@Sendable () -> Void)? = nil
     ) {
+        self.started = started
         self.configuration = configuration
         self.blobs = blobs
         self.httpClient = httpClient
@@ -82,6 +85,7 @@ public actor CaptureManager: EpisodeRecorderFactory {
             _ = try? await self.end(id: id, tenantID: start.tenantID, reason: "timeout")
         }
         episodes[id] = state
+        started?()
         logger.info("capture episode started", metadata: ["episode": "\(id)", "tenant": "\(start.tenantID)"])
         return info
     }

@@ -40,6 +40,19 @@ public struct HangarMetrics: Sendable {
         public static let botReplies = "bot_replies_sent_total"
         public static let botReplyLatency = "bot_reply_latency_seconds"
         public static let botPlatformErrors = "bot_platform_errors_total"
+
+        /// Seed 000's series, under the names its dashboards and autoscaler rules query.
+        public enum Seed000 {
+            public static let activeAgents = "neko_active_agents_total"
+            public static let taskDuration = "neko_task_duration_seconds"
+            public static let queueSize = "neko_task_queue_size"
+            /// Its KEDA/HPA rule's name for the same figure.
+            public static let queueLength = "task_queue_length"
+            public static let gpuUtilization = "neko_gpu_utilization_percent"
+            public static let apiRequests = "neko_api_requests_total"
+            public static let ttsRequests = "neko_tts_requests_total"
+            public static let captureEpisodes = "neko_capture_episodes_total"
+        }
     }
 
     public let registry: PrometheusCollectorRegistry
@@ -112,6 +125,14 @@ public struct HangarMetrics: Sendable {
         Name.botReplies: "Messages a bot agent sent to its chat platform (a long reply split in several counts each)",
         Name.botReplyLatency: "From the update reaching the webhook to the bot's reply accepted by the platform",
         Name.botPlatformErrors: "Calls to a bot's chat platform that failed, by kind (unauthorized, rejected, unavailable)",
+        Name.Seed000.activeAgents: "Agent instances at work: tasks running in all workers (seed 000's name)",
+        Name.Seed000.taskDuration: "Duration of task attempts that reached a final status, by task_type (the agent kind; seed 000's name)",
+        Name.Seed000.queueSize: "Tasks waiting in the queue, all priorities (seed 000's name)",
+        Name.Seed000.queueLength: "Tasks waiting in the queue, all priorities (seed 000's autoscaler rule)",
+        Name.Seed000.gpuUtilization: "GPU utilisation by device index, from nvidia-smi at scrape (seed 000's name; Hangar does not attribute a GPU to an agent)",
+        Name.Seed000.apiRequests: "Total API requests (seed 000's name for api_requests_total)",
+        Name.Seed000.ttsRequests: "Speech requests and streaming sessions accepted, by kind (seed 000's name)",
+        Name.Seed000.captureEpisodes: "Capture episodes started, by the API or by tasks (seed 000's name)",
     ]
 
     func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
@@ -132,6 +153,12 @@ public struct HangarMetrics: Sendable {
 
     /// Series that exist before anything happened, so a scrape shows every family at once.
     private func declare() {
+        _ = gauge(Name.Seed000.activeAgents)
+        _ = gauge(Name.Seed000.queueSize)
+        _ = gauge(Name.Seed000.queueLength)
+        _ = counter(Name.Seed000.ttsRequests, [("kind", "request")])
+        _ = counter(Name.Seed000.ttsRequests, [("kind", "session")])
+        _ = counter(Name.Seed000.captureEpisodes)
         _ = counter(Name.leaseExpiries)
         _ = counter(Name.taskRetries)
         _ = gauge(Name.tasksRunning)
@@ -149,6 +176,7 @@ public struct HangarMetrics: Sendable {
     public func taskFinished(agentID: String, agentKind: String, status: TaskStatus, duration: Duration) {
         countAgentTask(agentID: agentID, status: status)
         histogram(Name.taskDuration, [("agent_kind", agentKind), ("status", status.rawValue)], Self.taskBuckets).record(duration)
+        histogram(Name.Seed000.taskDuration, [("task_type", agentKind)], Self.taskBuckets).record(duration)
     }
 
     /// A task reached a final status without an attempt finishing here (lease rescue).
@@ -165,7 +193,9 @@ public struct HangarMetrics: Sendable {
 
     /// `endpoint`: the route pattern (`/api/v1/tasks/{task_id}`), never the raw path.
     public func apiRequest(method: String, endpoint: String, statusCode: Int, duration: Duration) {
-        counter(Name.apiRequests, [("method", method), ("endpoint", endpoint), ("status_code", String(statusCode))]).increment()
+        let labels = [("method", method), ("endpoint", endpoint), ("status_code", String(statusCode))]
+        counter(Name.apiRequests, labels).increment()
+        counter(Name.Seed000.apiRequests, labels).increment()
         histogram(Name.apiRequestDuration, [("method", method), ("endpoint", endpoint)], Self.requestBuckets).record(duration)
     }
 
@@ -180,7 +210,28 @@ public struct HangarMetrics: Sendable {
         for priority in priorities {
             gauge(Name.queueDepth, [("priority", String(priority))]).set(Double(counts.queuedByPriority[priority] ?? 0))
         }
-        gauge(Name.tasksRunning).set(Double(counts.byStatus[.running] ?? 0))
+        let running = Double(counts.byStatus[.running] ?? 0)
+        gauge(Name.tasksRunning).set(running)
+        gauge(Name.Seed000.activeAgents).set(running)
+        let queued = Double(counts.queuedByPriority.values.reduce(0, +))
+        gauge(Name.Seed000.queueSize).set(queued)
+        gauge(Name.Seed000.queueLength).set(queued)
+    }
+
+    /// A speech request or streaming session was accepted (`kind`: `request` or `session`).
+    public func ttsAccepted(kind: String) {
+        counter(Name.Seed000.ttsRequests, [("kind", kind)]).increment()
+    }
+
+    public func captureEpisodeStarted() {
+        counter(Name.Seed000.captureEpisodes).increment()
+    }
+
+    /// Utilisation per GPU index, as read at scrape; a GPU that disappeared keeps its last value.
+    public func gpuUtilization(_ percentByIndex: [(index: String, percent: Double)]) {
+        for gpu in percentByIndex {
+            gauge(Name.Seed000.gpuUtilization, [("gpu", gpu.index)]).set(gpu.percent)
+        }
     }
 
     public func providerRequest(provider: String, duration: Duration, promptTokens: Int, completionTokens: Int) {
@@ -189,19 +240,20 @@ public struct HangarMetrics: Sendable {
         counter(Name.providerTokens, [("provider", provider), ("kind", "completion")]).increment(by: Int64(completionTokens))
     }
 
-    /// For the webhook outbox: `outcome` is e.g. `success`, `failure`, `gave_up`.
-    /// A storage fault episode began (`active: true`) or ended.
-    /// Kinds as `BlobStoreFault.Kind` names them (HangarBlobs is not a dependency here).
+    /// A blob store fault episode began (`active: true`) or ended. Kinds as
+    /// `BlobStoreFault.Kind` names them (HangarBlobs is not a dependency here).
     public func blobFault(kind: String, active: Bool) {
         if active { counter(Name.blobFaults, [("kind", kind)]).increment() }
         gauge(Name.blobFaultActive, [("kind", kind)]).set(to: Double(active ? 1 : 0))
     }
 
+    /// A storage fault episode began (`active: true`) or ended.
     public func storageFault(kind: String, active: Bool) {
         if active { counter(Name.storageFaults, [("kind", kind)]).increment() }
         gauge(Name.storageFaultActive, [("kind", kind)]).set(to: Double(active ? 1 : 0))
     }
 
+    /// For the webhook outbox: `outcome` is e.g. `success`, `failure`, `gave_up`.
     public func webhookDelivery(outcome: String) {
         counter(Name.webhookDeliveries, [("outcome", outcome)]).increment()
     }

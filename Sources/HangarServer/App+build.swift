@@ -46,7 +46,7 @@ public func buildRouter(
     SecretsController(store: store, vault: vault, configuration: configuration).addRoutes(to: router)
     QuotaController(store: store, configuration: configuration).addRoutes(to: router)
     SecurityController(store: store, configuration: configuration, incidents: incidents).addRoutes(to: router)
-    TaskController(store: store, registry: registry, configuration: configuration, sessions: browser?.directory).addRoutes(to: router)
+    TaskController(store: store, registry: registry, configuration: configuration, models: models, sessions: browser?.directory).addRoutes(to: router)
     // Both SSE routes draw on one count of open streams.
     let streams = EventStreams(limits: configuration.eventStreams, metrics: metrics)
     TaskEventsController(store: store, configuration: configuration, streams: streams).addRoutes(to: router)

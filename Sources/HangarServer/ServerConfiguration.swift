@@ -11,6 +11,11 @@ public struct ServerConfiguration: Sendable {
     /// The model of a chat session created without one (`HANGAR_CHAT_DEFAULT_MODEL`); `nil`:
     /// the model is required. Never the mock by default: it answers with the input.
     public var chatDefaultModel: String?
+    /// The agent that seed 000's tasks without `agent_id` go to (`HANGAR_DEFAULT_BROWSER_AGENT`).
+    public var defaultBrowserAgent = "browser"
+    /// With it, that agent is created on first use (`HANGAR_DEFAULT_BROWSER_MODEL`); without,
+    /// such a task is refused until an operator creates the agent.
+    public var defaultBrowserModel: String?
     /// How often an idle SSE stream sends a keep-alive comment.
     public var sseKeepAlive: Duration
     public var rateLimits: RateLimits

@@ -253,4 +253,26 @@ extension PostgresStore {
         }
         return TaskCounts(byStatus: byStatus, queuedByPriority: byPriority)
     }
+
+    public func taskQueueLoad() async throws -> TaskQueueLoad {
+        var byPriority: [Int: Int] = [:]
+        for (priority, count) in try await query(
+            "SELECT priority, count(*)::bigint FROM tasks WHERE status = 'queued' GROUP BY priority", logger: logger
+        ).all({ try $0.decode((Int, Int).self) }) {
+            byPriority[priority] = count
+        }
+        let running = try await query("SELECT count(*)::bigint FROM tasks WHERE status = 'running'", logger: logger)
+            .all({ try $0.decode(Int.self) }).first ?? 0
+        return TaskQueueLoad(queuedByPriority: byPriority, running: running)
+    }
+
+    public func taskRecentDurations(agentID: String, limit: Int) async throws -> [Double] {
+        try await query(
+            """
+            SELECT extract(epoch FROM completed_at - started_at)::float8 FROM tasks
+            WHERE agent_id = \(agentID) AND status = 'completed' AND started_at IS NOT NULL AND completed_at IS NOT NULL
+            ORDER BY seq DESC LIMIT \(limit)
+            """, logger: logger
+        ).all({ try $0.decode(Double.self) })
+    }
 }

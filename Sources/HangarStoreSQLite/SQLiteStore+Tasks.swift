@@ -278,6 +278,28 @@ extension SQLiteStore {
         }
     }
 
+    public func taskQueueLoad() async throws -> TaskQueueLoad {
+        try await read { db in
+            var byPriority: [Int: Int] = [:]
+            for row in try Row.fetchAll(db, cached: "SELECT priority, count(*) AS n FROM tasks WHERE status = 'queued' GROUP BY priority") {
+                byPriority[row["priority"]] = row["n"]
+            }
+            let running = try Int.fetchOne(db, cached: "SELECT count(*) FROM tasks WHERE status = 'running'") ?? 0
+            return TaskQueueLoad(queuedByPriority: byPriority, running: running)
+        }
+    }
+
+    public func taskRecentDurations(agentID: String, limit: Int) async throws -> [Double] {
+        try await read { db in
+            try Double.fetchAll(
+                db, cached: """
+                    SELECT completed_at - started_at FROM tasks
+                    WHERE agent_id = ? AND status = 'completed' AND started_at IS NOT NULL AND completed_at IS NOT NULL
+                    ORDER BY seq DESC LIMIT ?
+                    """, arguments: [agentID, limit])
+        }
+    }
+
     static func fetchTask(_ db: Database, id: String) throws -> TaskRecord? {
         try Row.fetchOne(db, cached: "SELECT \(SQLiteRows.taskColumns) FROM tasks WHERE id = ?", arguments: [id]).map(SQLiteRows.task)
     }

@@ -134,12 +134,13 @@ struct TelegramBotTests {
             _ = try await Self.post(client, agentID, Self.update(3, text: "second message"), secret: secret)
             #expect(await eventually { await telegram.delivered.count == 3 })
             let sessions = try await Self.send(client, .get, "/api/v1/chat/sessions")
-            let session = try #require(sessions.json["sessions"]?.arrayValue?.first, "\(sessions.text)")
-            #expect(sessions.json["sessions"]?.arrayValue?.count == 1 && session["session_type"] == "telegram")
+            // Seed 004's list shape: a bare array.
+            let session = try #require(sessions.json.arrayValue?.first, "\(sessions.text)")
+            #expect(sessions.json.arrayValue?.count == 1 && session["session_type"] == "telegram")
             #expect(session["system_prompt"] == "You are terse.")
             let messages = try await Self.send(client, .get, "/api/v1/chat/sessions/\(session["id"]?.stringValue ?? "")/messages")
             #expect(
-                messages.json["messages"]?.arrayValue?.compactMap { $0["content"]?.stringValue } == ["hello bot", "hello bot", "second message", "second message"])
+                messages.json.arrayValue?.compactMap { $0["content"]?.stringValue } == ["hello bot", "hello bot", "second message", "second message"])
 
             let shown = try await Self.send(client, .get, "/agents/\(agentID)")
             #expect(shown.json["deployment"]?["messages_in"] == 3 && shown.json["deployment"]?["replies_out"] == 3, "\(shown.text)")
@@ -280,9 +281,9 @@ struct TelegramBotTests {
             #expect(try await store.taskGet(tenantID: nil, id: taskID)?.attempts == 2)
             #expect(await telegram.delivered.compactMap { $0.body["text"]?.stringValue } == ["are you there?"])
             let sessions = try await Self.send(client, .get, "/api/v1/chat/sessions")
-            let sessionID = try #require(sessions.json["sessions"]?.arrayValue?.first?["id"]?.stringValue, "\(sessions.text)")
+            let sessionID = try #require(sessions.json.arrayValue?.first?["id"]?.stringValue, "\(sessions.text)")
             let messages = try await Self.send(client, .get, "/api/v1/chat/sessions/\(sessionID)/messages")
-            #expect(messages.json["messages"]?.arrayValue?.map { $0["role"]?.stringValue ?? "" } == ["user", "assistant"], "\(messages.text)")
+            #expect(messages.json.arrayValue?.map { $0["role"]?.stringValue ?? "" } == ["user", "assistant"], "\(messages.text)")
         }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HangarBlobs
 import HangarCore
+import Synchronization
 import Testing
 
 @testable import HangarCapture
@@ -115,6 +116,22 @@ struct CaptureManagerTests {
 
             // Finishing again returns the same episode.
             #expect(try await manager.finishEpisode(id: recorder.id, tenantID: "tenant-a").status == .written)
+        }
+    }
+
+    @Test("each started episode is told to the process's metrics once; a refused start is not")
+    func startedHook() async throws {
+        try await withTemporaryDirectory { dir in
+            let count = Mutex(0)
+            let manager = CaptureManager(
+                configuration: CaptureConfiguration(outputDirectory: dir.appendingPathComponent("mds"), fps: 20, minFrames: 2),
+                blobs: LocalBlobStore(root: dir.appendingPathComponent("blobs")), started: { count.withLock { $0 += 1 } })
+            let screen = FakeScreen(failEvery: 0)
+            let first = try await manager.beginEpisode(Self.start(), frames: screen.source)
+            _ = try await manager.beginEpisode(Self.start(task: "Another"), frames: screen.source)
+            await #expect(throws: (any Error).self) { try await manager.beginEpisode(Self.start(task: "  "), frames: screen.source) }
+            #expect(count.withLock { $0 } == 2)
+            _ = try await manager.discardEpisode(id: first.id, tenantID: "tenant-a")
         }
     }
 

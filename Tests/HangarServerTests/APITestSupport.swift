@@ -30,11 +30,13 @@ func withAPI(
             maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200), rateLimits: rateLimits, security: security, chatDefaultModel: "mock/echo")
         configure(&configuration)
         let authenticator = try await Authenticator(store: store, mode: auth, cacheTTL: 0)
+        // The workers run llm tasks on the same providers the routes check models against.
+        let registry = ExecutorRegistry(["llm": LLMExecutor(catalog: models)])
         let router = buildRouter(
-            store: store, registry: .standard, configuration: configuration, authenticator: authenticator, vault: .testing, models: models,
+            store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: .testing, models: models,
             metrics: metrics)
         let app = Application(router: router)
-        let harness = workers ? PoolHarness(store: store, configuration: .testing(), metrics: metrics) : nil
+        let harness = workers ? PoolHarness(store: store, registry: registry, configuration: .testing(), metrics: metrics) : nil
         do {
             try await app.test(.router) { client in try await body(client, store) }
         } catch {

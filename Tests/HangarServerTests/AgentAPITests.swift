@@ -61,6 +61,23 @@ struct AgentAPITests {
         }
     }
 
+    @Test("a name with spaces or other escaped characters is found by its percent-encoded path, in every route that takes one")
+    func escapedNames() async throws {
+        try await withAPI { client, _ in
+            let agent = try await client.agent(["name": "Email Analyzer Agent"])
+            let id = try #require(agent["id"]?.stringValue)
+            let read = try await client.send(.get, "/api/v1/agents/Email%20Analyzer%20Agent")
+            #expect(read.status == .ok && read.json["id"] == .string(id), "\(read.text)")
+            let secret = try await client.send(
+                .post, "/api/v1/agents/Email%20Analyzer%20Agent/secrets", json: ["secret_key": "imap_password", "secret_value": "x"])
+            #expect(secret.status == .created, "\(secret.text)")
+            let value = try await client.send(.get, "/api/v1/agents/Email%20Analyzer%20Agent/secrets/imap%5Fpassword/value")
+            #expect(value.json["value"] == "x", "\(value.text)")
+            #expect(try await client.send(.get, "/api/v1/agents/Email%2").status == .notFound, "a bad escape matches nothing")
+            #expect(try await client.send(.delete, "/api/v1/agents/Email%20Analyzer%20Agent").status.code < 300)
+        }
+    }
+
     @Test("invalid agent definitions are refused with the field named")
     func validation() async throws {
         try await withAPI(workers: false) { client, _ in

@@ -90,16 +90,16 @@ struct ChatAPITests {
             #expect(replies[0]["performance_metrics"]?["context_length_chars"] == .int(Int64("You are terse.".count + "Create an agent that analyzes emails".count)))
 
             // validate: stored history
-            let messages = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages").json
+            let messages = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages?envelope=true").json
             let list = try #require(messages["messages"]?.arrayValue)
             #expect(list.map { $0["role"]?.stringValue ?? "" } == ["user", "assistant", "user", "assistant", "user", "assistant"])
             #expect(list.map { $0["seq"]?.intValue ?? 0 } == [1, 2, 3, 4, 5, 6])
             #expect(list[1]["id"] == replies[0]["message_id"])
             #expect(list[1]["performance_metrics"] == replies[0]["performance_metrics"])
             #expect(list[0]["performance_metrics"] == .null && list[0]["prompt_tokens"] == .null)
-            let page = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages?before=5&limit=2").json
+            let page = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages?before=5&limit=2&envelope=true").json
             #expect(page["messages"]?.arrayValue?.map { $0["seq"]?.intValue ?? 0 } == [3, 4])
-            let after = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages?after=4").json
+            let after = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages?after=4&envelope=true").json
             #expect(after["messages"]?.arrayValue?.map { $0["seq"]?.intValue ?? 0 } == [5, 6])
             #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)").json["message_count"] == 6)
 
@@ -119,9 +119,13 @@ struct ChatAPITests {
             #expect(stats.json["first_message_at"]?.stringValue != nil && stats.json["last_message_at"]?.stringValue != nil)
 
             // validate: list and delete
-            let listed = try await client.send(.get, "/api/v1/chat/sessions?session_type=agent_creation&status=active").json
+            let listed = try await client.send(.get, "/api/v1/chat/sessions?session_type=agent_creation&status=active&envelope=true").json
             #expect(listed["total"] == 1 && listed["sessions"]?.arrayValue?.first?["id"] == .string(id))
-            #expect(try await client.send(.get, "/api/v1/chat/sessions?session_type=general").json["total"] == 0)
+            // Seed 004's shape by default: the bare array, the total in a header.
+            let seedList = try await client.send(.get, "/api/v1/chat/sessions?session_type=agent_creation")
+            #expect(seedList.json.arrayValue?.map { $0["id"] } == [.string(id)])
+            #expect(seedList.headers[HTTPField.Name("X-Total-Count")!] == "1")
+            #expect(try await client.send(.get, "/api/v1/chat/sessions?session_type=general").json == [])
             #expect(try await client.send(.delete, "/api/v1/chat/sessions/\(id)").status == .ok)
             #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)").status == .notFound)
             #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages").status == .notFound)
@@ -173,7 +177,7 @@ struct ChatAPITests {
             #expect(done.data["response"] == .string(tokens.joined()))
             #expect(done.data["response"] == "one two three four five")
             #expect(Set(done.data["performance_metrics"]?.objectValue?.keys.map { $0 } ?? []) == Self.metricKeys)
-            let stored = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages").json["messages"]?.arrayValue ?? []
+            let stored = try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages").json.arrayValue ?? []
             #expect(stored.last?["id"] == done.data["message_id"])
 
             let failing = try #require(
@@ -194,7 +198,7 @@ struct ChatAPITests {
             #expect(failed.status == .badGateway)
             #expect(failed.json["status_code"] == 502)
             #expect(failed.json["detail"]?.stringValue?.contains("mock/echo") == true)
-            let kept = try await client.send(.get, "/api/v1/chat/sessions/\(failing)/messages").json["messages"]?.arrayValue ?? []
+            let kept = try await client.send(.get, "/api/v1/chat/sessions/\(failing)/messages").json.arrayValue ?? []
             #expect(kept.map { $0["content"] } == ["keep me"], "accepted, so stored; no reply")
 
             let id = try #require(try await client.send(.post, "/api/v1/chat/sessions", json: [:]).json["id"]?.stringValue)
@@ -203,12 +207,12 @@ struct ChatAPITests {
             let refused = try await client.send(.post, "/api/v1/chat/sessions/\(id)/messages", json: ["message": "hello?"])
             #expect(refused.status == .conflict)
             #expect(refused.json["detail"]?.stringValue?.contains("archived") == true)
-            #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages").json["messages"]?.arrayValue?.isEmpty == true)
+            #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages").json.arrayValue?.isEmpty == true)
             let bad = try await client.send(.put, "/api/v1/chat/sessions/\(id)/status", json: ["status": "sleeping"])
             #expect(bad.status == .unprocessableContent && bad.json["field"] == "status")
             #expect(try await client.send(.put, "/api/v1/chat/sessions/\(id)/status", json: ["status": "active"]).status == .ok)
             #expect(try await client.send(.post, "/api/v1/chat/sessions/\(id)/messages", json: ["message": "hello?"]).status == .ok)
-            #expect(try await client.send(.get, "/api/v1/chat/sessions?status=archived").json["total"] == 0)
+            #expect(try await client.send(.get, "/api/v1/chat/sessions?status=archived&envelope=true").json["total"] == 0)
         }
     }
 
@@ -301,8 +305,8 @@ struct ChatAPITests {
                 #expect(response.status == .notFound, "\(method) \(path)")
                 #expect(!response.text.contains("secret plans"))
             }
-            #expect(try await client.send(.get, "/api/v1/chat/sessions", headers: asGlobex).json["total"] == 0)
-            #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages", headers: asAcme).json["messages"]?.arrayValue?.count == 2)
+            #expect(try await client.send(.get, "/api/v1/chat/sessions", headers: asGlobex).json == [])
+            #expect(try await client.send(.get, "/api/v1/chat/sessions/\(id)/messages", headers: asAcme).json.arrayValue?.count == 2)
         }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import HangarAuth
 import HangarCore
 import HangarRuntime
-import HangarServer
+@testable import HangarServer
 import HangarStore
 import HangarTestSupport
 import HTTPTypes
@@ -161,6 +161,44 @@ struct MetricsTests {
             #expect(parsed.value("queue_depth", ["priority": "5"]) == 2)
             #expect(parsed.value("queue_depth", ["priority": "9"]) == 1)
             #expect(parsed.value("tasks_running") == 0)
+        }
+    }
+
+    @Test("seed 000's series beside Hangar's: queue size and length, active agents, task duration by task_type, API requests, TTS, capture, GPU")
+    func seed000Series() async throws {
+        let metrics = HangarMetrics()
+        try await withAPI(workers: false, metrics: metrics) { client, store in
+            _ = try await client.agent(["name": "echo"])
+            for _ in 0..<3 { _ = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "echo", "input": ["prompt": "x"]]) }
+            metrics.taskFinished(agentID: "a", agentKind: "browser", status: .completed, duration: .seconds(2))
+            metrics.ttsAccepted(kind: "request")
+            metrics.ttsAccepted(kind: "request")
+            metrics.ttsAccepted(kind: "session")
+            metrics.captureEpisodeStarted()
+            // The router's scrape, with a stand-in for nvidia-smi's answer.
+            let controller = MetricsController(store: store, metrics: metrics, gpus: { [("0", 37.5), ("1", 0)] })
+            let router = Router(context: HangarRequestContext.self)
+            controller.addRoutes(to: router)
+            let parsed = try await Application(router: router).test(.router) { scraper in
+                try ParsedMetrics.parse(try await scraper.send(.get, "/metrics").text)
+            }
+            let types = [
+                "neko_active_agents_total": "gauge", "neko_task_duration_seconds": "histogram", "neko_task_queue_size": "gauge",
+                "task_queue_length": "gauge", "neko_gpu_utilization_percent": "gauge", "neko_api_requests": "counter",
+                "neko_tts_requests": "counter", "neko_capture_episodes": "counter",
+            ]
+            for (family, type) in types { #expect(parsed.types[family] == type, "\(family): \(parsed.types[family] ?? "missing")") }
+            #expect(parsed.value("neko_task_queue_size") == 3)
+            #expect(parsed.value("task_queue_length") == 3)
+            #expect(parsed.value("neko_active_agents_total") == 0)
+            #expect(parsed.value("neko_task_duration_seconds_count", ["task_type": "browser"]) == 1)
+            #expect(parsed.value("neko_task_duration_seconds_sum", ["task_type": "browser"]) == 2)
+            #expect(parsed.value("neko_api_requests_total", ["endpoint": "/api/v1/tasks", "method": "POST", "status_code": "201"]) == 3)
+            #expect(parsed.value("neko_tts_requests_total", ["kind": "request"]) == 2)
+            #expect(parsed.value("neko_tts_requests_total", ["kind": "session"]) == 1)
+            #expect(parsed.value("neko_capture_episodes_total") == 1)
+            #expect(parsed.value("neko_gpu_utilization_percent", ["gpu": "0"]) == 37.5)
+            #expect(parsed.has("neko_gpu_utilization_percent", ["gpu": "1"]))
         }
     }
 

@@ -137,6 +137,52 @@ struct SecurityAPITests {
         }
     }
 
+    @Test("POST /security/status (seed 004) changes the tenant's limits in the status's names; a tenant's own admin may not; settings are refused", arguments: TestBackend.allCases)
+    func updateStatus(_ backend: TestBackend) async throws {
+        try await withAPI(backend, auth: .required, workers: false) { client, store in
+            try await store.tenantUpsert(id: "acme", name: "Acme")
+            let system = Self.bearer(try await AuthorizationTests.key(store, tenant: Tenant.defaultID, role: .admin, name: "root").token)
+            let acmeAdmin = Self.bearer(try await AuthorizationTests.key(store, tenant: "acme", role: .admin, name: "acme").token)
+
+            let updated = try await client.send(
+                .post, "/api/v1/security/status", json: ["resource_limits": ["max_concurrent_agents": 8, "max_memory_mb": 131072]],
+                headers: system)
+            #expect(updated.status == .ok, "\(updated.text)")
+            #expect(updated.json["resource_limits"]?["max_concurrent_agents"] == 8)
+            #expect(updated.json["resource_limits"]?["max_memory_mb"] == 131072)
+            #expect(updated.json["security_level"] == "moderate", "the answer is the status")
+            let quota = try await store.quotaGet(tenantID: Tenant.defaultID)
+            #expect(quota.maxConcurrentTasks == 8 && quota.maxMemoryMB == 131072)
+
+            // Top-level keys, another tenant, null lifts a limit.
+            let other = try await client.send(
+                .post, "/api/v1/security/status", json: ["tenant_id": "acme", "max_agents": 3, "max_tasks_per_hour": 100], headers: system)
+            #expect(other.status == .ok && other.json["tenant_id"] == "acme" && other.json["resource_limits"]?["max_agents"] == 3, "\(other.text)")
+            #expect(try await store.quotaGet(tenantID: "acme").maxTasksPerHour == 100)
+            _ = try await client.send(.post, "/api/v1/security/status", json: ["resource_limits": ["max_memory_mb": .null]], headers: system)
+            #expect(try await store.quotaGet(tenantID: Tenant.defaultID).maxMemoryMB == nil)
+
+            // A tenant's admin cannot raise its own limits.
+            let own = try await client.send(.post, "/api/v1/security/status", json: ["max_agents": 1000], headers: acmeAdmin)
+            #expect(own.status == .forbidden)
+            #expect(try await store.quotaGet(tenantID: "acme").maxAgents == 3)
+
+            for (body, field) in [
+                (["security_level": "permissive"], "security_level"), (["resource_limits": ["max_execution_time": 10]], "resource_limits.max_execution_time"),
+                (["resource_limits": ["max_concurrent_agents": 0]], "resource_limits.max_concurrent_agents"),
+                (["resource_limits": ["max_cpus": 2]], "resource_limits.max_cpus"), (["max_agents": "many"], "max_agents"),
+                (["tenant_id": "nobody", "max_agents": 1], "tenant"),
+            ] as [(JSONValue, String)] {
+                let refused = try await client.send(.post, "/api/v1/security/status", json: body, headers: system)
+                #expect(refused.status == (field == "tenant" ? .notFound : .unprocessableContent), "\(body): \(refused.text)")
+                if field != "tenant" { #expect(refused.json["field"] == .string(field), "\(body): \(refused.text)") }
+            }
+            #expect(try await store.quotaGet(tenantID: Tenant.defaultID).maxConcurrentTasks == 8, "refusals change nothing")
+            let audit = try await client.send(.get, "/api/v1/audit", headers: system).json.arrayValue ?? []
+            #expect(audit.filter { $0["action"] == "quota.update" }.count == 3)
+        }
+    }
+
     @Test("an attempt that times out is an EXECUTION_TIMEOUT incident; the agent report counts it")
     func timeoutIncident() async throws {
         try await withAPI { client, _ in

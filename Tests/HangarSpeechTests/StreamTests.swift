@@ -1,6 +1,7 @@
 import Foundation
 import HangarCore
 import HangarSpeech
+import Synchronization
 import Testing
 
 @Suite("Streaming sessions")
@@ -82,6 +83,19 @@ struct StreamTests {
         let info = await session.info()
         #expect(info.state == .completed && info.segmentsDone == 12)
         #expect(bytes.count == info.framesProduced * 1920)
+    }
+
+    @Test("each accepted request and session is told to the process's metrics by kind; a refused one is not")
+    func acceptedHook() async throws {
+        let kinds = Mutex<[SpeechStream.Kind]>([])
+        let service = SpeechService(
+            configuration: try SpeechTestSupport.configuration(), synthesizer: ToneSynthesizer(delay: { _ in .milliseconds(1) }),
+            accepted: { kind in kinds.withLock { $0.append(kind) } })
+        _ = try await service.speak(text: "Hello there.", voiceID: nil, params: .neutral, tenantID: "t")
+        _ = try await service.startSession(voiceID: nil, params: .neutral, tenantID: "t")
+        await #expect(throws: (any Error).self) { try await service.speak(text: "...", voiceID: nil, params: .neutral, tenantID: "t") }
+        #expect(kinds.withLock { $0 } == [.request, .session])
+        _ = await service.stopAll(tenantID: "t")
     }
 
     @Test("stop everything: requests are cancelled; sessions drop their queue and unheard audio, and stay open")

@@ -777,6 +777,10 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Task/updated_at`.
             public var updatedAt: Foundation.Date
+            /// Only in the answer to a submission (seed 000): when the task should end, from the queue ahead of it and the agent's recent run times (the timeout when the agent has none yet); `null` once the task is not queued.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Task/estimated_completion`.
+            public var estimatedCompletion: Foundation.Date?
             /// Creates a new `Task`.
             ///
             /// - Parameters:
@@ -807,6 +811,7 @@ extension Components {
             ///   - startedAt: When the latest attempt started.
             ///   - completedAt: When the task reached a final status.
             ///   - updatedAt: RFC 3339, UTC, milliseconds.
+            ///   - estimatedCompletion: Only in the answer to a submission (seed 000): when the task should end, from the queue ahead of it and the agent's recent run times (the timeout when the agent has none yet); `null` once the task is not queued.
             public init(
                 id: Swift.String,
                 taskId: Swift.String,
@@ -834,7 +839,8 @@ extension Components {
                 createdAt: Foundation.Date,
                 startedAt: Foundation.Date? = nil,
                 completedAt: Foundation.Date? = nil,
-                updatedAt: Foundation.Date
+                updatedAt: Foundation.Date,
+                estimatedCompletion: Foundation.Date? = nil
             ) {
                 self.id = id
                 self.taskId = taskId
@@ -863,6 +869,7 @@ extension Components {
                 self.startedAt = startedAt
                 self.completedAt = completedAt
                 self.updatedAt = updatedAt
+                self.estimatedCompletion = estimatedCompletion
             }
             public enum CodingKeys: String, CodingKey {
                 case id
@@ -892,6 +899,7 @@ extension Components {
                 case startedAt = "started_at"
                 case completedAt = "completed_at"
                 case updatedAt = "updated_at"
+                case estimatedCompletion = "estimated_completion"
             }
         }
         /// The fields of a task submission (`TaskCreate` adds which of them are required). A field not listed here is refused (422, naming it).
@@ -1130,7 +1138,7 @@ extension Components {
                 ])
             }
         }
-        /// Either seed's shape. An agent reference (`agent_id` or `agent`) is required, and an `input` object or a `task` instruction (merged into `input` as `input.task`). A field not listed here is refused (422, naming it).
+        /// Either seed's shape. An agent reference (`agent_id` or `agent`) is required, except for a seed-000 browser task (`task` given), which goes to the default browser agent; and an `input` object or a `task` instruction (merged into `input` as `input.task`). A field not listed here is refused (422, naming it).
         ///
         /// - Remark: Generated from `#/components/schemas/TaskCreate`.
         public struct TaskCreate: Codable, Hashable, Sendable {
@@ -1152,17 +1160,27 @@ extension Components {
                 }
                 /// - Remark: Generated from `#/components/schemas/TaskCreate/value2/value2`.
                 public var value2: Components.Schemas.TaskCreate.Value2Payload.Value2Payload?
+                /// - Remark: Generated from `#/components/schemas/TaskCreate/value2/value3`.
+                public struct Value3Payload: Codable, Hashable, Sendable {
+                    /// Creates a new `Value3Payload`.
+                    public init() {}
+                }
+                /// - Remark: Generated from `#/components/schemas/TaskCreate/value2/value3`.
+                public var value3: Components.Schemas.TaskCreate.Value2Payload.Value3Payload?
                 /// Creates a new `Value2Payload`.
                 ///
                 /// - Parameters:
                 ///   - value1:
                 ///   - value2:
+                ///   - value3:
                 public init(
                     value1: Components.Schemas.TaskCreate.Value2Payload.Value1Payload? = nil,
-                    value2: Components.Schemas.TaskCreate.Value2Payload.Value2Payload? = nil
+                    value2: Components.Schemas.TaskCreate.Value2Payload.Value2Payload? = nil,
+                    value3: Components.Schemas.TaskCreate.Value2Payload.Value3Payload? = nil
                 ) {
                     self.value1 = value1
                     self.value2 = value2
+                    self.value3 = value3
                 }
                 public init(from decoder: any Swift.Decoder) throws {
                     var errors: [any Swift.Error] = []
@@ -1176,10 +1194,16 @@ extension Components {
                     } catch {
                         errors.append(error)
                     }
+                    do {
+                        self.value3 = try .init(from: decoder)
+                    } catch {
+                        errors.append(error)
+                    }
                     try Swift.DecodingError.verifyAtLeastOneSchemaIsNotNil(
                         [
                             self.value1,
-                            self.value2
+                            self.value2,
+                            self.value3
                         ],
                         type: Self.self,
                         codingPath: decoder.codingPath,
@@ -1189,6 +1213,7 @@ extension Components {
                 public func encode(to encoder: any Swift.Encoder) throws {
                     try self.value1?.encode(to: encoder)
                     try self.value2?.encode(to: encoder)
+                    try self.value3?.encode(to: encoder)
                 }
             }
             /// - Remark: Generated from `#/components/schemas/TaskCreate/value2`.

@@ -1389,7 +1389,7 @@ public enum Operations {
     }
     /// Submit a task
     ///
-    /// Queues a task for an agent. Accepts seed 004's shape (`agent_id`, `input`) and seed 000's (`task`, `mode`, `max_steps`, `timeout`, `callback_url`, `options`). `201` means the task is committed. The agent must exist (404, `field: agent_id`) and be active (409); the agent kind's executor validates `input` (422, e.g. `input.prompt`). With an idempotency key seen before, the first task is returned (still `201`) with `Idempotent-Replayed: true`.
+    /// Queues a task for an agent. Accepts seed 004's shape (`agent_id`, `input`) and seed 000's (`task`, `mode`, `max_steps`, `timeout`, `callback_url`, `options`). `201` means the task is committed. The agent must exist (404, `field: agent_id`); a seed-000 task (`task`) without an agent goes to the tenant's default browser agent (`HANGAR_DEFAULT_BROWSER_AGENT`, created on first use when `HANGAR_DEFAULT_BROWSER_MODEL` is set, else 422 naming `agent_id`) and be active (409); the agent kind's executor validates `input` (422, e.g. `input.prompt`). With an idempotency key seen before, the first task is returned (still `201`) with `Idempotent-Replayed: true`.
     ///
     /// - Remark: HTTP `POST /api/v1/tasks`.
     /// - Remark: Generated from `#/paths//api/v1/tasks/post(submitTask)`.

@@ -9,7 +9,8 @@ struct HTTPSettings {
     static let area = SettingsArea(
         "http", summary: "The API's listener, its limits and its callers (`hangar serve`).",
         settings: [
-            Keys.HTTP.host, Keys.HTTP.port, Keys.HTTP.maxBodyBytes, Keys.HTTP.auth, Keys.HTTP.chatDefaultModel, Keys.HTTP.metricsPublic,
+            Keys.HTTP.host, Keys.HTTP.port, Keys.HTTP.maxBodyBytes, Keys.HTTP.auth, Keys.HTTP.chatDefaultModel, Keys.HTTP.defaultBrowserAgent,
+            Keys.HTTP.defaultBrowserModel, Keys.HTTP.metricsPublic,
             Keys.HTTP.logRequests, Keys.HTTP.trustedProxies, Keys.HTTP.maxHeaderBytes, Keys.HTTP.headerTimeout, Keys.HTTP.idleTimeout,
             Keys.HTTP.maxConnectionsPerClient, Keys.HTTP.agentCreations, Keys.HTTP.requestsPerMinute, Keys.HTTP.wsPerUser, Keys.HTTP.wsPerTenant,
             Keys.HTTP.wsTotal, Keys.HTTP.wsMessagesPerMinute, Keys.HTTP.wsIdleTimeout, Keys.HTTP.wsSendBuffer, Keys.HTTP.ssePerUser,
@@ -39,6 +40,8 @@ struct HTTPSettings {
         server = ServerConfiguration(
             host: host, port: port, maxBodyBytes: maxBodyBytes, rateLimits: try Self.rateLimits(config), security: security,
             chatDefaultModel: try config.text(Keys.HTTP.chatDefaultModel), webSockets: try Self.webSockets(config))
+        server.defaultBrowserAgent = try config.text(Keys.HTTP.defaultBrowserAgent) ?? server.defaultBrowserAgent
+        server.defaultBrowserModel = try config.text(Keys.HTTP.defaultBrowserModel)
         server.metricsPublic = try config.bool(Keys.HTTP.metricsPublic) ?? false
         server.logRequests = try config.bool(Keys.HTTP.logRequests) ?? false
         server.dataDirectory = dataDirectory

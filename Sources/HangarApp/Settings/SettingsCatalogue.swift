@@ -30,6 +30,12 @@ enum Keys {
         static let chatDefaultModel = Setting(
             "chat_default_model", environment: "HANGAR_CHAT_DEFAULT_MODEL", value: "provider/model", default: "none (the model is required)",
             help: "Model of a chat session created without one.")
+        static let defaultBrowserAgent = Setting(
+            "default_browser_agent", environment: "HANGAR_DEFAULT_BROWSER_AGENT", value: "agent name", default: "browser",
+            help: "Agent that a task without `agent_id` (seed 000's `{\"task\": …}`) goes to.")
+        static let defaultBrowserModel = Setting(
+            "default_browser_model", environment: "HANGAR_DEFAULT_BROWSER_MODEL", value: "provider/model", default: "none (the agent must exist)",
+            help: "Model of that agent when Hangar creates it on first use; unset, such a task is refused until the agent exists.")
         static let metricsPublic = Setting(
             "metrics_public", environment: "HANGAR_METRICS_PUBLIC", value: "true/false", default: "false",
             help: "`GET /metrics` without a credential, for scrapers.")

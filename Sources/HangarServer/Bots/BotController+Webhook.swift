@@ -17,7 +17,7 @@ extension BotController {
     static let maxUpdateBytes = 256 * 1024
 
     @Sendable func webhook(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let agentID = try context.parameters.require("agent_id")
+        let agentID = try context.parameters.decoded("agent_id")
         if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maxUpdateBytes {
             throw APIError(.contentTooLarge, "an update of \(length) bytes exceeds the limit of \(Self.maxUpdateBytes) bytes")
         }

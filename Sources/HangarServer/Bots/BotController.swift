@@ -119,7 +119,7 @@ struct BotController {
 
     /// Registers the webhook again with a new secret and clears an error state.
     @Sendable func restart(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let reference = try context.parameters.require("agent_id")
+        let reference = try context.parameters.decoded("agent_id")
         guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else { throw APIError.notFound("agent", reference) }
         guard var deployment = try await deployments.deployment(of: agent), let platform = deployments.platforms[deployment.platform] else {
             throw APIError(.conflict, "agent '\(agent.name)' is not a deployed bot; deploy one with POST /api/v1/agents/deploy")

@@ -112,12 +112,12 @@ struct CaptureController {
     }
 
     @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        JSONResponse.make(Self.json(try await capture.episode(id: try context.parameters.require("episode_id"), tenantID: context.tenantID)))
+        JSONResponse.make(Self.json(try await capture.episode(id: try context.parameters.decoded("episode_id"), tenantID: context.tenantID)))
     }
 
     /// Stops recording and writes the episode (`?discard=true` throws it away instead).
     @Sendable func stop(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("episode_id")
+        let id = try context.parameters.decoded("episode_id")
         let episode =
             try Query(request).bool("discard", default: false)
             ? try await capture.discardEpisode(id: id, tenantID: context.tenantID)
@@ -131,7 +131,7 @@ struct CaptureController {
     }
 
     @Sendable func upload(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("dataset_id")
+        let id = try context.parameters.decoded("dataset_id")
         let upload: DatasetUpload
         do {
             upload = try await capture.uploadDataset(id: id, tenantID: context.tenantID)

@@ -21,8 +21,8 @@ struct ScreenshotController {
     static func key(taskID: String, step: Int) -> String { "screenshots/\(taskID)/\(step).jpg" }
 
     @Sendable func screenshot(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("task_id")
-        let stepText = try context.parameters.require("step")
+        let id = try context.parameters.decoded("task_id")
+        let stepText = try context.parameters.decoded("step")
         guard let step = Int(stepText), step >= 0 else { throw APIError.invalid("step", "must be a step number (0 or more)") }
         guard let task = try await store.taskGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("task", id) }
         guard let data = try await blobs.get(Self.key(taskID: task.id, step: step)) else {

@@ -136,14 +136,14 @@ struct SessionController {
     }
 
     @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         if let remote = try await forwarded(request, id: id, context: context) { return remote }
         guard let sessions else { throw APIError.notFound("session", id) }
         return JSONResponse.make(json(try await sessions.get(id: id, tenantID: context.tenantID)))
     }
 
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         if let remote = try await forwarded(request, id: id, context: context) { return remote }
         guard let sessions else { throw APIError.notFound("session", id) }
         try await sessions.delete(id: id, tenantID: context.tenantID)
@@ -153,7 +153,7 @@ struct SessionController {
 
     /// What the session's screen shows now (a JPEG): a live look at a persistent browser.
     @Sendable func screenshot(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         let quality = try Query(request).int("quality", in: 1...100, default: 80)
         if let remote = try await forwarded(request, id: id, context: context) { return remote }
         guard let sessions else { throw APIError.notFound("session", id) }

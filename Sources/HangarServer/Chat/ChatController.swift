@@ -76,8 +76,11 @@ struct ChatController {
         return JSONResponse.make(ChatRepresentation.json(session), status: .created, headers: [.location: "/api/v1/chat/sessions/\(session.id)"])
     }
 
+    /// Seed 004's bare array, the total in `X-Total-Count`; `?envelope=true` gives Hangar's page
+    /// object (`sessions`, `total`, `limit`, `offset`).
     @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let query = Query(request)
+        let envelope = try query.bool("envelope", default: false)
         var status: ChatSessionRecord.Status?
         if let name = query.string("status") {
             guard let value = ChatSessionRecord.Status(rawValue: name) else { throw Self.invalidStatus("status") }
@@ -87,26 +90,29 @@ struct ChatController {
         let offset = try query.int("offset", in: 0...10_000_000, default: 0)
         let (sessions, total) = try await store.chatSessionList(
             ChatSessionListParams(tenantID: context.tenantID, status: status, sessionType: query.string("session_type"), limit: limit, offset: offset))
-        return JSONResponse.make([
-            "sessions": .array(sessions.map(ChatRepresentation.json)), "total": .int(Int64(total)), "limit": .int(Int64(limit)),
-            "offset": .int(Int64(offset)),
-        ])
+        let items = JSONValue.array(sessions.map(ChatRepresentation.json))
+        guard envelope else { return JSONResponse.make(items, headers: [Self.totalCount: String(total)]) }
+        return JSONResponse.make(["sessions": items, "total": .int(Int64(total)), "limit": .int(Int64(limit)), "offset": .int(Int64(offset))])
     }
+
+    static let totalCount = HTTPField.Name("X-Total-Count")!
 
     @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
         JSONResponse.make(ChatRepresentation.json(try await session(context)))
     }
 
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         guard try await store.chatSessionDelete(tenantID: context.tenantID, id: id) else { throw APIError.notFound("chat session", id) }
         return JSONResponse.make(["id": .string(id), "session_id": .string(id), "deleted": true])
     }
 
     /// Oldest first: the newest `limit` (default 100), or a page `before` / `after` a `seq`.
+    /// Seed 004's bare array; `?envelope=true` adds `session_id` and `message_count` around it.
     @Sendable func messages(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let session = try await session(context)
         let query = Query(request)
+        let envelope = try query.bool("envelope", default: false)
         let limit = try query.int("limit", in: 1...1000, default: 100)
         var before: Int64?
         var after: Int64?
@@ -115,15 +121,14 @@ struct ChatController {
         if before != nil, after != nil { throw APIError.invalid("after", "give either before or after, not both") }
         let messages = try await store.chatMessageList(
             ChatMessageListParams(tenantID: context.tenantID, sessionID: session.id, afterSeq: after, beforeSeq: before, limit: limit))
-        return JSONResponse.make([
-            "session_id": .string(session.id), "messages": .array(messages.map(ChatRepresentation.json)),
-            "message_count": .int(Int64(session.messageCount)),
-        ])
+        let items = JSONValue.array(messages.map(ChatRepresentation.json))
+        guard envelope else { return JSONResponse.make(items, headers: [Self.totalCount: String(session.messageCount)]) }
+        return JSONResponse.make(["session_id": .string(session.id), "messages": items, "message_count": .int(Int64(session.messageCount))])
     }
 
     /// `active`, `paused`, `archived` or `completed`; only an active session takes messages.
     @Sendable func status(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["status"])
         guard let name = try body.string("status", maxLength: 32), let status = ChatSessionRecord.Status(rawValue: name) else {
             throw Self.invalidStatus("status")
@@ -164,7 +169,7 @@ struct ChatController {
     }
 
     func session(_ context: HangarRequestContext) async throws -> ChatSessionRecord {
-        let id = try context.parameters.require("session_id")
+        let id = try context.parameters.decoded("session_id")
         guard let session = try await store.chatSessionGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("chat session", id) }
         return session
     }

@@ -55,7 +55,7 @@ struct AccessController {
     }
 
     @Sendable func revokeKey(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("key_id")
+        let id = try context.parameters.decoded("key_id")
         // Admins revoke their own tenant's keys; the system admin any key.
         guard let key = try await store.apiKeyGet(id: id), key.tenantID == context.tenantID || context.principal?.isSystemAdmin == true else {
             throw APIError.notFound("api key", id)

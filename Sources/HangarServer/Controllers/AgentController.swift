@@ -154,7 +154,7 @@ struct AgentController {
     }
 
     private func agent(_ context: HangarRequestContext) async throws -> Agent {
-        let reference = try context.parameters.require("agent_id")
+        let reference = try context.parameters.decoded("agent_id")
         guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else {
             throw APIError.notFound("agent", reference)
         }

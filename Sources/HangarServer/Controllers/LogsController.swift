@@ -29,7 +29,7 @@ struct LogsController {
     /// Seed 004's `GET /api/v1/logs/{task_id}`: one task's entries, with `history`'s filters
     /// and paging; 404 for a task the tenant does not have.
     @Sendable func taskLogs(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let taskID = try context.parameters.require("task_id")
+        let taskID = try context.parameters.decoded("task_id")
         guard try await store.taskGet(tenantID: context.tenantID, id: taskID) != nil else { throw APIError.notFound("task", taskID) }
         return try await search(Query(request), agentID: nil, taskID: taskID, context: context)
     }
@@ -65,7 +65,7 @@ struct LogsController {
     /// `Last-Event-ID` resumes), `task_status` on status changes, `end` after the final one,
     /// and a keep-alive comment while idle.
     @Sendable func stream(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let taskID = try context.parameters.require("task_id")
+        let taskID = try context.parameters.decoded("task_id")
         guard try await store.taskGet(tenantID: context.tenantID, id: taskID) != nil else { throw APIError.notFound("task", taskID) }
         let resume = request.headers[.init("Last-Event-ID")!] ?? Query(request).string("after")
         guard let after = Int64(resume ?? "0"), after >= 0 else { throw APIError.invalid("after", "must be a sequence number ≥ 0") }

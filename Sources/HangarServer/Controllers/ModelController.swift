@@ -65,7 +65,7 @@ struct ModelController {
     /// `error`).
     @Sendable func ollamaPull(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let ollama = try self.ollama()
-        let name = try context.parameters.require("model_name")
+        let name = try context.parameters.decoded("model_name")
         guard name.range(of: #"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,199}$"#, options: .regularExpression) != nil else {
             throw APIError(.unprocessableContent, "model_name: must be an Ollama model name such as llama3.2 or library/qwen2.5:7b")
         }

@@ -20,7 +20,7 @@ struct NarrationController {
     }
 
     @Sendable func audio(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("task_id")
+        let id = try context.parameters.decoded("task_id")
         guard let task = try await store.taskGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("task", id) }
         guard task.wantsNarration else { throw APIError(.notFound, "task '\(id)' is not narrated (options.enable_tts)") }
         // The latest attempt's narration (a retry opens a new one).

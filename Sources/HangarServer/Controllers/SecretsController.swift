@@ -92,14 +92,14 @@ struct SecretsController {
     }
 
     private func agent(_ context: HangarRequestContext) async throws -> Agent {
-        let reference = try context.parameters.require("agent_id")
+        let reference = try context.parameters.decoded("agent_id")
         guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else { throw APIError.notFound("agent", reference) }
         return agent
     }
 
     private func secret(_ context: HangarRequestContext, parameter: String) async throws -> AgentSecret {
         let agent = try await agent(context)
-        let reference = try context.parameters.require(parameter)
+        let reference = try context.parameters.decoded(parameter)
         guard let secret = try await store.secretGet(tenantID: context.tenantID, agentID: agent.id, idOrKey: reference) else {
             throw APIError.notFound("secret", reference)
         }

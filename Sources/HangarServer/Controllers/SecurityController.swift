@@ -9,7 +9,7 @@ import NIOPosix
 /// incidents and their resolution, per-agent reports, a health summary, and the check a tool
 /// runs before it executes (blocked types, network policy, per-tool and external rate limits).
 struct SecurityController {
-    let store: any IncidentStore & AgentStore & QuotaStore & TaskStore & AuditStore
+    let store: any IncidentStore & AgentStore & QuotaStore & TaskStore & AuditStore & IdentityStore
     let configuration: ServerConfiguration
     let incidents: IncidentRecorder
 
@@ -17,6 +17,7 @@ struct SecurityController {
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/api/v1/security/status", use: status)
+        router.post("/api/v1/security/status", use: updateStatus)
         router.get("/api/v1/security/limits", use: limits)
         router.get("/api/v1/security/health", use: health)
         router.get("/api/v1/security/incidents", use: listIncidents)
@@ -51,6 +52,45 @@ struct SecurityController {
             ],
             "timestamp": .string(Timestamp.format(Date())),
         ])
+    }
+
+    /// Seed 004's "update security status and configuration": the tenant's resource limits, in the
+    /// status answer's own names (`resource_limits.max_concurrent_agents`, `max_memory_mb`, …,
+    /// or the same keys at the top level; `null` lifts a limit), stored as its quota. A system
+    /// admin only, as for `PUT /api/v1/quotas`: a tenant must not raise its own limits. The
+    /// security level and the execution time limit are the process's settings, the same in
+    /// every replica, so they are refused here rather than changed in one process.
+    @Sendable func updateStatus(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let limitKeys = ["max_concurrent_agents", "max_memory_mb", "max_agents", "max_tasks_per_hour"]
+        let settingKeys = ["security_level": "HANGAR_SECURITY_LEVEL", "max_execution_time": "HANGAR_SECURITY_LEVEL (its execution limit)"]
+        let body = try await JSONBody.read(
+            request, limit: configuration.maxBodyBytes, accepting: Set(limitKeys + Array(settingKeys.keys) + ["resource_limits", "tenant_id"]))
+        var limits = body
+        var prefix = ""
+        if let nested = try body.object("resource_limits"), case .object(let fields) = nested {
+            let unknown = Set(fields.keys).subtracting(limitKeys + ["max_execution_time"])
+            if let first = unknown.sorted().first { throw APIError.invalid("resource_limits.\(first)", "is not a limit that can be set here; these are: \(limitKeys.joined(separator: ", "))") }
+            if !limitKeys.filter(body.has).isEmpty { throw APIError.invalid("resource_limits", "give the limits either in resource_limits or at the top level, not both") }
+            limits = JSONBody(fields: fields)
+            prefix = "resource_limits."
+        }
+        for (key, setting) in settingKeys.sorted(by: { $0.key < $1.key }) where body.has(key) || limits.has(key) {
+            let field = body.has(key) ? key : "resource_limits.\(key)"
+            throw APIError.invalid(field, "is set for the whole deployment by \(setting) at start, not through the API")
+        }
+        let tenant = try body.string("tenant_id", maxLength: 64) ?? context.tenantID
+        guard try await store.tenantList().contains(where: { $0.id == tenant }) else { throw APIError.notFound("tenant", tenant) }
+        var quota = try await store.quotaGet(tenantID: tenant)
+        if limits.has("max_concurrent_agents") { quota.maxConcurrentTasks = try limits.int("max_concurrent_agents", in: 1...1_000_000, prefix: prefix) }
+        if limits.has("max_memory_mb") { quota.maxMemoryMB = try limits.int("max_memory_mb", in: 0...1_000_000_000, prefix: prefix) }
+        if limits.has("max_agents") { quota.maxAgents = try limits.int("max_agents", in: 1...1_000_000, prefix: prefix) }
+        if limits.has("max_tasks_per_hour") { quota.maxTasksPerHour = try limits.int("max_tasks_per_hour", in: 1...100_000_000, prefix: prefix) }
+        try await store.quotaSet(quota)
+        await AuditLog.record(
+            store, context, action: "quota.update", resourceType: "tenant", resourceID: tenant,
+            details: ["via": "POST /api/v1/security/status", "resource_limits": try await resourceLimits(tenant)])
+        if tenant == context.tenantID { return try await status(request, context: context) }
+        return JSONResponse.make(["tenant_id": .string(tenant), "resource_limits": try await resourceLimits(tenant)])
     }
 
     @Sendable func limits(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -94,7 +134,7 @@ struct SecurityController {
     }
 
     @Sendable func resolve(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("incident_id")
+        let id = try context.parameters.decoded("incident_id")
         let notes = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["resolution_notes"], allowEmpty: true).string("resolution_notes", maxLength: 10_000)
         guard let incident = try await store.incidentResolve(tenantID: context.tenantID, id: id, by: context.actor, notes: notes) else {
             throw APIError.notFound("incident", id)
@@ -104,7 +144,7 @@ struct SecurityController {
     }
 
     @Sendable func agentReport(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let reference = try context.parameters.require("agent_id")
+        let reference = try context.parameters.decoded("agent_id")
         guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else { throw APIError.notFound("agent", reference) }
         let page = try await store.incidentList(IncidentListParams(tenantID: context.tenantID, agentID: agent.id, limit: 1000))
         let tasks = try await store.taskList(TaskListParams(tenantID: context.tenantID, agentID: agent.id, limit: 1000))

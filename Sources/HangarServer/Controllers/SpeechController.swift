@@ -83,12 +83,12 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func requestStatus(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let stream = try await service.request(try context.parameters.require("request_id"), tenantID: context.tenantID)
+        let stream = try await service.request(try context.parameters.decoded("request_id"), tenantID: context.tenantID)
         return JSONResponse.make(SpeechRepresentation.json(await stream.info()))
     }
 
     @Sendable func requestAudio(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let stream = try await service.request(try context.parameters.require("request_id"), tenantID: context.tenantID)
+        let stream = try await service.request(try context.parameters.decoded("request_id"), tenantID: context.tenantID)
         let wait = try Query(request).int("wait", in: 0...300, default: 30)
         guard await stream.waitUntilFinished(timeout: .seconds(wait)) else {
             return JSONResponse.make(SpeechRepresentation.json(await stream.info()), status: .accepted, headers: [.retryAfter: "1"])
@@ -144,12 +144,12 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func streamStatus(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let stream = try await service.session(try context.parameters.require("session_id"), tenantID: context.tenantID)
+        let stream = try await service.session(try context.parameters.decoded("session_id"), tenantID: context.tenantID)
         return JSONResponse.make(SpeechRepresentation.json(await stream.info()))
     }
 
     @Sendable func streamAudio(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        try await audio(sessionID: try context.parameters.require("session_id"), request: request, tenantID: context.tenantID)
+        try await audio(sessionID: try context.parameters.decoded("session_id"), request: request, tenantID: context.tenantID)
     }
 
     /// Only a stream's status and audio, under `prefix` (the internal listener's `/internal/v1`):
@@ -250,7 +250,7 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func getVoice(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("voice_id")
+        let id = try context.parameters.decoded("voice_id")
         switch await service.voices.lookup(id) {
         case .valid(let voice), .builtin(let voice):
             return JSONResponse.make(SpeechRepresentation.json(voice))
@@ -264,7 +264,7 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func updateVoice(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("voice_id")
+        let id = try context.parameters.decoded("voice_id")
         let body = try await JSONBody.read(request, limit: maxBodyBytes, accepting: Self.voiceFields)
         var json = SpeechRepresentation.json(try await service.voices.update(id: id, fields: body.fields)).objectValue ?? [:]
         json["status"] = "updated"
@@ -272,7 +272,7 @@ public struct SpeechController: Sendable {
     }
 
     @Sendable func deleteVoice(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("voice_id")
+        let id = try context.parameters.decoded("voice_id")
         try await service.voices.delete(id: id)
         return JSONResponse.make(["voice_id": .string(id), "deleted": true])
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HangarAgents
 import HangarBrowser
 import HangarCore
 import HangarRuntime
@@ -8,11 +9,28 @@ import Hummingbird
 
 /// `/api/v1/tasks`: submit, list, read, change and cancel tasks.
 struct TaskController {
-    let store: any TaskStore & AgentStore & QuotaStore & UsageStore
+    let store: any TaskStore & AgentStore & QuotaStore & UsageStore & AuditStore
     let registry: ExecutorRegistry
     let configuration: ServerConfiguration
+    /// Where seed 000's tasks without `agent_id` go.
+    let defaultBrowser: DefaultBrowserAgent
+    let estimator: CompletionEstimator
     /// Session owners: a browser task naming a session is pinned to the process holding it.
     var sessions: SessionDirectory? = nil
+
+    init(
+        store: any TaskStore & AgentStore & QuotaStore & UsageStore & AuditStore, registry: ExecutorRegistry, configuration: ServerConfiguration,
+        models: ModelCatalog, sessions: SessionDirectory? = nil
+    ) {
+        self.store = store
+        self.registry = registry
+        self.configuration = configuration
+        self.sessions = sessions
+        defaultBrowser = DefaultBrowserAgent(
+            name: configuration.defaultBrowserAgent, model: configuration.defaultBrowserModel,
+            modelProblem: { [providers = models.providers] in providers.problem(with: $0) })
+        estimator = CompletionEstimator(store: store)
+    }
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/tasks", use: submit)
@@ -37,10 +55,16 @@ struct TaskController {
         if let key = submission.params.idempotencyKey,
             let first = try await store.taskGetByIdempotencyKey(tenantID: context.tenantID, key: key)
         {
-            return Self.created(first, replayed: true)
+            return try await created(first, replayed: true)
         }
-        guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: submission.agentReference) else {
-            throw APIError(.notFound, "agent '\(submission.agentReference)' not found", field: "agent_id")
+        let agent: Agent
+        if let reference = submission.agentReference {
+            guard let found = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else {
+                throw APIError(.notFound, "agent '\(reference)' not found", field: "agent_id")
+            }
+            agent = found
+        } else {
+            agent = try await defaultBrowser.resolve(store, context: context)
         }
         guard agent.isActive else { throw APIError(.conflict, "agent '\(agent.name)' is inactive", field: "agent_id") }
         try await QuotaController.checkSubmission(store, tenantID: context.tenantID, agent: agent)
@@ -54,7 +78,7 @@ struct TaskController {
         submission.params.agentID = agent.id
         try await pinToSessionOwner(&submission.params, agent: agent)
         let result = try await store.taskInsert(submission.params)
-        return Self.created(result.task, replayed: !result.inserted)
+        return try await created(result.task, replayed: !result.inserted)
     }
 
     /// A browser task in a persistent session can run only in the process whose memory holds
@@ -69,10 +93,16 @@ struct TaskController {
         params.ownerProcess = owner.processID
     }
 
-    private static func created(_ task: TaskRecord, replayed: Bool) -> Response {
+    /// The task, with seed 000's `estimated_completion` while it is queued.
+    private func created(_ task: TaskRecord, replayed: Bool) async throws -> Response {
         var headers: HTTPFields = [.location: "/api/v1/tasks/\(task.id)"]
         if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
-        return JSONResponse.make(TaskRepresentation.json(task), status: .created, headers: headers)
+        var body = TaskRepresentation.json(task)
+        if case .object(var fields) = body {
+            fields["estimated_completion"] = try await estimator.estimate(task).map { .string(Timestamp.format($0)) } ?? .null
+            body = .object(fields)
+        }
+        return JSONResponse.make(body, status: .created, headers: headers)
     }
 
     @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -121,7 +151,7 @@ struct TaskController {
     }
 
     private func task(_ context: HangarRequestContext) async throws -> TaskRecord {
-        let id = try context.parameters.require("task_id")
+        let id = try context.parameters.decoded("task_id")
         guard let task = try await store.taskGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("task", id) }
         return task
     }

@@ -28,7 +28,7 @@ struct TaskEventsController {
     }
 
     @Sendable func events(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("task_id")
+        let id = try context.parameters.decoded("task_id")
         guard let task = try await store.taskGet(tenantID: context.tenantID, id: id) else { throw APIError.notFound("task", id) }
         let query = Query(request)
         var after = Int64(try query.int("after", in: 0...Int(Int32.max), default: 0))

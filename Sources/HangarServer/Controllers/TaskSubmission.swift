@@ -7,7 +7,8 @@ import HangarStore
 /// seed 000 (`task`, `url`, `session_id`, `mode`, `max_steps`, `timeout`, `callback_url`, `options`) and seed 004
 /// (`agent_id`, `input`), plus `priority`, `max_attempts` and an idempotency key.
 struct TaskSubmission {
-    var agentReference: String
+    /// `nil`: seed 000's browser task without an agent (`DefaultBrowserAgent`).
+    var agentReference: String?
     var params: TaskInsertParams
 
     /// Both seeds' fields (`agent` is an alias of `agent_id`).
@@ -17,9 +18,7 @@ struct TaskSubmission {
     ]
 
     static func parse(_ body: JSONBody, tenantID: String, idempotencyKey: String?, configuration: ServerConfiguration) throws -> TaskSubmission {
-        guard let agent = try body.string("agent_id", maxLength: 256) ?? body.string("agent", maxLength: 256) else {
-            throw APIError.invalid("agent_id", "is required (an agent id or name)")
-        }
+        let agent = try body.string("agent_id", maxLength: 256) ?? body.string("agent", maxLength: 256)
         var input = try body.fields["input"].map { value -> JSONValue in
             guard case .object = value else { throw APIError.invalid("input", "must be a JSON object") }
             return value
@@ -31,6 +30,9 @@ struct TaskSubmission {
                 fields[key] = .string(value)
                 input = .object(fields)
             }
+        }
+        if agent == nil, input["task"]?.stringValue == nil {
+            throw APIError.invalid("agent_id", "is required (an agent id or name); only a browser task's `task` may leave it out")
         }
         guard input != .emptyObject else { throw APIError.invalid("input", "is required (or give `task`, an instruction)") }
 
@@ -44,7 +46,7 @@ struct TaskSubmission {
             throw APIError.invalid("Idempotency-Key", "must be 1-256 bytes")
         }
         let params = TaskInsertParams(
-            tenantID: tenantID, agentID: agent, priority: try parsePriority(body.fields["priority"]), input: input, options: options,
+            tenantID: tenantID, agentID: agent ?? "", priority: try parsePriority(body.fields["priority"]), input: input, options: options,
             maxAttempts: try body.int("max_attempts", in: 1...100) ?? configuration.defaultMaxAttempts,
             timeoutSeconds: try body.double("timeout", in: 0.001...configuration.security.maxExecutionSeconds)
                 ?? min(configuration.defaultTimeoutSeconds, configuration.security.maxExecutionSeconds),

@@ -17,7 +17,7 @@ struct UsageController {
 
     @Sendable func usage(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let days = try Query(request).int("days", in: 1...366, default: 30)
-        let reference = try context.parameters.require("agent_id")
+        let reference = try context.parameters.decoded("agent_id")
         guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else {
             throw APIError.notFound("agent", reference)
         }

@@ -153,6 +153,7 @@ public enum RoutePolicy {
         "GET /api/v1/security/limits": .role(.viewer),
         "GET /api/v1/security/health": .role(.viewer),
         "GET /api/v1/security/status": .role(.admin),
+        "POST /api/v1/security/status": .systemAdmin,
         "GET /api/v1/security/incidents": .role(.admin),
         "POST /api/v1/security/incidents/{incident_id}/resolve": .role(.admin),
         "GET /api/v1/security/agents/{agent_id}/report": .role(.admin),

@@ -1,3 +1,4 @@
+import HangarCore
 import HangarRuntime
 import HangarStore
 import Hummingbird
@@ -10,6 +11,8 @@ import NIOCore
 struct MetricsController {
     let store: any TaskStore
     let metrics: HangarMetrics
+    /// GPU utilisation by index (`nvidia-smi`; none without it), read at each scrape.
+    var gpus: @Sendable () -> [(index: String, percent: Double)] = MetricsController.nvidiaGPUs
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.get("/metrics", use: scrape)
@@ -24,8 +27,20 @@ struct MetricsController {
             // The scrape still answers: the gauges keep their last values.
             context.logger.warning("queue depth not refreshed for /metrics", metadata: ["error": "\(error)"])
         }
+        metrics.gpuUtilization(gpus())
         return Response(
             status: .ok, headers: [.contentType: HangarMetrics.contentType],
             body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+    }
+}
+
+extension MetricsController {
+    /// Without `nvidia-smi` on PATH: no GPUs, and no process is started.
+    static let nvidiaGPUs: @Sendable () -> [(index: String, percent: Double)] = {
+        guard SystemMetrics.executable("nvidia-smi") != nil else { return [] }
+        return SystemMetrics.gpu().gpus.compactMap { gpu in
+            guard let index = gpu["index"]?.intValue, let percent = gpu["utilization"]?["gpu_percent"]?.doubleValue else { return nil }
+            return (String(index), percent)
+        }
     }
 }

@@ -65,7 +65,7 @@ struct WebhookController {
     }
 
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let id = try context.parameters.require("subscription_id")
+        let id = try context.parameters.decoded("subscription_id")
         guard try await store.webhookSubscriptionDelete(tenantID: context.tenantID, id: id) else {
             throw APIError.notFound("webhook subscription", id)
         }
@@ -74,7 +74,7 @@ struct WebhookController {
     }
 
     @Sendable func deliveries(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let taskID = try context.parameters.require("task_id")
+        let taskID = try context.parameters.decoded("task_id")
         guard try await store.taskGet(tenantID: context.tenantID, id: taskID) != nil else { throw APIError.notFound("task", taskID) }
         let deliveries = try await store.webhookDeliveryList(tenantID: context.tenantID, taskID: taskID)
         return JSONResponse.make(["task_id": .string(taskID), "deliveries": .array(deliveries.map(Self.json))])

@@ -76,7 +76,7 @@ struct WorkflowController {
     /// started before the delete still names them).
     @Sendable func version(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let reference = try Self.reference(context)
-        let text = try context.parameters.require("version")
+        let text = try context.parameters.decoded("version")
         guard let number = Int(text), number >= 1 else { throw APIError.invalid("version", "must be a positive integer") }
         let id = try await store.workflowGet(tenantID: context.tenantID, idOrName: reference)?.id ?? reference
         guard let workflow = try await store.workflowVersionGet(tenantID: context.tenantID, workflowID: id, version: number) else {
@@ -85,10 +85,9 @@ struct WorkflowController {
         return JSONResponse.make(WorkflowRepresentation.json(workflow))
     }
 
-    /// The path's `{workflow_id}`, percent-decoded: a name may hold spaces (`Data%20Processing%20Pipeline`).
+    /// The path's `{workflow_id}`: a name may hold spaces (`Data%20Processing%20Pipeline`).
     private static func reference(_ context: HangarRequestContext) throws -> String {
-        let raw = try context.parameters.require("workflow_id")
-        return raw.removingPercentEncoding ?? raw
+        try context.parameters.decoded("workflow_id")
     }
 
     private func workflow(_ context: HangarRequestContext) async throws -> WorkflowDefinition {

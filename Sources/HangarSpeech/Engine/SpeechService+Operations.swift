@@ -27,6 +27,7 @@ extension SpeechService {
         }
         let stream = SpeechStream(id: Self.makeID("tts_req_"), kind: .request, tenantID: tenantID, engine: engine, voice: voice, params: params)
         try await directory.addRequest(stream)
+        accepted?(.request)
         await stream.setEstimate(estimate)
         try await stream.add(text)
         await stream.stop(cancel: false)
@@ -43,6 +44,7 @@ extension SpeechService {
         try await requireReady()
         let stream = SpeechStream(id: Self.makeID("tts_ses_"), kind: .session, tenantID: tenantID, engine: engine, voice: voice, params: params)
         try await directory.addSession(stream)
+        accepted?(.session)
         return stream
     }
 

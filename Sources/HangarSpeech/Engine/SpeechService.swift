@@ -15,9 +15,15 @@ public final class SpeechService: Service, Sendable {
     public let voices: VoiceRegistry
     let directory: StreamDirectory
     let logger: Logger
+    /// Told of each request or streaming session accepted (the process's metrics count them).
+    let accepted: (@Sendable (SpeechStream.Kind) -> Void)?
 
-    public init(configuration: SpeechConfiguration, synthesizer: (any SpeechSynthesizer)? = nil, logger: Logger = Logger(label: "hangar.speech")) {
+    public init(
+        configuration: SpeechConfiguration, synthesizer: (any SpeechSynthesizer)? = nil, logger: Logger = Logger(label: "hangar.speech"),
+        accepted: (@Sendable (SpeechStream.Kind) -> Void)? = nil
+    ) {
         self.configuration = configuration
+        self.accepted = accepted
         self.engine = SpeechEngine(configuration: configuration, synthesizer: synthesizer)
         self.voices = VoiceRegistry(
             directory: configuration.voicesDirectory,

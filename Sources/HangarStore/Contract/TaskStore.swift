@@ -20,6 +20,11 @@ public protocol TaskStore: Sendable {
     func taskCounts(tenantID: String?) async throws -> TaskCounts
     /// Tasks the tenant submitted since `since` (for the per-hour quota).
     func taskCountSince(tenantID: String, since: Date) async throws -> Int
+    /// The queue a new task joins, over every tenant: queued tasks by priority and running
+    /// tasks, read through the partial indexes only (cheap on a large table).
+    func taskQueueLoad() async throws -> TaskQueueLoad
+    /// Run times (start to end, seconds) of the agent's latest completed tasks, newest first.
+    func taskRecentDurations(agentID: String, limit: Int) async throws -> [Double]
 }
 
 /// The worker's side of the queue: claim under every limit, keep leases alive, record each

@@ -214,6 +214,22 @@ public struct TaskCounts: Sendable, Hashable {
     }
 }
 
+/// Queued tasks by priority and running tasks, all tenants (`taskQueueLoad`).
+public struct TaskQueueLoad: Sendable, Hashable {
+    public var queuedByPriority: [Int: Int]
+    public var running: Int
+
+    public init(queuedByPriority: [Int: Int], running: Int) {
+        self.queuedByPriority = queuedByPriority
+        self.running = running
+    }
+
+    /// Queued tasks a task of `priority` waits behind (equal priorities go first come, first served).
+    public func queued(atOrAbove priority: Int) -> Int {
+        queuedByPriority.reduce(0) { $0 + ($1.key >= priority ? $1.value : 0) }
+    }
+}
+
 public struct EventAppendParams: Sendable {
     public var taskID: String
     /// When set, the append is fenced by this lease.

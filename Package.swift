@@ -255,6 +255,24 @@ let package = Package(
             dependencies: ["HangarBrowser", "HangarBackends", "HangarStore", "HangarCore"],
             swiftSettings: swiftSettings
         ),
+        // Chat-platform bots (issue 16): the platform seam, Telegram's Bot API client, reply
+        // splitting, and the `bot` agent kind that answers a chat message.
+        .target(
+            name: "HangarBots",
+            dependencies: [
+                "HangarAgents",
+                "HangarCore",
+                "HangarErrorText",
+                "HangarRuntime",
+                "HangarStore",
+                "HangarTimers",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP API: buildApplication, routes, SSE, OpenAPI document.
         // Delivers the webhook outbox (signed, leased, retried, policy-checked): a service of
         // every process, no HTTP server needed.
@@ -280,6 +298,7 @@ let package = Package(
         .target(
             name: "HangarServer",
             dependencies: [
+                "HangarBots",
                 "HangarCore",
                 "HangarStore",
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -380,6 +399,7 @@ let package = Package(
             name: "HangarApp",
             dependencies: [
                 "HangarAgents",
+                "HangarBots",
                 "HangarAuth",
                 "HangarBackends",
                 "HangarBlobs",
@@ -484,6 +504,7 @@ let package = Package(
             name: "HangarAppTests",
             dependencies: [
                 "HangarApp",
+                "HangarBots",
                 "HangarAuth",
                 "HangarCore",
                 "HangarSettings",
@@ -491,6 +512,8 @@ let package = Package(
                 "HangarTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 import Foundation
 import HangarAgents
 import HangarBlobs
+import HangarBots
 import HangarCapture
 import HangarCore
 import HangarServer
@@ -23,6 +24,7 @@ struct ProcessConfiguration {
     var capture: CaptureConfiguration
     var speech: SpeechConfiguration
     var providers: ProviderConfiguration.Values
+    var bots: BotConfiguration
 
     init(_ settings: Settings) throws {
         logging = try settings.area(LoggingSettings.area.name) { try LoggingSettings($0) }
@@ -34,6 +36,7 @@ struct ProcessConfiguration {
             try WebhookSettings.read($0, allowPrivateNetworks: security.policy.network.allowPrivateNetworks)
         }
         browser = try settings.area(BrowserSettings.area.name) { try BrowserSettings($0) }
+        bots = try settings.area(BotSettings.area.name) { try BotSettings.read($0) }
         process = try settings.area(ProcessSettings.area.name) { try ProcessSettings($0) }
         let data = URL(fileURLWithPath: database.dataDirectory, isDirectory: true)
         blobs = try settings.area(BlobStoreConfiguration.settings.name) {

@@ -2,6 +2,7 @@ import Foundation
 import HangarAgents
 import HangarAuth
 import HangarBackends
+import HangarBots
 import HangarBrowser
 import HangarCore
 import HangarRuntime
@@ -16,10 +17,11 @@ import Synchronization
 
 /// The agent kinds this build runs, and the background services of a process.
 enum Runtime {
-    static func registry(models: ModelSetup, browser: BrowserServices) -> ExecutorRegistry {
+    static func registry(models: ModelSetup, browser: BrowserServices, store: any HangarStore, bots: BotConfiguration) -> ExecutorRegistry {
         ExecutorRegistry([
             "llm": LLMExecutor(catalog: models.catalog, tools: models.tools),
             BrowserExecutor.kind: BrowserSetup.executor(catalog: models.catalog, services: browser),
+            BotExecutor.kind: BotExecutor(store: store, catalog: models.catalog, platforms: BotPlatforms.make(bots)),
         ])
     }
 
@@ -57,7 +59,7 @@ enum Runtime {
     /// `narration`: how tasks with `options.enable_tts` are spoken.
     static func services(
         store: any HangarStore, workers: WorkerSettings, webhooks: WebhookDispatcher.Configuration, vault: SecretBox, models: ModelSetup,
-        browser: BrowserServices, narration: (any NarrationProvider)? = nil, processID: String, logger: Logger
+        browser: BrowserServices, bots: BotConfiguration, narration: (any NarrationProvider)? = nil, processID: String, logger: Logger
     ) -> [any Service] {
         let retry = Backoff.taskRetries
         // A shared database's session directory forgets the sessions housekeeping closes.
@@ -80,7 +82,7 @@ enum Runtime {
                 workerID: processID, concurrency: workers.count, leaseDuration: workers.lease, claimBatch: workers.claimBatch, retry: retry)
             services.append(
                 WorkerPool(
-                    store: store, registry: registry(models: models, browser: browser), configuration: configuration, logger: logger,
+                    store: store, registry: registry(models: models, browser: browser, store: store, bots: bots), configuration: configuration, logger: logger,
                     secrets: VaultSecretReader(store: store, vault: vault), narration: narration, usage: StoreUsageLedger(store: store)))
         }
         return services

@@ -75,6 +75,7 @@ public enum HangarServe {
     ) async throws -> some ApplicationProtocol {
         var server = http.server
         server.tracing = tracing != nil
+        server.bots = configuration.bots
         let database = configuration.database
         let authenticator = try await Authenticator(store: store, mode: http.auth, jwt: http.jwt)
         let vault = try Runtime.vault(database: database, secretKey: configuration.security.secretKey, logger: logger)
@@ -104,13 +105,13 @@ public enum HangarServe {
             (tracing.map { [$0] } ?? [])
             + Runtime.services(
                 store: store, workers: configuration.workers, webhooks: configuration.webhooks, vault: vault, models: models, browser: browser,
-                narration: SpeechNarrationProvider(service: speech), processID: processID, logger: logger)
+                bots: configuration.bots, narration: SpeechNarrationProvider(service: speech), processID: processID, logger: logger)
             + [speech] + processServices
         logger.info(
             "starting Hangar",
             metadata: ["database": .string(database.logDescription), "workers": "\(workers)", "address": "\(server.host):\(server.port)"])
         return HangarServer.buildApplication(
-            store: store, registry: Runtime.registry(models: models, browser: browser), configuration: server, authenticator: authenticator,
+            store: store, registry: Runtime.registry(models: models, browser: browser, store: store, bots: configuration.bots), configuration: server, authenticator: authenticator,
             vault: vault, speech: speech, models: models.catalog, services: services, logger: logger, browser: browser)
     }
 

@@ -45,7 +45,7 @@ public enum HangarWorker {
                 + Runtime.services(
                     store: store, workers: configuration.workers, webhooks: configuration.webhooks, vault: vault,
                     models: try Runtime.models(providers: configuration.providers, security: configuration.security, logger: logger), browser: browser,
-                    narration: SpeechNarrationProvider(service: speech, byTask: true), processID: processID, logger: logger)
+                    bots: configuration.bots, narration: SpeechNarrationProvider(service: speech, byTask: true), processID: processID, logger: logger)
             services.append(speech)
             services.append(process)
             services.append(

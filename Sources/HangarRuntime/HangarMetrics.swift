@@ -36,6 +36,10 @@ public struct HangarMetrics: Sendable {
         public static let storageFaultActive = "storage_fault_active"
         public static let blobFaults = "blob_fault_episodes_total"
         public static let blobFaultActive = "blob_fault_active"
+        public static let botMessages = "bot_messages_received_total"
+        public static let botReplies = "bot_replies_sent_total"
+        public static let botReplyLatency = "bot_reply_latency_seconds"
+        public static let botPlatformErrors = "bot_platform_errors_total"
 
         /// Seed 000's series, under the names its dashboards and autoscaler rules query.
         public enum Seed000 {
@@ -117,6 +121,10 @@ public struct HangarMetrics: Sendable {
         Name.storageFaultActive: "1 while a storage fault of this kind lasts (the API answers 507/503 and /ready is not ready)",
         Name.blobFaults: "Blob store fault episodes (disk_full, read_only, S3 unavailable or timeout) by kind: one per episode, not per failed write",
         Name.blobFaultActive: "1 while a blob store fault of this kind lasts (screenshots and capture archives are not written)",
+        Name.botMessages: "User messages a bot agent accepted from its chat platform (duplicate deliveries not counted)",
+        Name.botReplies: "Messages a bot agent sent to its chat platform (a long reply split in several counts each)",
+        Name.botReplyLatency: "From the update reaching the webhook to the bot's reply accepted by the platform",
+        Name.botPlatformErrors: "Calls to a bot's chat platform that failed, by kind (unauthorized, rejected, unavailable)",
         Name.Seed000.activeAgents: "Agent instances at work: tasks running in all workers (seed 000's name)",
         Name.Seed000.taskDuration: "Duration of task attempts that reached a final status, by task_type (the agent kind; seed 000's name)",
         Name.Seed000.queueSize: "Tasks waiting in the queue, all priorities (seed 000's name)",
@@ -127,7 +135,7 @@ public struct HangarMetrics: Sendable {
         Name.Seed000.captureEpisodes: "Capture episodes started, by the API or by tasks (seed 000's name)",
     ]
 
-    private func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
+    func counter(_ name: String, _ labels: [(String, String)] = []) -> Prometheus.Counter {
         registry.makeCounter(descriptor: Self.descriptor(name, Self.help[name] ?? name), labels: labels)
     }
 
@@ -139,7 +147,7 @@ public struct HangarMetrics: Sendable {
         registry.makeGauge(descriptor: Self.descriptor(name, Self.help[name] ?? name), labels: labels)
     }
 
-    private func histogram(_ name: String, _ labels: [(String, String)], _ buckets: [Duration]) -> DurationHistogram {
+    func histogram(_ name: String, _ labels: [(String, String)], _ buckets: [Duration]) -> DurationHistogram {
         registry.makeDurationHistogram(descriptor: Self.descriptor(name, Self.help[name] ?? name), labels: labels, buckets: buckets)
     }
 

@@ -1,3 +1,5 @@
+import HangarBots
+
 /// Everything the HTTP layer needs to know, with the defaults a quickstart wants.
 public struct ServerConfiguration: Sendable {
     public var host: String
@@ -38,6 +40,8 @@ public struct ServerConfiguration: Sendable {
     /// A server span per request (the process bootstrapped an OpenTelemetry tracer; see
     /// docs/observability.md). Off, no tracing middleware runs at all.
     public var tracing = false
+    /// Bots' public URL, their platforms' addresses and webhook rate (the `bots` area).
+    public var bots = BotConfiguration()
 
     public init(
         host: String = "127.0.0.1", port: Int = 8000, maxBodyBytes: Int = 1 << 20,

@@ -343,5 +343,32 @@ enum PostgresMigrations {
                     PRIMARY KEY (workflow_id, version)
                 );
                 """),
+        // Bot deployments (issue 16): one per bot agent, found by agent id alone (the platform's
+        // webhook carries no tenant); each platform chat maps to one chat session of the agent.
+        Migration(
+            version: 15, name: "bot_deployments",
+            sql: """
+                CREATE TABLE bot_deployments (
+                    agent_id text PRIMARY KEY,
+                    tenant_id text NOT NULL,
+                    platform text NOT NULL,
+                    status text NOT NULL,
+                    last_error text,
+                    webhook_url text,
+                    bot_username text,
+                    secret_token_hash text NOT NULL,
+                    messages_in bigint NOT NULL DEFAULT 0,
+                    replies_out bigint NOT NULL DEFAULT 0,
+                    last_activity_at timestamptz,
+                    created_at timestamptz NOT NULL,
+                    updated_at timestamptz NOT NULL
+                );
+                CREATE TABLE bot_chats (
+                    agent_id text NOT NULL,
+                    chat_key text NOT NULL,
+                    session_id text NOT NULL,
+                    PRIMARY KEY (agent_id, chat_key)
+                );
+                """),
     ]
 }

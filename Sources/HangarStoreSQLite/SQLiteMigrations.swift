@@ -359,6 +359,34 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        // Bot deployments (issue 16): one per bot agent, found by agent id alone (the platform's
+        // webhook carries no tenant); each platform chat maps to one chat session of the agent.
+        migrator.registerMigration("0015_bot_deployments") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE bot_deployments (
+                        agent_id TEXT PRIMARY KEY,
+                        tenant_id TEXT NOT NULL,
+                        platform TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        last_error TEXT,
+                        webhook_url TEXT,
+                        bot_username TEXT,
+                        secret_token_hash TEXT NOT NULL,
+                        messages_in INTEGER NOT NULL DEFAULT 0,
+                        replies_out INTEGER NOT NULL DEFAULT 0,
+                        last_activity_at REAL,
+                        created_at REAL NOT NULL,
+                        updated_at REAL NOT NULL
+                    );
+                    CREATE TABLE bot_chats (
+                        agent_id TEXT NOT NULL,
+                        chat_key TEXT NOT NULL,
+                        session_id TEXT NOT NULL,
+                        PRIMARY KEY (agent_id, chat_key)
+                    );
+                    """)
+        }
         return migrator
     }
 }

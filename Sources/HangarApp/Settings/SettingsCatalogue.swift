@@ -9,7 +9,7 @@ import HangarSpeech
 /// Each area's reader is scoped to its name, so `http.port` is `port` inside the `http` area.
 public enum SettingsCatalogue {
     public static let areas: [SettingsArea] = [
-        HTTPSettings.area, JWTConfiguration.settings, DatabaseSettings.area, ProviderConfiguration.settings, WorkerSettings.area, SecuritySettings.area, WebhookSettings.area,
+        HTTPSettings.area, JWTConfiguration.settings, DatabaseSettings.area, ProviderConfiguration.settings, WorkerSettings.area, SecuritySettings.area, WebhookSettings.area, BotSettings.area,
         BrowserSettings.area, BlobStoreConfiguration.settings, CaptureConfiguration.settings, SpeechConfiguration.settings,
         ProcessSettings.area, LoggingSettings.area,
     ]

@@ -16,6 +16,8 @@ struct AgentController {
     let vault: SecretBox
     let models: ModelCatalog
     let metrics: HangarMetrics
+    /// A bot agent's deployment, shown by `get` and disconnected by `delete`.
+    let bots: BotDeployments
 
     func addRoutes(to router: Router<HangarRequestContext>) {
         router.post("/api/v1/agents", use: create)
@@ -24,6 +26,9 @@ struct AgentController {
         router.get("/api/v1/agents/{agent_id}", use: get)
         router.put("/api/v1/agents/{agent_id}", use: update)
         router.delete("/api/v1/agents/{agent_id}", use: delete)
+        // Seed 003's paths for its bots (any agent answers them).
+        router.get("/agents/{agent_id}", use: get)
+        router.delete("/agents/{agent_id}", use: delete)
     }
 
     /// An agent's fields, with seed 004's spellings (`agent_type`, `model_name`). `secrets` only
@@ -97,7 +102,8 @@ struct AgentController {
     }
 
     @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        JSONResponse.make(AgentRepresentation.json(try await agent(context)))
+        let agent = try await agent(context)
+        return JSONResponse.make(BotDeployments.json(agent, try await bots.deployment(of: agent)))
     }
 
     @Sendable func update(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -132,6 +138,8 @@ struct AgentController {
 
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let agent = try await agent(context)
+        // A bot leaves its platform first (`deleteWebhook`), while its token is still there.
+        let bot = try await bots.teardown(agent)
         try await store.agentDelete(tenantID: context.tenantID, id: agent.id)
         // Seed 004: secrets are cleaned up with their agent.
         for secret in try await store.secretList(tenantID: context.tenantID, agentID: agent.id) {
@@ -140,7 +148,9 @@ struct AgentController {
         await AuditLog.record(store, context, action: "agent.delete", resourceType: "agent", resourceID: agent.id)
         // Its task counts would otherwise stay in every scrape for the life of the process.
         metrics.agentDeleted(agent.id)
-        return JSONResponse.make(["id": .string(agent.id), "deleted": true])
+        var answer: [String: JSONValue] = ["id": .string(agent.id), "deleted": true]
+        if let bot { answer["deployment"] = bot }
+        return JSONResponse.make(.object(answer))
     }
 
     private func agent(_ context: HangarRequestContext) async throws -> Agent {

@@ -68,6 +68,17 @@ public enum RoutePolicy {
         "DELETE /api/v1/agents/{agent_id}": .role(.operator),
         "GET /api/v1/agents/{agent_id}/usage": .role(.viewer),
 
+        // Bots (issue 16, seed 003; docs/bots.md): deploying and restarting act like creating
+        // an agent; the seed's paths without /api/v1 are the same handlers. The platform's
+        // webhook is public: it proves itself with the bot's secret token instead.
+        "POST /api/v1/agents/deploy": .role(.operator),
+        "POST /agents/deploy": .role(.operator),
+        "POST /api/v1/agents/{agent_id}/restart": .role(.operator),
+        "POST /agents/{agent_id}/restart": .role(.operator),
+        "GET /agents/{agent_id}": .role(.viewer),
+        "DELETE /agents/{agent_id}": .role(.operator),
+        "POST /webhook/{agent_id}": .public,
+
         "GET /api/v1/agents/{agent_id}/secrets": .role(.viewer),
         "GET /api/v1/agents/{agent_id}/secrets/{secret_id}": .role(.viewer),  // ?decrypt=true: operator, checked in the handler
         "POST /api/v1/agents/{agent_id}/secrets": .role(.operator),

@@ -10,7 +10,7 @@ import HangarTimers
 public protocol HangarStore:
     StoreLifecycle, StoreHealth, NotifyingStore,
     IdentityStore, AuditStore, QuotaStore, IncidentStore, SecretStore, AgentStore, UsageStore, ChatStore,
-    TaskStore, TaskLeaseStore, EventStore, WebhookStore, ProcessStore, WorkflowStore
+    TaskStore, TaskLeaseStore, EventStore, WebhookStore, ProcessStore, WorkflowStore, BotStore
 {}
 
 /// Opening, migrating and closing the database.

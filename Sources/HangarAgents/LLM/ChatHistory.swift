@@ -1,7 +1,6 @@
-import HangarAgents
-import HangarCore
+public import HangarCore
 
-/// What of a session's history is sent to the model.
+/// What of a chat session's history (the chat API's and bots' alike) is sent to the model.
 ///
 /// The rule (also in `docs/chat.md`): the budget is `context_tokens × 4` characters (a token
 /// is about four characters of English text; `context_tokens` defaults to 4096).
@@ -15,13 +14,13 @@ import HangarCore
 /// Characters are counted over message text only. Images travel with the message they were
 /// sent with and are not sent again with later messages. At most the newest `maxMessages`
 /// stored messages are considered.
-enum ChatHistory {
-    static let defaultContextTokens = 4096
-    static let charactersPerToken = 4
-    static let maxMessages = 1000
+public enum ChatHistory {
+    public static let defaultContextTokens = 4096
+    public static let charactersPerToken = 4
+    public static let maxMessages = 1000
 
     /// `history` is oldest first and ends with the newest user message.
-    static func messages(systemPrompt: String?, history: [ChatMessageRecord], contextTokens: Int) -> (messages: [ChatMessage], characters: Int) {
+    public static func messages(systemPrompt: String?, history: [ChatMessageRecord], contextTokens: Int) -> (messages: [ChatMessage], characters: Int) {
         let budget = contextTokens * charactersPerToken
         var characters = 0
         var head: [ChatMessage] = []

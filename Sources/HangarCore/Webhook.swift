@@ -26,11 +26,15 @@ public struct WebhookSubscription: Sendable, Hashable {
     /// `false` once a receiver answered 410 Gone.
     public var isActive: Bool
     public var createdAt: Date
+    /// Headers sent with every delivery (seed 004's `headers`), as a sealed JSON object: they
+    /// often carry a receiver's credential. `nil`: none.
+    public var headers: String?
 
     public init(
         id: String, tenantID: String, url: String, events: [String], secret: String, agentID: String?, isActive: Bool = true,
-        createdAt: Date = Date()
+        createdAt: Date = Date(), headers: String? = nil
     ) {
+        self.headers = headers
         self.id = id
         self.tenantID = tenantID
         self.url = url
@@ -107,6 +111,8 @@ public struct WebhookDelivery: Sendable, Hashable {
     public var updatedAt: Date
     /// The subscription's signing key; set only on claimed deliveries.
     public var secret: String?
+    /// The subscription's sealed extra headers; set only on claimed deliveries.
+    public var headers: String?
     /// Set only on claimed deliveries: the fence for `webhookDeliveryRecord`.
     public var leaseToken: String?
     /// The attempt a `task.started` delivery announces (the task may be on a later one by the

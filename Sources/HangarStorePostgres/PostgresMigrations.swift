@@ -370,5 +370,7 @@ enum PostgresMigrations {
                     PRIMARY KEY (agent_id, chat_key)
                 );
                 """),
+        // Seed 004's per-subscription `headers`, sealed like the signing secret.
+        Migration(version: 16, name: "webhook_headers", sql: "ALTER TABLE webhook_subscriptions ADD COLUMN headers text;"),
     ]
 }

@@ -56,9 +56,9 @@ extension PostgresStore {
         let events = "," + subscription.events.joined(separator: ",") + ","
         _ = try await query(
             """
-            INSERT INTO webhook_subscriptions (id, tenant_id, url, events, secret, agent_id, is_active, created_at)
+            INSERT INTO webhook_subscriptions (id, tenant_id, url, events, secret, agent_id, is_active, created_at, headers)
             VALUES (\(subscription.id), \(subscription.tenantID), \(subscription.url), \(events), \(subscription.secret),
-                \(subscription.agentID), \(subscription.isActive), \(subscription.createdAt))
+                \(subscription.agentID), \(subscription.isActive), \(subscription.createdAt), \(subscription.headers))
             """, logger: logger
         ).collect()
     }
@@ -66,15 +66,15 @@ extension PostgresStore {
     public func webhookSubscriptionList(tenantID: String) async throws -> [WebhookSubscription] {
         try await query(
             """
-            SELECT id, tenant_id, url, events, secret, agent_id, is_active, created_at FROM webhook_subscriptions
+            SELECT id, tenant_id, url, events, secret, agent_id, is_active, created_at, headers FROM webhook_subscriptions
             WHERE tenant_id = \(tenantID) ORDER BY seq
             """, logger: logger
         ).all { row in
-            let (id, tenant, url, events, secret, agentID, active, created) = try row.decode(
-                (String, String, String, String, String, String?, Bool, Date).self)
+            let (id, tenant, url, events, secret, agentID, active, created, headers) = try row.decode(
+                (String, String, String, String, String, String?, Bool, Date, String?).self)
             return WebhookSubscription(
                 id: id, tenantID: tenant, url: url, events: events.split(separator: ",").map(String.init), secret: secret,
-                agentID: agentID, isActive: active, createdAt: created)
+                agentID: agentID, isActive: active, createdAt: created, headers: headers)
         }
     }
 
@@ -108,12 +108,14 @@ extension PostgresStore {
                         lease_expires_at = now() + \(params.leaseDuration.seconds) * interval '1 second'
                     FROM due WHERE w.id = due.id RETURNING w.*
                 )
-                SELECT \(unescaped: Self.deliveryColumns), s.secret FROM d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
+                SELECT \(unescaped: Self.deliveryColumns), s.secret, s.headers FROM d LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
                 ORDER BY d.next_attempt_at
                 """, logger: self.logger
             ).all { row in
                 var delivery = try Self.delivery(row)
-                delivery.secret = try row.makeRandomAccess()[13].decode(String?.self)
+                let columns = row.makeRandomAccess()
+                delivery.secret = try columns[13].decode(String?.self)
+                delivery.headers = try columns[14].decode(String?.self)
                 delivery.leaseToken = token
                 return delivery
             }

@@ -387,6 +387,10 @@ enum SQLiteMigrations {
                     );
                     """)
         }
+        // Seed 004's per-subscription `headers`, sealed like the signing secret.
+        migrator.registerMigration("0016_webhook_headers") { db in
+            try db.execute(sql: "ALTER TABLE webhook_subscriptions ADD COLUMN headers TEXT")
+        }
         return migrator
     }
 }

@@ -42,12 +42,12 @@ extension SQLiteStore {
         try await write { db, _ in
             try db.execute(
                 sql: """
-                    INSERT INTO webhook_subscriptions (id, tenant_id, url, events, secret, agent_id, is_active, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO webhook_subscriptions (id, tenant_id, url, events, secret, agent_id, is_active, created_at, headers)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
                     subscription.id, subscription.tenantID, subscription.url, "," + subscription.events.joined(separator: ",") + ",",
-                    subscription.secret, subscription.agentID, subscription.isActive, subscription.createdAt.sqlite,
+                    subscription.secret, subscription.agentID, subscription.isActive, subscription.createdAt.sqlite, subscription.headers,
                 ])
         }
     }
@@ -57,7 +57,7 @@ extension SQLiteStore {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT id, tenant_id, url, events, secret, agent_id, is_active, created_at FROM webhook_subscriptions
+                    SELECT id, tenant_id, url, events, secret, agent_id, is_active, created_at, headers FROM webhook_subscriptions
                     WHERE tenant_id = ? ORDER BY seq
                     """,
                 arguments: [tenantID]
@@ -65,7 +65,7 @@ extension SQLiteStore {
                 WebhookSubscription(
                     id: row[0], tenantID: row[1], url: row[2],
                     events: (row[3] as String).split(separator: ",").map(String.init), secret: row[4], agentID: row[5],
-                    isActive: row[6], createdAt: Date(sqlite: row[7]))
+                    isActive: row[6], createdAt: Date(sqlite: row[7]), headers: row[8])
             }
         }
     }
@@ -110,7 +110,7 @@ extension SQLiteStore {
             let deliveries = try Row.fetchAll(
                 db,
                 cached: """
-                    SELECT \(SQLiteStore.deliveryColumns), s.secret FROM webhook_deliveries d
+                    SELECT \(SQLiteStore.deliveryColumns), s.secret, s.headers FROM webhook_deliveries d
                     LEFT JOIN webhook_subscriptions s ON s.id = d.subscription_id
                     WHERE d.lease_token = ? ORDER BY d.next_attempt_at
                     """,
@@ -118,6 +118,7 @@ extension SQLiteStore {
             ).map { row in
                 var delivery = SQLiteStore.delivery(row)
                 delivery.secret = row[13]
+                delivery.headers = row[14]
                 delivery.leaseToken = token
                 return delivery
             }

@@ -190,6 +190,10 @@ public struct WebhookDispatcher: Service {
                     request.headers.add(
                         name: "webhook-signature", value: WebhookSignature.sign(secret: secret, id: delivery.id, timestamp: timestamp, body: body))
                 }
+                // The subscription's own headers (checked when it was made: none replaces Hangar's).
+                if let sealed = delivery.headers {
+                    for header in WebhookHeaders.decode(try openSecret(sealed)) { request.headers.add(name: header.name, value: header.value) }
+                }
                 request.body = .bytes(ByteBuffer(bytes: body))
                 let timeout = TimeAmount.nanoseconds(Int64(configuration.timeout.seconds * 1_000_000_000))
                 let response = try await pinned.client.execute(request, timeout: timeout)

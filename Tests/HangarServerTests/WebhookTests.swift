@@ -228,6 +228,49 @@ struct WebhookTests {
         }
     }
 
+    @Test("seed 004's subscription headers go with every delivery; their values are sealed and never shown; Hangar's own and hop-by-hop ones are refused", arguments: TestBackend.allCases)
+    func subscriptionHeaders(_ backend: TestBackend) async throws {
+        let receiver = WebhookReceiver()
+        try await receiver.run { base in
+            try await withAPI(backend, security: Self.privateAllowed) { client, store in
+                _ = try await client.agent(["name": "hooked"])
+                // Seed 004's body, with a task event (its workflow events come with workflows).
+                let subscribed = try await client.send(
+                    .post, "/api/v1/integration/webhooks/subscribe",
+                    json: ["url": .string(base + "/webhook"), "events": ["task.completed"], "headers": ["Authorization": "Bearer token123", "X-Team": "ops"]])
+                #expect(subscribed.status == .created, "\(subscribed.text)")
+                #expect(subscribed.json["headers"] == ["Authorization", "X-Team"])
+                #expect(!subscribed.text.contains("token123"))
+                let listed = try await client.send(.get, "/api/v1/integration/webhooks")
+                #expect(listed.json.arrayValue?.first?["headers"] == ["Authorization", "X-Team"] && !listed.text.contains("token123"))
+                let stored = try #require(try await store.webhookSubscriptionList(tenantID: Tenant.defaultID).first?.headers)
+                #expect(SecretBox.isSealed(stored) && !stored.contains("token123"), "sealed at rest")
+
+                try await Self.withDispatcher(store) {
+                    let task = try await client.send(.post, "/api/v1/tasks", json: ["agent_id": "hooked", "input": ["prompt": "hi"]])
+                    _ = try await client.finished(try #require(task.json["id"]?.stringValue))
+                    #expect(await eventually(timeout: .seconds(30)) { await receiver.accepted.count >= 1 })
+                }
+                let delivery = try #require(await receiver.accepted.first)
+                #expect(delivery.headers["authorization"] == "Bearer token123" && delivery.headers["x-team"] == "ops", "\(delivery.headers)")
+                #expect(delivery.headers["content-type"] == "application/json" && delivery.signature != nil, "Hangar's own headers stay")
+
+                for (headers, field) in [
+                    (["Host": "evil.example"], "headers.Host"), (["content-length": "0"], "headers.content-length"),
+                    (["Webhook-Signature": "v1,forged"], "headers.Webhook-Signature"), (["Connection": "close"], "headers.Connection"),
+                    (["X-Bad": "a\r\nX-Injected: 1"], "headers.X-Bad"), (["Bad Name": "x"], "headers.Bad Name"), (["X-Number": 1], "headers.X-Number"),
+                ] as [(JSONValue, String)] {
+                    let refused = try await client.send(
+                        .post, "/api/v1/integration/webhooks/subscribe", json: ["url": .string(base + "/w"), "events": ["task.completed"], "headers": headers])
+                    #expect(refused.status == .unprocessableContent && refused.json["field"] == .string(field), "\(headers): \(refused.text)")
+                }
+                let list: JSONValue = ["url": .string(base + "/w"), "events": ["task.completed"], "headers": ["X-A"]]
+                #expect(try await client.send(.post, "/api/v1/integration/webhooks/subscribe", json: list).json["field"] == "headers")
+                #expect(try await store.webhookSubscriptionList(tenantID: Tenant.defaultID).count == 1, "refusals store nothing")
+            }
+        }
+    }
+
     @Test("task.started reaches its subscriber as the task was when it started, even when sent after it ended; callbacks hear only the end")
     func startedPayload() async throws {
         let receiver = WebhookReceiver()

@@ -20,6 +20,8 @@ public actor WebhookReceiver {
         public var status: Int
         /// When the request arrived.
         public var arrivedAt = Date()
+        /// Every header, by lowercased name (repeated ones joined with ", ").
+        public var headers: [String: String] = [:]
     }
 
     public private(set) var received: [Received] = []
@@ -41,7 +43,11 @@ public actor WebhookReceiver {
             Received(
                 path: request.uri.path, id: header("webhook-id"), timestamp: header("webhook-timestamp"),
                 signature: header("webhook-signature"), body: Array(buffer: body), host: request.head.authority ?? header("host"),
-                status: status))
+                status: status,
+                headers: request.headers.reduce(into: [:]) { all, field in
+                    let name = field.name.canonicalName
+                    all[name] = all[name].map { $0 + ", " + field.value } ?? field.value
+                }))
         return Response(
             status: HTTPResponse.Status(code: status), headers: [.contentType: "text/plain"],
             body: .init(byteBuffer: ByteBuffer(string: status == 200 ? "thanks" : "busy, try later")))

@@ -22,7 +22,7 @@ struct WebhookController {
     }
 
     @Sendable func subscribe(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["url", "events", "secret", "agent_id"])
+        let body = try await JSONBody.read(request, limit: configuration.maxBodyBytes, accepting: ["url", "events", "secret", "agent_id", "headers"])
         guard let url = try body.string("url", maxLength: 2048) else { throw APIError.invalid("url", "is required") }
         try await OutboundURL.require(url, field: "url", configuration: configuration)
         guard case .array(let values)? = body.fields["events"], !values.isEmpty else {
@@ -39,6 +39,13 @@ struct WebhookController {
         guard WebhookSignature.isValidSecret(secret) else {
             throw APIError.invalid("secret", "must be 'whsec_' followed by the base64 of 16 to 64 bytes, or any other text of 16 to 200 characters (or omitted: one is generated)")
         }
+        var headers: [(name: String, value: String)] = []
+        if let value = body.fields["headers"], value != .null {
+            switch WebhookHeaders.parse(value) {
+            case .success(let parsed): headers = parsed
+            case .failure(let problem): throw APIError.invalid(problem.field, problem.message)
+            }
+        }
         var agentID: String?
         if let reference = try body.string("agent_id", maxLength: 256) {
             guard let agent = try await store.agentGet(tenantID: context.tenantID, idOrName: reference) else {
@@ -47,12 +54,13 @@ struct WebhookController {
             agentID = agent.id
         }
         let subscription = WebhookSubscription(
-            id: "whsub_" + Identifier.make(), tenantID: context.tenantID, url: url, events: events, secret: try vault.sealText(secret), agentID: agentID)
+            id: "whsub_" + Identifier.make(), tenantID: context.tenantID, url: url, events: events, secret: try vault.sealText(secret), agentID: agentID,
+            headers: headers.isEmpty ? nil : try vault.sealText(WebhookHeaders.encode(headers)))
         try await store.webhookSubscriptionInsert(subscription)
         await AuditLog.record(
             store, context, action: "webhook.subscribe", resourceType: "webhook_subscription", resourceID: subscription.id,
             details: ["url": .string(url)])
-        var json = Self.json(subscription)
+        var json = json(subscription)
         if case .object(var fields) = json {
             fields["secret"] = .string(secret)
             json = .object(fields)
@@ -61,7 +69,7 @@ struct WebhookController {
     }
 
     @Sendable func list(_ request: Request, context: HangarRequestContext) async throws -> Response {
-        JSONResponse.make(.array(try await store.webhookSubscriptionList(tenantID: context.tenantID).map(Self.json)))
+        JSONResponse.make(.array(try await store.webhookSubscriptionList(tenantID: context.tenantID).map(json)))
     }
 
     @Sendable func delete(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -80,9 +88,11 @@ struct WebhookController {
         return JSONResponse.make(["task_id": .string(taskID), "deliveries": .array(deliveries.map(Self.json))])
     }
 
-    /// Never includes the secret.
-    static func json(_ subscription: WebhookSubscription) -> JSONValue {
-        .object([
+    /// Never includes the secret, nor the headers' values (they often carry a credential): their names only.
+    func json(_ subscription: WebhookSubscription) -> JSONValue {
+        let names = subscription.headers.flatMap { try? vault.openText($0) }.map { WebhookHeaders.decode($0).map { JSONValue.string($0.name) } } ?? []
+        return .object([
+            "headers": .array(names),
             "id": .string(subscription.id),
             "url": .string(subscription.url),
             "events": .array(subscription.events.map(JSONValue.string)),

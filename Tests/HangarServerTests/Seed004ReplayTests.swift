@@ -202,4 +202,54 @@ struct Seed004ReplayTests {
             }
         }
     }
+
+    @Test("dynamic model selection: the seed's image-captioning request picks the best vision model, with fallbacks; refresh lists the providers now")
+    func modelSelection() async throws {
+        let server = ModelServer()
+        await server.setTags([
+            "models": [
+                ["name": "llava:13b", "size": 8_000_000_000, "digest": "sha256:1"], ["name": "moondream:1.8b", "size": 1_700_000_000, "digest": "sha256:2"],
+                ["name": "bakllava:7b", "size": 4_700_000_000, "digest": "sha256:3"], ["name": "llama2", "size": 3_800_000_000, "digest": "sha256:4"],
+            ]
+        ])
+        for name in ["llava:13b", "moondream:1.8b", "bakllava:7b"] {
+            await server.setShow(name, ["capabilities": ["completion", "vision"], "model_info": ["llama.context_length": 4096]])
+        }
+        await server.setShow("llama2", ["capabilities": ["completion"], "model_info": ["llama.context_length": 4096]])
+        try await server.run { url in
+            try await withAPI(models: Self.catalog(url)) { client, _ in
+                let chosen = try await client.send(
+                    .post, "/api/v1/models/select",
+                    json: [
+                        "task_type": "image_captioning", "content_type": "image", "priority": "quality", "max_tokens": 500,
+                        "requirements": ["vision_capable": true, "min_performance_score": 0.8],
+                    ])
+                #expect(chosen.status == .ok, "\(chosen.text)")
+                #expect(chosen.json["selected_model"] == "ollama/llava:13b")
+                #expect(chosen.json["fallback_models"] == ["ollama/bakllava:7b", "ollama/moondream:1.8b"])
+                #expect(chosen.json["model_info"]?["capabilities"]?.arrayValue?.contains("vision") == true)
+                #expect(chosen.json["model_info"]?["supported_formats"] == ["jpeg", "png", "webp"])
+                #expect(chosen.json["selection_reason"]?.stringValue?.isEmpty == false)
+                #expect(chosen.json["notes"]?.arrayValue?.first?.stringValue?.contains("min_performance_score") == true, "an unmet requirement is said, not ignored")
+
+                // The frontend hook's request: no priority (balanced), an image task.
+                let hook = try await client.send(.post, "/api/v1/models/select", json: ["task_type": "image_analysis", "content_type": "image", "priority": "speed"])
+                #expect(hook.json["selected_model"] == "ollama/moondream:1.8b", "\(hook.text)")
+                let text = try await client.send(.post, "/api/v1/models/select", json: ["task_type": "summarization", "priority": "quality"])
+                #expect(text.json["selected_model"] == "ollama/llava:13b" || text.json["selected_model"] == "ollama/llama2", "\(text.text)")
+                #expect(text.json["selected_model"] != "mock/echo" && text.json["fallback_models"]?.arrayValue?.contains("mock/echo") == false, "never the mock")
+
+                let none = try await client.send(.post, "/api/v1/models/select", json: ["task_type": "search", "requirements": ["embeddings": true]])
+                #expect(none.status == .unprocessableContent && none.json["detail"]?.stringValue?.contains("embeddings") == true, "\(none.text)")
+                let tooLong = try await client.send(.post, "/api/v1/models/select", json: ["requirements": ["min_context_length": 100_000]])
+                #expect(tooLong.status == .unprocessableContent)
+                let bad = try await client.send(.post, "/api/v1/models/select", json: ["priority": "best"])
+                #expect(bad.status == .unprocessableContent && bad.json["field"] == "priority")
+
+                let refreshed = try await client.send(.post, "/api/v1/models/refresh")
+                #expect(refreshed.status == .ok && refreshed.json["refreshed"] == true, "\(refreshed.text)")
+                #expect(refreshed.json["models"]?.arrayValue?.contains("ollama/llava:13b") == true && refreshed.json["errors"] == [:])
+            }
+        }
+    }
 }

@@ -19,6 +19,70 @@ struct ModelController {
         router.get("/api/v1/ollama/models/names", use: ollamaNames)
         router.get("/api/v1/ollama/health", use: ollamaHealth)
         router.post("/api/v1/ollama/models/pull/{model_name}", use: ollamaPull)
+        router.post("/api/v1/models/select", use: select)
+        router.post("/api/v1/models/refresh", use: refresh)
+    }
+
+    /// Seed 004's model selection (`ModelSelection` says how it ranks). The seed's
+    /// `min_performance_score` is accepted but cannot apply: Hangar keeps no scores, and says so.
+    @Sendable func select(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let body = try await JSONBody.read(
+            request, limit: 64 * 1024, accepting: ["task_type", "content_type", "priority", "max_tokens", "requirements"])
+        var priority = ModelSelection.Priority.balanced
+        if let name = try body.string("priority", maxLength: 32) {
+            guard let value = ModelSelection.Priority(rawValue: name) else {
+                throw APIError.invalid("priority", "must be one of \(ModelSelection.Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            priority = value
+        }
+        var capabilities: Set<String> = []
+        var minContext: Int?
+        var notes: [JSONValue] = []
+        if let value = try body.object("requirements"), case .object(let fields) = value {
+            let requirements = JSONBody(fields: fields)
+            try requirements.requireKnown(
+                ["vision_capable", "tools", "function_calling", "embeddings", "min_context_length", "min_performance_score"], prefix: "requirements.")
+            if try requirements.bool("vision_capable") == true { capabilities.insert("vision") }
+            if try requirements.bool("tools") == true || requirements.bool("function_calling") == true { capabilities.insert("tools") }
+            if try requirements.bool("embeddings") == true { capabilities.insert("embeddings") }
+            minContext = try requirements.int("min_context_length", in: 1...10_000_000, prefix: "requirements.")
+            if try requirements.double("min_performance_score", in: 0...1, prefix: "requirements.") != nil {
+                notes.append("min_performance_score is not applied: Hangar keeps no performance scores")
+            }
+        }
+        let selection = ModelSelection.Request(
+            taskType: try body.string("task_type", maxLength: 128), contentType: try body.string("content_type", maxLength: 128), priority: priority,
+            maxTokens: try body.int("max_tokens", in: 1...10_000_000), capabilities: capabilities, minContextLength: minContext)
+        let (listed, errors) = await models.providers.availableModels()
+        let catalog = models
+        switch ModelSelection.choose(selection, from: listed, isPriced: catalog.isPriced, cost: { catalog.cost(model: $0, promptTokens: 1_000_000, completionTokens: 1_000_000) }) {
+        case .failure(let none):
+            throw APIError(.unprocessableContent, none.detail + (errors.isEmpty ? "" : " (providers not reached: \(errors.keys.sorted().joined(separator: ", ")))"))
+        case .success(let chosen):
+            func info(_ model: ModelInfo) -> JSONValue {
+                [
+                    "name": .string(model.id), "capabilities": .array(model.capabilities.map(JSONValue.string)), "performance_score": .null,
+                    "average_response_time_ms": .null, "context_length": model.contextLength.map { .int(Int64($0)) } ?? .null,
+                    "size_bytes": model.sizeBytes.map { .int($0) } ?? .null,
+                    "supported_formats": model.capabilities.contains("vision") ? ["jpeg", "png", "webp"] : [],
+                ]
+            }
+            return JSONResponse.make([
+                "selected_model": .string(chosen.selected.id), "model_info": info(chosen.selected),
+                "fallback_models": .array(chosen.fallbacks.map { .string($0.id) }), "selection_reason": .string(chosen.reason),
+                "notes": .array(notes), "errors": .object(errors.mapValues(JSONValue.string)),
+            ])
+        }
+    }
+
+    /// Seed 004's registry refresh. Hangar keeps no copy of the providers' lists (every listing
+    /// asks them), so this lists them now and says what each answered.
+    @Sendable func refresh(_ request: Request, context: HangarRequestContext) async throws -> Response {
+        let (listed, errors) = await models.providers.availableModels()
+        return JSONResponse.make([
+            "refreshed": true, "count": .int(Int64(listed.count)), "models": .array(listed.map { .string($0.id) }),
+            "providers": .array(models.providers.names.map(JSONValue.string)), "errors": .object(errors.mapValues(JSONValue.string)),
+        ])
     }
 
     @Sendable func ollamaModels(_ request: Request, context: HangarRequestContext) async throws -> Response {

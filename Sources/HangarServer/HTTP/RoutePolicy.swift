@@ -54,6 +54,8 @@ public enum RoutePolicy {
 
         "GET /api/v1/models/available": .role(.viewer),
         "GET /api/v1/models/providers": .role(.viewer),
+        "POST /api/v1/models/select": .role(.viewer),
+        "POST /api/v1/models/refresh": .role(.operator),
         "GET /api/v1/ollama/models": .role(.viewer),
         "GET /api/v1/ollama/models/names": .role(.viewer),
         "GET /api/v1/ollama/health": .role(.viewer),

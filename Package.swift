@@ -43,6 +43,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-openapi-runtime.git", from: "1.13.4"),
         .package(url: "https://github.com/swift-server/swift-openapi-async-http-client.git", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-openapi-hummingbird.git", from: "2.1.0"),
+        // External agents' local jobs: spawning in a process group, streamed output, teardown.
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         // Domain value types and errors. No dependencies.
@@ -276,6 +278,24 @@ let package = Package(
         // HTTP API: buildApplication, routes, SSE, OpenAPI document.
         // Delivers the webhook outbox (signed, leased, retried, policy-checked): a service of
         // every process, no HTTP server needed.
+        // The `external` agent kind: Agent Protocol services reached by URL, and jobs run as
+        // local processes, behind a runtime seam the Kubernetes runtime fills next.
+        .target(
+            name: "HangarExternal",
+            dependencies: [
+                "HangarAgents",
+                "HangarCore",
+                "HangarErrorText",
+                "HangarRuntime",
+                "HangarSSE",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "HangarWebhooks",
             dependencies: [
@@ -404,6 +424,7 @@ let package = Package(
                 "HangarBackends",
                 "HangarBlobs",
                 "HangarBrowser",
+                "HangarExternal",
                 "HangarCapture",
                 "HangarCore",
                 "HangarRuntime",
@@ -542,6 +563,7 @@ let package = Package(
             dependencies: [
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 "HangarAgents",
+                "HangarExternal",
                 "HangarBlobs",
                 "HangarBrowser",
                 "HangarCapture",

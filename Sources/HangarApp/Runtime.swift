@@ -5,6 +5,7 @@ import HangarBackends
 import HangarBots
 import HangarBrowser
 import HangarCore
+import HangarExternal
 import HangarRuntime
 import HangarServer
 import HangarSettings
@@ -22,6 +23,8 @@ enum Runtime {
             "llm": LLMExecutor(catalog: models.catalog, tools: models.tools),
             BrowserExecutor.kind: BrowserSetup.executor(catalog: models.catalog, services: browser),
             BotExecutor.kind: BotExecutor(store: store, catalog: models.catalog, platforms: BotPlatforms.make(bots)),
+            ExternalExecutor.kind: ExternalExecutor(
+                client: AgentProtocolClient(policy: models.tools.network, resolve: models.tools.resolve), commands: models.externalCommands),
         ])
     }
 
@@ -29,6 +32,8 @@ enum Runtime {
     struct ModelSetup: Sendable {
         var catalog: ModelCatalog
         var tools: ToolEnvironment
+        /// Programs external jobs may run (`HANGAR_EXTERNAL_COMMANDS`); `nil`: any.
+        var externalCommands: Set<String>? = []
     }
 
     /// Providers' and tools' HTTP clients (see `ProviderConfiguration.makeHTTPClient`), for the
@@ -42,7 +47,7 @@ enum Runtime {
         let tools = ToolEnvironment(
             network: security.policy.network, mcpCommands: security.mcpCommands,
             stepTimeout: .seconds(fractional: security.policy.stepTimeoutSeconds))
-        return ModelSetup(catalog: catalog, tools: tools)
+        return ModelSetup(catalog: catalog, tools: tools, externalCommands: security.externalCommands)
     }
 
     /// The master key for agent secrets: `security.secret_key`, else `<data-dir>/secret.key`.

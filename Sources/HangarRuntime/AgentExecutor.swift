@@ -22,6 +22,9 @@ public protocol AgentExecutor: Sendable {
     /// The steps one task of this kind may take (`max_steps`, top level or in `input`): a
     /// submission outside it is refused, not silently clamped. `nil`: the kind has no steps.
     var maxStepsRange: ClosedRange<Int>? { get }
+    /// What `GET /api/v1/agents/{id}` shows of the agent's running side (a service's health),
+    /// under `runtime_status`. Answer within a few seconds. The default shows nothing.
+    func runtimeStatus(of agent: Agent) async -> JSONValue?
 }
 
 extension AgentExecutor {
@@ -29,6 +32,7 @@ extension AgentExecutor {
     public func validate(input: JSONValue, options: JSONValue) throws { try validate(input: input) }
     public func validate(agentConfig: JSONValue) async throws {}
     public var maxStepsRange: ClosedRange<Int>? { nil }
+    public func runtimeStatus(of agent: Agent) async -> JSONValue? { nil }
 }
 
 public struct ExecutionResult: Sendable {

@@ -20,7 +20,7 @@ import NIOCore
 func withAPI(
     _ backend: TestBackend = .sqlite, auth: Authenticator.Mode = .none, workers: Bool = true, maxBodyBytes: Int = 1 << 20,
     security: SecurityPolicy = .moderate, rateLimits: RateLimits = RateLimits(), models: ModelCatalog = ModelCatalog(),
-    metrics: HangarMetrics = .shared, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+    metrics: HangarMetrics = .shared, registry: ExecutorRegistry = .standard, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (any TestClientProtocol, any HangarStore) async throws -> Void
 ) async throws {
     try await withTestStore(backend) { store, _ in
@@ -36,7 +36,10 @@ func withAPI(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: .testing, models: models,
             metrics: metrics)
         let app = Application(router: router)
-        let harness = workers ? PoolHarness(store: store, registry: registry, configuration: .testing(), metrics: metrics) : nil
+        let harness =
+            workers
+            ? PoolHarness(store: store, registry: registry, configuration: .testing(), metrics: metrics, secrets: VaultSecretReader(store: store, vault: .testing))
+            : nil
         do {
             try await app.test(.router) { client in try await body(client, store) }
         } catch {

@@ -74,12 +74,12 @@ struct UnknownFieldsTests {
                 .post, "/api/v1/agents", json: ["model": "mock/echo", "name": "s", "secrets": [["key": "k", "value": "v", "scope": "all"]]])
             #expect(secret.status == .unprocessableContent && secret.json["field"] == "secrets[0].scope", "\(secret.text)")
 
-            // Seed 002's agent: Hangar has no `type`/`docker_image` fields (yet): named, not turned into an llm agent.
+            // Seed 002's agent on a server without the external kind: named, not turned into an llm agent.
             let gaelp = try await client.send(
                 .post, "/api/v1/agents",
                 json: ["name": "campaign-optimizer-v2", "type": "real_deployment", "docker_image": "gcr.io/gaelp/optimizer:v2.0"])
             #expect(gaelp.status == .unprocessableContent && gaelp.json["field"] == "docker_image", "\(gaelp.text)")
-            #expect(gaelp.json["detail"]?.stringValue?.contains("also unknown: type") == true, "\(gaelp.text)")
+            #expect(gaelp.json["detail"]?.stringValue?.contains("does not run external agents") == true, "\(gaelp.text)")
         }
     }
 

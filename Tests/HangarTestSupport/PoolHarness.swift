@@ -12,11 +12,15 @@ public final class PoolHarness: Sendable {
 
     /// Model calls are accounted in the store, as `hangar serve` does.
     /// `metrics`: a registry of the test's own (default: the process-wide one).
-    public init(store: any HangarStore, registry: ExecutorRegistry = .standard, configuration: WorkerConfiguration, metrics: HangarMetrics = .shared) {
+    public init(
+        store: any HangarStore, registry: ExecutorRegistry = .standard, configuration: WorkerConfiguration, metrics: HangarMetrics = .shared,
+        secrets: (any SecretReader)? = nil
+    ) {
         var logger = Logger(label: "test.pool")
         logger.logLevel = .warning
         pool = WorkerPool(
-            store: store, registry: registry, configuration: configuration, logger: logger, usage: StoreUsageLedger(store: store), metrics: metrics)
+            store: store, registry: registry, configuration: configuration, logger: logger, secrets: secrets, usage: StoreUsageLedger(store: store),
+            metrics: metrics)
         let pool = self.pool
         task = Task { try await pool.run() }
     }

@@ -210,6 +210,62 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/Agent/updated_at`.
             public var updatedAt: Foundation.Date
+            /// External agents: seed 002's `config.type`, when set.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Agent/type`.
+            public var _type: Swift.String?
+            /// External agents: `config.image`, when set.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Agent/docker_image`.
+            public var dockerImage: Swift.String?
+            /// External agents: `config.resource_requirements`, when set.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Agent/resource_requirements`.
+            public struct ResourceRequirementsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: Swift.String]
+                /// Creates a new `ResourceRequirementsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: Swift.String] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// External agents: `config.resource_requirements`, when set.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Agent/resource_requirements`.
+            public var resourceRequirements: Components.Schemas.Agent.ResourceRequirementsPayload?
+            /// `GET /api/v1/agents/{id}` of an external agent: `mode`, `runtime` and, for a service, `health` (`healthy`, `detail`, `latency_ms`) probed at the time of the request.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Agent/runtime_status`.
+            public struct RuntimeStatusPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                public var additionalProperties: OpenAPIRuntime.OpenAPIObjectContainer
+                /// Creates a new `RuntimeStatusPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: OpenAPIRuntime.OpenAPIObjectContainer = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// `GET /api/v1/agents/{id}` of an external agent: `mode`, `runtime` and, for a service, `health` (`healthy`, `detail`, `latency_ms`) probed at the time of the request.
+            ///
+            /// - Remark: Generated from `#/components/schemas/Agent/runtime_status`.
+            public var runtimeStatus: Components.Schemas.Agent.RuntimeStatusPayload?
             /// Creates a new `Agent`.
             ///
             /// - Parameters:
@@ -228,6 +284,10 @@ extension Components {
             ///   - version: 1 on creation, +1 on every update.
             ///   - createdAt: RFC 3339, UTC, milliseconds.
             ///   - updatedAt: RFC 3339, UTC, milliseconds.
+            ///   - _type: External agents: seed 002's `config.type`, when set.
+            ///   - dockerImage: External agents: `config.image`, when set.
+            ///   - resourceRequirements: External agents: `config.resource_requirements`, when set.
+            ///   - runtimeStatus: `GET /api/v1/agents/{id}` of an external agent: `mode`, `runtime` and, for a service, `health` (`healthy`, `detail`, `latency_ms`) probed at the time of the request.
             public init(
                 id: Swift.String,
                 name: Swift.String,
@@ -243,7 +303,11 @@ extension Components {
                 isActive: Swift.Bool,
                 version: Swift.Int,
                 createdAt: Foundation.Date,
-                updatedAt: Foundation.Date
+                updatedAt: Foundation.Date,
+                _type: Swift.String? = nil,
+                dockerImage: Swift.String? = nil,
+                resourceRequirements: Components.Schemas.Agent.ResourceRequirementsPayload? = nil,
+                runtimeStatus: Components.Schemas.Agent.RuntimeStatusPayload? = nil
             ) {
                 self.id = id
                 self.name = name
@@ -260,6 +324,10 @@ extension Components {
                 self.version = version
                 self.createdAt = createdAt
                 self.updatedAt = updatedAt
+                self._type = _type
+                self.dockerImage = dockerImage
+                self.resourceRequirements = resourceRequirements
+                self.runtimeStatus = runtimeStatus
             }
             public enum CodingKeys: String, CodingKey {
                 case id
@@ -277,6 +345,10 @@ extension Components {
                 case version
                 case createdAt = "created_at"
                 case updatedAt = "updated_at"
+                case _type = "type"
+                case dockerImage = "docker_image"
+                case resourceRequirements = "resource_requirements"
+                case runtimeStatus = "runtime_status"
             }
         }
         /// A field not listed here is refused (422, naming it).
@@ -289,7 +361,7 @@ extension Components {
             public var name: Swift.String
             /// - Remark: Generated from `#/components/schemas/AgentCreate/description`.
             public var description: Swift.String?
-            /// Agent kind; must be one this server runs (e.g. `llm`). Default `llm`.
+            /// Agent kind; must be one this server runs (`llm`, `browser`, `external`). Default `llm` (`external` when `docker_image` is given). External agents: docs/external-agents.md.
             ///
             /// - Remark: Generated from `#/components/schemas/AgentCreate/kind`.
             public var kind: Swift.String?
@@ -460,12 +532,44 @@ extension Components {
             ///
             /// - Remark: Generated from `#/components/schemas/AgentCreate/secrets`.
             public var secrets: Components.Schemas.AgentCreate.SecretsPayload?
+            /// Seed 002's agent type (`simulation`, `real_deployment`, …); external agents only, kept in `config.type`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AgentCreate/type`.
+            public var _type: Swift.String?
+            /// Seed 002's container image: an external agent's `config.image` (implies `kind` `external`). The local runtime has no container runtime, so it is refused naming this field.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AgentCreate/docker_image`.
+            public var dockerImage: Swift.String?
+            /// Seed 002's quantities (`{"cpu": "4", "memory": "8Gi", "gpu": "1"}`); external agents only, kept in `config.resource_requirements`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AgentCreate/resource_requirements`.
+            public struct ResourceRequirementsPayload: Codable, Hashable, Sendable {
+                /// A container of undocumented properties.
+                public var additionalProperties: [String: Swift.String]
+                /// Creates a new `ResourceRequirementsPayload`.
+                ///
+                /// - Parameters:
+                ///   - additionalProperties: A container of undocumented properties.
+                public init(additionalProperties: [String: Swift.String] = .init()) {
+                    self.additionalProperties = additionalProperties
+                }
+                public init(from decoder: any Swift.Decoder) throws {
+                    additionalProperties = try decoder.decodeAdditionalProperties(knownKeys: [])
+                }
+                public func encode(to encoder: any Swift.Encoder) throws {
+                    try encoder.encodeAdditionalProperties(additionalProperties)
+                }
+            }
+            /// Seed 002's quantities (`{"cpu": "4", "memory": "8Gi", "gpu": "1"}`); external agents only, kept in `config.resource_requirements`.
+            ///
+            /// - Remark: Generated from `#/components/schemas/AgentCreate/resource_requirements`.
+            public var resourceRequirements: Components.Schemas.AgentCreate.ResourceRequirementsPayload?
             /// Creates a new `AgentCreate`.
             ///
             /// - Parameters:
             ///   - name: Unique per tenant; 1-128 bytes, surrounding spaces trimmed.
             ///   - description:
-            ///   - kind: Agent kind; must be one this server runs (e.g. `llm`). Default `llm`.
+            ///   - kind: Agent kind; must be one this server runs (`llm`, `browser`, `external`). Default `llm` (`external` when `docker_image` is given). External agents: docs/external-agents.md.
             ///   - agentType: Seed 004 spelling of `kind`; read only when `kind` is absent.
             ///   - model: Model as `provider/name` (e.g. `mock/echo`). An `llm` agent without one gets the server's default model.
             ///   - modelName: Seed 004 spelling of `model`; read only when `model` is absent.
@@ -475,6 +579,9 @@ extension Components {
             ///   - budgetLimit: USD budget for model calls; `null` clears it (no limit). 422 naming `budget_limit` when negative or not a number.
             ///   - isActive: Inactive agents accept no new tasks. Default `true`.
             ///   - secrets: Secrets created with the agent (seed 004): {key, value, description}
+            ///   - _type: Seed 002's agent type (`simulation`, `real_deployment`, …); external agents only, kept in `config.type`.
+            ///   - dockerImage: Seed 002's container image: an external agent's `config.image` (implies `kind` `external`). The local runtime has no container runtime, so it is refused naming this field.
+            ///   - resourceRequirements: Seed 002's quantities (`{"cpu": "4", "memory": "8Gi", "gpu": "1"}`); external agents only, kept in `config.resource_requirements`.
             public init(
                 name: Swift.String,
                 description: Swift.String? = nil,
@@ -487,7 +594,10 @@ extension Components {
                 maxConcurrency: Swift.Int? = nil,
                 budgetLimit: Swift.Double? = nil,
                 isActive: Swift.Bool? = nil,
-                secrets: Components.Schemas.AgentCreate.SecretsPayload? = nil
+                secrets: Components.Schemas.AgentCreate.SecretsPayload? = nil,
+                _type: Swift.String? = nil,
+                dockerImage: Swift.String? = nil,
+                resourceRequirements: Components.Schemas.AgentCreate.ResourceRequirementsPayload? = nil
             ) {
                 self.name = name
                 self.description = description
@@ -501,6 +611,9 @@ extension Components {
                 self.budgetLimit = budgetLimit
                 self.isActive = isActive
                 self.secrets = secrets
+                self._type = _type
+                self.dockerImage = dockerImage
+                self.resourceRequirements = resourceRequirements
             }
             public enum CodingKeys: String, CodingKey {
                 case name
@@ -515,6 +628,9 @@ extension Components {
                 case budgetLimit = "budget_limit"
                 case isActive = "is_active"
                 case secrets
+                case _type = "type"
+                case dockerImage = "docker_image"
+                case resourceRequirements = "resource_requirements"
             }
             public init(from decoder: any Swift.Decoder) throws {
                 let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -566,6 +682,18 @@ extension Components {
                     Components.Schemas.AgentCreate.SecretsPayload.self,
                     forKey: .secrets
                 )
+                self._type = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: ._type
+                )
+                self.dockerImage = try container.decodeIfPresent(
+                    Swift.String.self,
+                    forKey: .dockerImage
+                )
+                self.resourceRequirements = try container.decodeIfPresent(
+                    Components.Schemas.AgentCreate.ResourceRequirementsPayload.self,
+                    forKey: .resourceRequirements
+                )
                 try decoder.ensureNoAdditionalProperties(knownKeys: [
                     "name",
                     "description",
@@ -578,7 +706,10 @@ extension Components {
                     "max_concurrency",
                     "budget_limit",
                     "is_active",
-                    "secrets"
+                    "secrets",
+                    "type",
+                    "docker_image",
+                    "resource_requirements"
                 ])
             }
         }

@@ -4,18 +4,21 @@ import HangarServer
 import HangarSettings
 
 /// The `security` area: the level's limits with the network rules overridden, the programs
-/// MCP servers may run, and the keys.
+/// MCP servers and external jobs may run, and the keys.
 struct SecuritySettings {
     static let area = SettingsArea(
         "security", summary: "What agents, tools and requests may do, and the keys that guard it.",
         settings: [
-            Keys.Security.level, Keys.Security.allowedDomains, Keys.Security.allowPrivateNetworks, Keys.Security.mcpCommands, Keys.Security.secretKey,
+            Keys.Security.level, Keys.Security.allowedDomains, Keys.Security.allowPrivateNetworks, Keys.Security.mcpCommands, Keys.Security.externalCommands,
+            Keys.Security.secretKey,
             Keys.Security.adminKey,
         ])
 
     var policy: SecurityPolicy
     /// `nil`: any command (`*`).
     var mcpCommands: Set<String>?
+    /// Programs external jobs may run; `nil`: any (`*`).
+    var externalCommands: Set<String>?
     var secretKey: String?
     var adminKey: String?
 
@@ -33,6 +36,11 @@ struct SecuritySettings {
             mcpCommands = commands == ["*"] ? nil : Set(commands)
         } else {
             mcpCommands = []
+        }
+        if let commands = try config.list(Keys.Security.externalCommands) {
+            externalCommands = commands == ["*"] ? nil : Set(commands)
+        } else {
+            externalCommands = []
         }
         secretKey = try config.text(Keys.Security.secretKey)
         adminKey = try config.text(Keys.Security.adminKey)

@@ -125,6 +125,9 @@ enum Keys {
         static let mcpCommands = Setting(
             "mcp_commands", environment: "HANGAR_MCP_COMMANDS", value: "commands, comma-separated; `*`: any", default: "none",
             help: "Programs an agent's stdio MCP server may run.")
+        static let externalCommands = Setting(
+            "external_commands", environment: "HANGAR_EXTERNAL_COMMANDS", value: "commands, comma-separated; `*`: any", default: "none",
+            help: "Programs an external agent's job (`config.command[0]`) may run on a worker.")
         static let secretKey = Setting(
             "secret_key", environment: "HANGAR_SECRET_KEY", value: "key", default: "`<data-dir>/secret.key`", secret: true,
             help: "Master key of agent secrets; processes sharing a database need the same one.")

@@ -36,6 +36,8 @@ struct AgentController {
     static let fields: Set<String> = [
         "name", "description", "kind", "agent_type", "model", "model_name", "config", "resources", "max_concurrency", "budget_limit", "is_active",
         "secrets",
+        // Seed 002's registration fields, kept in an external agent's config (see `seed002Config`).
+        "type", "docker_image", "resource_requirements",
     ]
 
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -54,10 +56,14 @@ struct AgentController {
                 secrets.append(fields)
             }
         }
-        let kind = try parseKind(body) ?? "llm"
-        let config = try body.object("config") ?? .emptyObject
+        // Seed 002 registers a container image without naming a kind: that is an external agent.
+        let kind = try parseKind(body) ?? (body.has("docker_image") ? "external" : "llm")
+        guard registry.kinds.contains(kind) || kind == "llm" else {
+            throw APIError.invalid("docker_image", "names an external agent's image, and this server does not run external agents")
+        }
+        let config = try Self.seed002Config(body, into: try body.object("config") ?? .emptyObject, kind: kind)
         try checkDefinition(config)
-        try await registry.executor(for: kind)?.validate(agentConfig: config)
+        try await Self.validate(config, kind: kind, registry: registry, body: body)
         let model = try parseModel(body)
         let budget = try parseBudget(body)
         try checkBudgetApplies(budget, model: model)
@@ -103,7 +109,47 @@ struct AgentController {
 
     @Sendable func get(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let agent = try await agent(context)
-        return JSONResponse.make(BotDeployments.json(agent, try await bots.deployment(of: agent)))
+        var json = BotDeployments.json(agent, try await bots.deployment(of: agent))
+        // An external service's health, probed now (the executor bounds the wait).
+        if let status = await registry.executor(for: agent.kind)?.runtimeStatus(of: agent), case .object(var fields) = json {
+            fields["runtime_status"] = status
+            json = .object(fields)
+        }
+        return JSONResponse.make(json)
+    }
+
+    /// The kind's check of `config`; a refusal of a value the client sent at the top level
+    /// (seed 002's `docker_image`, `type`, `resource_requirements`) names that field.
+    static func validate(_ config: JSONValue, kind: String, registry: ExecutorRegistry, body: JSONBody) async throws {
+        do {
+            try await registry.executor(for: kind)?.validate(agentConfig: config)
+        } catch HangarError.invalid(let field, let message) {
+            let topLevel = ["config.image": "docker_image", "config.type": "type", "config.resource_requirements": "resource_requirements"][field]
+            if let topLevel, body.has(topLevel) { throw HangarError.invalid(field: topLevel, message: message) }
+            throw HangarError.invalid(field: field, message: message)
+        }
+    }
+
+    static let seed002Fields = ["type", "docker_image", "resource_requirements"]
+
+    /// Seed 002's top-level `type`, `docker_image` and `resource_requirements`, moved into the
+    /// external agent's config (`type`, `image`, `resource_requirements`) so nothing the client
+    /// sent is dropped; the representation shows them at the top level again.
+    /// `replacing`: the config is the stored one, whose values the body's replace.
+    static func seed002Config(_ body: JSONBody, into config: JSONValue, kind: String, replacing: Bool = false) throws -> JSONValue {
+        let given = seed002Fields.filter { body.has($0) }
+        guard !given.isEmpty else { return config }
+        guard kind == "external" else { throw APIError.invalid(given[0], "belongs to an external agent (kind external)") }
+        guard case .object(var fields) = config else { return config }
+        for key in given {
+            let target = key == "docker_image" ? "image" : key
+            let value = body.fields[key] ?? .null
+            if !replacing, let existing = fields[target], existing != .null, existing != value {
+                throw APIError.invalid(key, "differs from config.\(target); give one of them")
+            }
+            fields[target] = value
+        }
+        return .object(fields)
     }
 
     @Sendable func update(_ request: Request, context: HangarRequestContext) async throws -> Response {
@@ -121,10 +167,11 @@ struct AgentController {
         if body.has("description") { agent.description = try body.string("description", maxLength: 4000) }
         if let kind = try parseKind(body) { agent.kind = kind }
         if let model = try parseModel(body) { agent.model = model }
-        if body.has("config") {
-            agent.config = try body.object("config") ?? .emptyObject
+        if body.has("config") || Self.seed002Fields.contains(where: body.has) {
+            let config = body.has("config") ? try body.object("config") ?? .emptyObject : agent.config
+            agent.config = try Self.seed002Config(body, into: config, kind: agent.kind, replacing: !body.has("config"))
             try checkDefinition(agent.config, agentID: agent.id)
-            try await registry.executor(for: agent.kind)?.validate(agentConfig: agent.config)
+            try await Self.validate(agent.config, kind: agent.kind, registry: registry, body: body)
         }
         if body.has("resources") { agent.resources = try parseResources(body) ?? .zero }
         if body.has("max_concurrency") { agent.maxConcurrency = try body.int("max_concurrency", in: 1...100_000) }

@@ -4,7 +4,7 @@ import HangarCore
 /// `model_name` repeat `kind` and `model` for clients written against the seed.
 enum AgentRepresentation {
     static func json(_ agent: Agent) -> JSONValue {
-        [
+        var json: [String: JSONValue] = [
             "id": .string(agent.id),
             "name": .string(agent.name),
             "description": agent.description.map(JSONValue.string) ?? .null,
@@ -24,5 +24,12 @@ enum AgentRepresentation {
             "created_at": .string(Timestamp.format(agent.createdAt)),
             "updated_at": .string(Timestamp.format(agent.updatedAt)),
         ]
+        // Seed 002's fields of an external agent, kept in its config, shown where the seed sent them.
+        if agent.kind == "external", case .object(let config) = agent.config {
+            for (field, key) in [("type", "type"), ("docker_image", "image"), ("resource_requirements", "resource_requirements")] {
+                if let value = config[key], value != .null { json[field] = value }
+            }
+        }
+        return .object(json)
     }
 }

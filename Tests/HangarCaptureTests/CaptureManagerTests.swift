@@ -126,12 +126,13 @@ struct CaptureManagerTests {
             let manager = CaptureManager(
                 configuration: CaptureConfiguration(outputDirectory: dir.appendingPathComponent("mds"), fps: 20, minFrames: 2),
                 blobs: LocalBlobStore(root: dir.appendingPathComponent("blobs")), started: { count.withLock { $0 += 1 } })
-            let screen = FakeScreen(failEvery: 0)
+            let screen = FakeScreen()
             let first = try await manager.beginEpisode(Self.start(), frames: screen.source)
-            _ = try await manager.beginEpisode(Self.start(task: "Another"), frames: screen.source)
+            let second = try await manager.beginEpisode(Self.start(task: "Another"), frames: screen.source)
             await #expect(throws: (any Error).self) { try await manager.beginEpisode(Self.start(task: "  "), frames: screen.source) }
             #expect(count.withLock { $0 } == 2)
             _ = try await manager.discardEpisode(id: first.id, tenantID: "tenant-a")
+            _ = try await manager.discardEpisode(id: second.id, tenantID: "tenant-a")
         }
     }
 

@@ -14,13 +14,14 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 
-/// Runs `body` against the router on a fresh store, with a worker pool when asked.
+/// Runs `body` against the router on a fresh store, with a worker pool when asked (running
+/// `registry`'s kinds; by default `llm` on `models`).
 /// Authentication is off (`--auth none`) unless `auth` is `.required`; the authorization
 /// tests turn it on.
 func withAPI(
     _ backend: TestBackend = .sqlite, auth: Authenticator.Mode = .none, workers: Bool = true, maxBodyBytes: Int = 1 << 20,
     security: SecurityPolicy = .moderate, rateLimits: RateLimits = RateLimits(), models: ModelCatalog = ModelCatalog(),
-    metrics: HangarMetrics = .shared, registry: ExecutorRegistry = .standard, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
+    metrics: HangarMetrics = .shared, registry: ExecutorRegistry? = nil, configure: @Sendable (inout ServerConfiguration) -> Void = { _ in },
     _ body: @escaping @Sendable (any TestClientProtocol, any HangarStore) async throws -> Void
 ) async throws {
     try await withTestStore(backend) { store, _ in
@@ -30,8 +31,8 @@ func withAPI(
             maxBodyBytes: maxBodyBytes, sseKeepAlive: .milliseconds(200), rateLimits: rateLimits, security: security, chatDefaultModel: "mock/echo")
         configure(&configuration)
         let authenticator = try await Authenticator(store: store, mode: auth, cacheTTL: 0)
-        // The workers run llm tasks on the same providers the routes check models against.
-        let registry = ExecutorRegistry(["llm": LLMExecutor(catalog: models)])
+        // By default the workers run llm tasks on the same providers the routes check models against.
+        let registry = registry ?? ExecutorRegistry(["llm": LLMExecutor(catalog: models)])
         let router = buildRouter(
             store: store, registry: registry, configuration: configuration, authenticator: authenticator, vault: .testing, models: models,
             metrics: metrics)

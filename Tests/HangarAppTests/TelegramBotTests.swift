@@ -184,6 +184,9 @@ struct TelegramBotTests {
             #expect(await telegram.calls("setWebhook").isEmpty)
             let garbled = try await Self.deploy(client, token: "not a token/../x")
             #expect(garbled.status == .unprocessableContent && garbled.json["field"] == "bot_token")
+            let plain = try await Self.send(client, .post, "/api/v1/agents", json: ["name": "b", "kind": "bot", "model": "mock/echo"])
+            #expect(plain.status == .unprocessableContent && plain.json["field"] == "kind", "a bot without a deployment is refused: \(plain.text)")
+            #expect(plain.json["detail"]?.stringValue?.contains("/api/v1/agents/deploy") == true)
             let discord = try await Self.send(client, .post, "/agents/deploy", json: ["name": "d", "platform": "discord", "bot_token": "1:a", "model": "mock/echo"])
             #expect(discord.status == .unprocessableContent && discord.json["field"] == "platform")
 

@@ -1,6 +1,7 @@
 import Foundation
 import HangarAuth
 import HangarAgents
+import HangarBots
 import HangarCore
 import HangarRuntime
 import HangarStore
@@ -221,6 +222,10 @@ struct AgentController {
         guard let kind = try body.string(field, maxLength: 64) else { return nil }
         guard registry.kinds.contains(kind) else {
             throw APIError.invalid(field, "unknown agent kind '\(kind)'; this server runs: \(registry.kinds.joined(separator: ", "))")
+        }
+        // A bot without its platform connection would only fail its tasks (`not_deployed`).
+        guard kind != BotExecutor.kind else {
+            throw APIError.invalid(field, "a bot is made with POST /api/v1/agents/deploy, which connects it to its platform")
         }
         return kind
     }

@@ -85,7 +85,26 @@ public struct HangarMetrics: Sendable {
     }
 
     /// The exposition text (format 0.0.4).
-    public func render() -> String { registry.emitToString() }
+    public func render() -> String {
+        let text = registry.emitToString()
+        return text + Self.alias(Name.apiRequests, as: Name.Seed000.apiRequests, in: text)
+    }
+
+    /// `family`'s lines again under `alias` (with the alias's HELP text): one count, two names,
+    /// copied at scrape rather than counted twice on every request.
+    static func alias(_ family: String, as alias: String, in text: String) -> String {
+        var copied = ""
+        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
+            if line.hasPrefix("# HELP \(family) ") {
+                copied += "# HELP \(alias) \(help[alias] ?? alias)\n"
+            } else if line.hasPrefix("# TYPE \(family) ") {
+                copied += "# TYPE \(alias)" + line.dropFirst("# TYPE \(family)".count) + "\n"
+            } else if line.hasPrefix(family + "{") || line.hasPrefix(family + " ") {
+                copied += alias + line.dropFirst(family.count) + "\n"
+            }
+        }
+        return copied
+    }
 
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -130,7 +149,7 @@ public struct HangarMetrics: Sendable {
         Name.Seed000.queueSize: "Tasks waiting in the queue, all priorities (seed 000's name)",
         Name.Seed000.queueLength: "Tasks waiting in the queue, all priorities (seed 000's autoscaler rule)",
         Name.Seed000.gpuUtilization: "GPU utilisation by device index, from nvidia-smi at scrape (seed 000's name; Hangar does not attribute a GPU to an agent)",
-        Name.Seed000.apiRequests: "Total API requests (seed 000's name for api_requests_total)",
+        Name.Seed000.apiRequests: "Total API requests (seed 000's name for api_requests_total, copied at scrape)",
         Name.Seed000.ttsRequests: "Speech requests and streaming sessions accepted, by kind (seed 000's name)",
         Name.Seed000.captureEpisodes: "Capture episodes started, by the API or by tasks (seed 000's name)",
     ]
@@ -195,7 +214,6 @@ public struct HangarMetrics: Sendable {
     public func apiRequest(method: String, endpoint: String, statusCode: Int, duration: Duration) {
         let labels = [("method", method), ("endpoint", endpoint), ("status_code", String(statusCode))]
         counter(Name.apiRequests, labels).increment()
-        counter(Name.Seed000.apiRequests, labels).increment()
         histogram(Name.apiRequestDuration, [("method", method), ("endpoint", endpoint)], Self.requestBuckets).record(duration)
     }
 

@@ -18,16 +18,7 @@ extension BotController {
 
     @Sendable func webhook(_ request: Request, context: HangarRequestContext) async throws -> Response {
         let agentID = try context.parameters.decoded("agent_id")
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > Self.maxUpdateBytes {
-            throw APIError(.contentTooLarge, "an update of \(length) bytes exceeds the limit of \(Self.maxUpdateBytes) bytes")
-        }
-        var request = request
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.collectBody(upTo: Self.maxUpdateBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "an update exceeds the limit of \(Self.maxUpdateBytes) bytes")
-        }
+        let buffer = try await JSONBody.collect(request, limit: Self.maxUpdateBytes)
         guard let deployment = try await store.botDeploymentGet(agentID: agentID), let platform = deployments.platforms[deployment.platform] else {
             throw APIError.notFound("bot", agentID)
         }

@@ -40,15 +40,9 @@ struct SessionController {
     /// "url": "https://…"}` (every field optional: a local headless Chromium at 1280×720).
     @Sendable func create(_ request: Request, context: HangarRequestContext) async throws -> Response {
         // Kept as sent, to forward when another process opens the session.
-        var request = request
-        let raw: ByteBuffer
-        do {
-            raw = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-            throw APIError(.contentTooLarge, "request body exceeds the limit of \(configuration.maxBodyBytes) bytes")
-        }
-        let body = try await JSONBody.read(
-            request, limit: configuration.maxBodyBytes, accepting: ["environment", "screen_resolution", "mode", "idle_timeout", "url"], allowEmpty: true)
+        let raw = try await JSONBody.collect(request, limit: configuration.maxBodyBytes)
+        let body = try JSONBody.parse(raw, allowEmpty: true)
+        try body.requireKnown(["environment", "screen_resolution", "mode", "idle_timeout", "url"])
         let spec = try await environment(body)
         let resolution = try body.fields["screen_resolution"].flatMap { $0.isNull ? nil : $0 }.map(Self.resolution) ?? BrowserInput.defaultResolution
         var mode = BrowserMode.web

@@ -33,18 +33,26 @@ struct JSONBody {
             prefix + first, "is not a field of this request\(others); it accepts: \(known.sorted().joined(separator: ", "))")
     }
 
-    /// A body whose fields are checked elsewhere (a voice entry is validated as a whole).
-    static func readAny(_ request: Request, limit: Int, allowEmpty: Bool = false) async throws -> JSONBody {
+    /// The raw body, at most `limit` bytes: beyond it a 413 (at once when `Content-Length` says so).
+    static func collect(_ request: Request, limit: Int) async throws -> ByteBuffer {
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw APIError(.contentTooLarge, "request body of \(length) bytes exceeds the limit of \(limit) bytes")
         }
         var request = request
-        let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: limit)
+            return try await request.collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, "request body exceeds the limit of \(limit) bytes")
         }
+    }
+
+    /// A body whose fields are checked elsewhere (a voice entry is validated as a whole).
+    static func readAny(_ request: Request, limit: Int, allowEmpty: Bool = false) async throws -> JSONBody {
+        try parse(try await collect(request, limit: limit), allowEmpty: allowEmpty)
+    }
+
+    /// A collected body as a JSON object.
+    static func parse(_ buffer: ByteBuffer, allowEmpty: Bool = false) throws -> JSONBody {
         if buffer.readableBytes == 0, allowEmpty { return JSONBody(fields: [:]) }
         guard buffer.readableBytes > 0 else { throw APIError(.badRequest, "request body is empty; expected a JSON object") }
         let value: JSONValue

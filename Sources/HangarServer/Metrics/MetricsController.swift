@@ -35,10 +35,9 @@ struct MetricsController {
 }
 
 extension MetricsController {
-    /// Without `nvidia-smi` on PATH: no GPUs, and no process is started.
+    /// Without `nvidia-smi` on PATH: no GPUs, and no process is started (`SystemMetrics.gpu`).
     static let nvidiaGPUs: @Sendable () -> [(index: String, percent: Double)] = {
-        guard SystemMetrics.executable("nvidia-smi") != nil else { return [] }
-        return SystemMetrics.gpu().gpus.compactMap { gpu in
+        SystemMetrics.gpu().gpus.compactMap { gpu in
             guard let index = gpu["index"]?.intValue, let percent = gpu["utilization"]?["gpu_percent"]?.doubleValue else { return nil }
             return (String(index), percent)
         }
